@@ -1,0 +1,124 @@
+/**
+ * The shapes shared by the pure core, the command-line tool and the VS Code glue.
+ * Nothing here imports `vscode`; see test/unit/coreBoundary.test.ts.
+ */
+
+export type OutputFormat = 'png' | 'jpeg' | 'webp';
+
+/** Optional fields of the `image_generation` tool; each is sent only when set (SPEC §1). */
+export interface ImageToolOptions {
+  outputFormat: OutputFormat;
+  size?: string;
+  quality?: string;
+  background?: string;
+  outputCompression?: number;
+  partialImages?: number;
+  moderation?: string;
+}
+
+/** The codex-style identity headers (SPEC §1). */
+export interface IdentityHeaders {
+  userAgent: string;
+  version: string;
+  originator: string;
+  sessionId: string;
+}
+
+/** Bounds of the retry policy (SPEC §5). */
+export interface RetrySettings {
+  /** A stated rate-limit delay up to this long is waited out; a longer one fails at once. */
+  maxRateLimitWaitMs: number;
+  /** How many times the `tools: []` text fallback is retried. */
+  textFallbackRetries: number;
+  /** How many times 408/5xx/connection resets are retried with backoff. */
+  transientRetries: number;
+  /** How many times a short rate limit is waited out before giving up. */
+  rateLimitRetries: number;
+}
+
+/** Proxy choice for the transport: VS Code's http.* settings or the standard environment variables. */
+export interface ProxySettings {
+  /** `http://user:pass@host:port`; undefined means "use HTTPS_PROXY/HTTP_PROXY from the environment, if any". */
+  proxyUrl?: string;
+  /** Comma-separated hosts that bypass the proxy (NO_PROXY syntax). */
+  noProxy?: string;
+  /** Verify the TLS certificate of the gateway (http.proxyStrictSSL). Default true. */
+  strictSsl?: boolean;
+}
+
+/** Everything the client needs for one call, already resolved and validated. */
+export interface GatewaySettings {
+  /** As configured; the request URL is derived by `responsesUrl()`. */
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  instructions: string;
+  identity: IdentityHeaders;
+  stream: boolean;
+  tool: ImageToolOptions;
+  /** Overall time allowed for one HTTP attempt (headers and body), in ms. Default 10 minutes. */
+  timeoutMs: number;
+  /** Largest response body accepted, in bytes. Default 64 MiB. */
+  maxResponseBytes: number;
+  retry: RetrySettings;
+  proxy?: ProxySettings;
+}
+
+/** An image sent along for editing (SPEC §7), always resent as a data URL (gateway.md §1.4). */
+export interface InputImage {
+  mime: string;
+  bytes: Uint8Array;
+}
+
+/** What the user asked for. */
+export interface ImageRequest {
+  prompt: string;
+  /** Images to edit; when present the request uses a message with input_text + input_image parts. */
+  inputImages?: InputImage[];
+}
+
+export type ImageMime = 'image/png' | 'image/jpeg' | 'image/webp';
+
+export type Phase = 'connecting' | 'queued' | 'generating' | 'receiving' | 'saving';
+
+export type RetryReason = 'rate_limited' | 'text_fallback' | 'server_error' | 'connection' | 'timeout';
+
+/** Live status reported while a generation runs. */
+export type ProgressEvent =
+  | { type: 'phase'; phase: Phase }
+  | { type: 'partialImage'; index: number; bytes: Uint8Array; mime: ImageMime; expected?: number }
+  | { type: 'retry'; attempt: number; delayMs: number; reason: RetryReason; message: string }
+  | { type: 'text'; text: string };
+
+/** A finished image. */
+export interface GeneratedImage {
+  bytes: Uint8Array;
+  mime: ImageMime;
+  /** File extension that matches the real bytes, without the dot. */
+  extension: 'png' | 'jpg' | 'webp';
+  revisedPrompt?: string;
+  /** `WxH` as the gateway reported it, when it did. */
+  size?: string;
+  responseId?: string;
+  /** 1 when the first attempt succeeded. */
+  attempts: number;
+  elapsedMs: number;
+}
+
+/** Time and randomness, injectable so tests of retry waits never sleep. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, rejects with a CancelledError when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** In [0, 1): jitter for backoff. */
+  random(): number;
+}
+
+/** Levels mirror VS Code's LogOutputChannel so the glue can forward them one to one. */
+export interface Logger {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
