@@ -11,4 +11,6 @@ export PATH="$node_bin:$PATH"
 echo "setup: using Node $(node --version) from $node_bin" >&2
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/setup-e2e.sh
+# The benchmark's contenders (the openai SDK) live in bench/'s own package so the extension's tree stays small.
+if [ -f bench/package-lock.json ]; then (cd bench && npm ci --no-audit --no-fund --loglevel=error); fi
 echo "setup: done. Run the tests with: bash scripts/test.sh" >&2

@@ -1,0 +1,500 @@
+/**
+ * The gateway client (SPEC §5): sends one image request, reads the answer as SSE or JSON, retries
+ * what the policy allows, and returns the decoded image with its real type. Everything it throws is
+ * a `GatewayError` with the key redacted; everything it logs goes through a redacting logger.
+ */
+import type { Clock, GatewaySettings, GeneratedImage, ImageMime, ImageRequest, Logger, Phase, ProgressEvent } from './types';
+import { GatewayError, cancelledError, isCancellation, redactSecrets, throwIfAborted } from './errors';
+import { nullLogger, redactingLogger } from './logger';
+import { systemClock } from './clock';
+import { buildModelsRequest, buildResponsesRequest, type HttpRequest } from './request';
+import { createUndiciTransport, type HttpResponse, type HttpTransport } from './transport';
+import { abortableChunks, readSseEvents, tooLargeError } from './sse';
+import {
+  bodyExcerpt,
+  echoedToolsLackImageGeneration,
+  isErrorBody,
+  modelText,
+  parseJsonBody,
+  readEventError,
+  readHttpError,
+  readImageFromResponse,
+  type FoundImage,
+} from './responseReader';
+import { decideRetry, initialRetryState, nextRetryState } from './retry';
+import { describeBytes, detectImageType } from './imageType';
+
+export interface ImageClientOptions {
+  transport?: HttpTransport;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** An error body is only quoted, so there is no point reading megabytes of it. */
+const ERROR_BODY_LIMIT = 1024 * 1024;
+/** "Check Connection" is a cheap request; it should not hang for the full image timeout. */
+const CHECK_TIMEOUT_MS = 30_000;
+/** Longest model text quoted in a "no image" message. */
+const MAX_MODEL_TEXT = 500;
+
+type JsonObject = Record<string, unknown>;
+
+function asObject(value: unknown): JsonObject | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
+}
+
+/** Anything thrown, as a GatewayError; a fired signal always wins, whatever the error it caused. */
+function toGatewayError(err: unknown, signal: AbortSignal | undefined): GatewayError {
+  if (signal?.aborted) return cancelledError();
+  if (err instanceof GatewayError) return err;
+  if (isCancellation(err)) return cancelledError();
+  const text = err instanceof Error ? err.message : String(err);
+  return new GatewayError('protocol', `Unexpected error while talking to the gateway: ${text}`, { cause: err });
+}
+
+/** The same error with every secret removed from its message and quoted texts. */
+function redactError(error: GatewayError, secrets: readonly string[]): GatewayError {
+  const redact = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactSecrets(text, secrets));
+  const { details } = error;
+  const strings = [error.message, details.gatewayMessage, details.excerpt, details.modelText, details.code];
+  if (strings.every((s) => s === undefined || redact(s) === s)) return error;
+  const clean: GatewayError['details'] = { ...details };
+  if (details.gatewayMessage !== undefined) clean.gatewayMessage = redact(details.gatewayMessage);
+  if (details.excerpt !== undefined) clean.excerpt = redact(details.excerpt);
+  if (details.modelText !== undefined) clean.modelText = redact(details.modelText);
+  if (details.code !== undefined) clean.code = redact(details.code);
+  return new GatewayError(error.kind, redactSecrets(error.message, secrets), clean);
+}
+
+function quote(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Reads a whole body with the size cap; `truncate` keeps the first `maxBytes` instead of failing. */
+async function readBodyBytes(
+  body: AsyncIterable<Uint8Array>,
+  options: { signal?: AbortSignal; maxBytes: number; truncate?: boolean },
+): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of abortableChunks(body, options.signal)) {
+    if (total + chunk.byteLength > options.maxBytes) {
+      if (!options.truncate) throw tooLargeError(options.maxBytes);
+      chunks.push(chunk.subarray(0, options.maxBytes - total));
+      total = options.maxBytes;
+      break;
+    }
+    chunks.push(chunk);
+    total += chunk.byteLength;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function mimeForFormat(format: unknown): ImageMime {
+  if (format === 'jpeg' || format === 'jpg') return 'image/jpeg';
+  if (format === 'webp') return 'image/webp';
+  return 'image/png';
+}
+
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** Decodes the `result` and checks the bytes are an image we can save under the right extension. */
+function decodeImage(found: FoundImage): Pick<GeneratedImage, 'bytes' | 'mime' | 'extension'> {
+  const base64 = found.base64.replace(/\s+/g, '');
+  if (!BASE64.test(base64)) {
+    throw new GatewayError(
+      'not_image',
+      `The gateway's image result is not base64 data; it starts with "${describeBytes(Buffer.from(base64.slice(0, 200), 'utf8'))}". Nothing was saved.`,
+      { excerpt: describeBytes(Buffer.from(base64.slice(0, 200), 'utf8')) },
+    );
+  }
+  const bytes = Buffer.from(base64, 'base64');
+  const type = detectImageType(bytes);
+  if (!type) {
+    const excerpt = describeBytes(bytes);
+    throw new GatewayError(
+      'not_image',
+      `The gateway returned ${bytes.length} bytes that are not a PNG, JPEG or WebP image; they start with "${excerpt}". Nothing was saved.`,
+      { excerpt },
+    );
+  }
+  return { bytes, mime: type.mime, extension: type.extension };
+}
+
+/**
+ * The error for a finished response without an image. When the echoed tools lack
+ * `image_generation` the gateway stripped the tool, which is transient and retried (SPEC §5).
+ */
+function noImageError(response: unknown, streamedText: string): GatewayError {
+  const object = asObject(asObject(response)?.response) ?? asObject(response);
+  const text = modelText(object) || streamedText.trim();
+  const toolMissing = echoedToolsLackImageGeneration(object);
+  const said = text ? ` The model said: "${quote(text, MAX_MODEL_TEXT)}"` : '';
+  const details: GatewayError['details'] = { retryable: toolMissing };
+  if (text) details.modelText = quote(text, 4000);
+
+  const reason = asObject(object?.incomplete_details)?.reason;
+  if (object?.status === 'incomplete' && reason === 'content_filter') {
+    return new GatewayError('content_policy', `The image was refused by the content policy (the response stopped: content_filter). Rephrase the prompt.${said}`, {
+      code: 'content_filter',
+      ...details,
+      retryable: false,
+    });
+  }
+  if (toolMissing) {
+    return new GatewayError(
+      'no_image',
+      `The gateway answered with text instead of an image: the image_generation tool did not reach the model ` +
+        `(the response lists no such tool). Check that the gateway allows image generation for this model and account.${said}`,
+      details,
+    );
+  }
+  const stopped = object?.status === 'incomplete' ? ` The response stopped early${typeof reason === 'string' ? ` (${reason})` : ''}.` : '';
+  return new GatewayError(
+    'no_image',
+    `The model answered without making an image.${stopped} Rephrase the prompt to ask for a picture explicitly.${said}`,
+    details,
+  );
+}
+
+/** Reports each phase once, and never lets a failing listener break the generation. */
+function progressReporter(listener: ((event: ProgressEvent) => void) | undefined, log: Logger) {
+  let lastPhase: Phase | undefined;
+  const emit = (event: ProgressEvent): void => {
+    if (!listener) return;
+    try {
+      listener(event);
+    } catch (err) {
+      log.warn(`A progress listener failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  return {
+    emit,
+    phase(phase: Phase): void {
+      if (phase === lastPhase) return;
+      lastPhase = phase;
+      emit({ type: 'phase', phase });
+    },
+    resetPhase(): void {
+      lastPhase = undefined;
+    },
+  };
+}
+type Progress = ReturnType<typeof progressReporter>;
+
+interface AttemptResult {
+  found: FoundImage;
+  responseId?: string;
+}
+
+interface AttemptContext {
+  settings: GatewaySettings;
+  signal?: AbortSignal;
+  progress: Progress;
+  log: Logger;
+  secrets: readonly string[];
+}
+
+export class ImageClient {
+  readonly #injectedTransport: HttpTransport | undefined;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  /** Transports made here, one per proxy configuration, created on first use so undici loads late. */
+  readonly #transports = new Map<string, HttpTransport>();
+
+  constructor(options: ImageClientOptions = {}) {
+    this.#injectedTransport = options.transport;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? nullLogger;
+  }
+
+  /** Releases the connections of the transports this client created (not of an injected one). */
+  async close(): Promise<void> {
+    const transports = [...this.#transports.values()];
+    this.#transports.clear();
+    await Promise.all(transports.map((t) => t.close?.()));
+  }
+
+  #transportFor(settings: GatewaySettings): HttpTransport {
+    if (this.#injectedTransport) return this.#injectedTransport;
+    const key = JSON.stringify(settings.proxy ?? null);
+    let transport = this.#transports.get(key);
+    if (!transport) {
+      transport = createUndiciTransport(settings.proxy);
+      this.#transports.set(key, transport);
+    }
+    return transport;
+  }
+
+  async generate(settings: GatewaySettings, request: ImageRequest, options: GenerateOptions = {}): Promise<GeneratedImage> {
+    const { signal } = options;
+    const secrets = [settings.apiKey];
+    const log = redactingLogger(this.#logger, () => secrets);
+    const progress = progressReporter(options.onProgress, log);
+    const started = this.#clock.now();
+    try {
+      throwIfAborted(signal);
+      const httpRequest = buildResponsesRequest(settings, request);
+      const transport = this.#transportFor(settings);
+      let state = initialRetryState;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          progress.resetPhase();
+          const result = await this.#attempt(transport, httpRequest, { settings, signal, progress, log, secrets }, attempt);
+          const image = decodeImage(result.found);
+          const elapsedMs = this.#clock.now() - started;
+          log.info(`Image received: ${image.mime}, ${image.bytes.length} bytes, attempt ${attempt}, ${elapsedMs} ms in all.`);
+          return {
+            ...image,
+            ...(result.found.revisedPrompt !== undefined ? { revisedPrompt: result.found.revisedPrompt } : {}),
+            ...(result.found.size !== undefined ? { size: result.found.size } : {}),
+            ...(result.responseId !== undefined ? { responseId: result.responseId } : {}),
+            attempts: attempt,
+            elapsedMs,
+          };
+        } catch (err) {
+          const error = redactError(toGatewayError(err, signal), secrets);
+          if (error.kind === 'cancelled') {
+            log.info(`Attempt ${attempt} cancelled.`);
+            throw error;
+          }
+          const decision = decideRetry(error, state, settings.retry, () => this.#clock.random());
+          if (!decision.retry) {
+            log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
+            throw error;
+          }
+          state = nextRetryState(state, decision);
+          log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
+          progress.emit({ type: 'retry', attempt: attempt + 1, delayMs: decision.delayMs, reason: decision.reason, message: error.message });
+          try {
+            await this.#clock.sleep(decision.delayMs, signal);
+          } catch (sleepError) {
+            throw toGatewayError(sleepError, signal);
+          }
+          throwIfAborted(signal);
+        }
+      }
+    } catch (err) {
+      throw redactError(toGatewayError(err, signal), secrets);
+    }
+  }
+
+  /** One HTTP exchange: send, then read the answer as SSE or JSON according to what came back. */
+  async #attempt(transport: HttpTransport, httpRequest: HttpRequest, context: AttemptContext, attempt: number): Promise<AttemptResult> {
+    const { settings, signal, progress, log } = context;
+    const sentAt = this.#clock.now();
+    progress.phase('connecting');
+    log.info(`${httpRequest.method} ${httpRequest.url} (attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
+    let response: HttpResponse;
+    try {
+      const sending = transport.send(httpRequest, { signal, timeoutMs: settings.timeoutMs });
+      // Without a stream nothing reports progress until the whole answer is there; from here the
+      // gateway is working on the image.
+      if (!settings.stream) progress.phase('generating');
+      response = await sending;
+    } catch (err) {
+      const error = toGatewayError(err, signal);
+      log.warn(`${httpRequest.method} ${httpRequest.url} failed after ${this.#clock.now() - sentAt} ms: ${error.kind}`);
+      throw error;
+    }
+    log.info(`${httpRequest.method} ${httpRequest.url} → ${response.status} after ${this.#clock.now() - sentAt} ms`);
+
+    if (response.status < 200 || response.status >= 300) {
+      throw await this.#errorFromResponse(response, context);
+    }
+    const contentType = response.headers['content-type'] ?? '';
+    const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
+    const result = isSse ? await this.#readStream(response, context) : await this.#readJson(response, context);
+    log.info(`Answer read in ${this.#clock.now() - sentAt} ms.`);
+    return result;
+  }
+
+  async #errorFromResponse(response: HttpResponse, context: AttemptContext): Promise<GatewayError> {
+    const { signal, settings, secrets } = context;
+    const bytes = await readBodyBytes(response.body, {
+      signal,
+      maxBytes: Math.min(ERROR_BODY_LIMIT, settings.maxResponseBytes),
+      truncate: true,
+    });
+    const text = redactSecrets(bytes.toString('utf8'), secrets);
+    return readHttpError(response.status, response.headers, text, this.#clock.now());
+  }
+
+  async #readJson(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
+    const { signal, settings, progress, secrets } = context;
+    progress.phase('receiving');
+    const bytes = await readBodyBytes(response.body, { signal, maxBytes: settings.maxResponseBytes });
+    const text = bytes.toString('utf8');
+    const parsed = parseJsonBody(text);
+    if (!parsed.ok) {
+      throw readHttpError(response.status, response.headers, redactSecrets(bodyExcerpt(text, 2000), secrets), this.#clock.now());
+    }
+    const json = parsed.value;
+    const found = readImageFromResponse(json);
+    if (found) {
+      const id = asObject(json)?.id;
+      return { found, ...(typeof id === 'string' ? { responseId: id } : {}) };
+    }
+    if (isErrorBody(json)) {
+      // The CPA keep-alive quirk: status 200 was committed early, then the error was written as the body.
+      throw readHttpError(response.status, response.headers, redactSecrets(text, secrets), this.#clock.now());
+    }
+    throw noImageError(json, '');
+  }
+
+  async #readStream(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
+    const { signal, settings, progress, log } = context;
+    let found: FoundImage | undefined;
+    let responseId: string | undefined;
+    let finalResponse: unknown;
+    let terminal: string | undefined;
+    let streamedText = '';
+    let partialCount = 0;
+    let lastType = '(none)';
+
+    for await (const event of readSseEvents(response.body, { signal, maxBytes: settings.maxResponseBytes })) {
+      const raw = event.data.trim();
+      if (!raw || raw === '[DONE]') continue;
+      let data: unknown;
+      try {
+        data = JSON.parse(raw);
+      } catch {
+        log.debug(`Ignored an SSE event whose data is not JSON (${event.event ?? 'message'}, ${raw.length} chars).`);
+        continue;
+      }
+      const object = asObject(data);
+      if (!object) continue;
+      const type = typeof object.type === 'string' ? object.type : (event.event ?? '');
+      lastType = type || lastType;
+      const responseObject = asObject(object.response);
+      if (typeof responseObject?.id === 'string') responseId = responseObject.id;
+
+      switch (type) {
+        case 'response.queued':
+          progress.phase('queued');
+          break;
+        case 'response.in_progress':
+        case 'response.image_generation_call.in_progress':
+        case 'response.image_generation_call.generating':
+          progress.phase('generating');
+          break;
+        case 'response.image_generation_call.partial_image': {
+          progress.phase('generating');
+          const base64 = typeof object.partial_image_b64 === 'string' ? object.partial_image_b64.replace(/\s+/g, '') : '';
+          if (!base64 || !BASE64.test(base64)) break;
+          const bytes = Buffer.from(base64, 'base64');
+          const index = typeof object.partial_image_index === 'number' ? object.partial_image_index : partialCount;
+          partialCount += 1;
+          const mime = detectImageType(bytes)?.mime ?? mimeForFormat(object.output_format ?? settings.tool.outputFormat);
+          const expected = settings.tool.partialImages;
+          progress.emit({ type: 'partialImage', index, bytes, mime, ...(expected !== undefined ? { expected } : {}) });
+          break;
+        }
+        case 'response.image_generation_call.completed':
+          progress.phase('receiving');
+          break;
+        case 'response.output_item.done': {
+          const item = readImageFromResponse({ item: object.item });
+          if (item && !found) {
+            found = item;
+            progress.phase('receiving');
+          }
+          break;
+        }
+        case 'response.output_text.delta':
+          if (typeof object.delta === 'string' && object.delta) {
+            streamedText += object.delta;
+            progress.emit({ type: 'text', text: object.delta });
+          }
+          break;
+        case 'response.completed':
+        case 'response.incomplete':
+          terminal = type;
+          finalResponse = object.response;
+          // The item seen earlier counts even when the final `output` is empty (gateway.md §6.2 variant a).
+          found ??= readImageFromResponse(object.response);
+          break;
+        case 'response.failed':
+        case 'error': {
+          terminal = type;
+          const error = readEventError(object, this.#clock.now());
+          if (found) {
+            log.warn(`The stream reported an error after the image had arrived; keeping the image. ${error?.message ?? ''}`);
+            break;
+          }
+          throw error ?? new GatewayError('server', 'The gateway reported a failure without details.');
+        }
+        default:
+          // Unknown event types are ignored, unless they carry a top-level error object.
+          if (asObject(object.error) && type === '') {
+            const error = readEventError({ ...object, type: 'error' }, this.#clock.now());
+            if (error && !found) throw error;
+          }
+          break;
+      }
+      // A terminal event ends the exchange even if the gateway keeps the connection open.
+      if (terminal) break;
+    }
+
+    if (found) return { found, ...(responseId !== undefined ? { responseId } : {}) };
+    if (!terminal) {
+      throw new GatewayError(
+        'protocol',
+        `The stream ended before the image arrived (no response.completed; last event: ${lastType}). ` +
+          `The gateway or a proxy cut the connection; try again.`,
+        { retryable: true },
+      );
+    }
+    throw noImageError(finalResponse, streamedText);
+  }
+
+  /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */
+  async checkConnection(settings: GatewaySettings, options: { signal?: AbortSignal } = {}): Promise<{ status: number; models: string[] }> {
+    const { signal } = options;
+    const secrets = [settings.apiKey];
+    const log = redactingLogger(this.#logger, () => secrets);
+    const context: AttemptContext = { settings, signal, progress: progressReporter(undefined, log), log, secrets };
+    const started = this.#clock.now();
+    try {
+      throwIfAborted(signal);
+      const httpRequest = buildModelsRequest(settings);
+      const transport = this.#transportFor(settings);
+      log.info(`${httpRequest.method} ${httpRequest.url} (connection check)`);
+      const response = await transport.send(httpRequest, { signal, timeoutMs: Math.min(settings.timeoutMs, CHECK_TIMEOUT_MS) });
+      log.info(`${httpRequest.method} ${httpRequest.url} → ${response.status} after ${this.#clock.now() - started} ms`);
+      if (response.status < 200 || response.status >= 300) throw await this.#errorFromResponse(response, context);
+      const bytes = await readBodyBytes(response.body, { signal, maxBytes: settings.maxResponseBytes });
+      const text = bytes.toString('utf8');
+      const parsed = parseJsonBody(text);
+      if (!parsed.ok) throw readHttpError(response.status, response.headers, redactSecrets(bodyExcerpt(text, 2000), secrets), this.#clock.now());
+      if (isErrorBody(parsed.value)) throw readHttpError(response.status, response.headers, redactSecrets(text, secrets), this.#clock.now());
+      return { status: response.status, models: modelIds(parsed.value) };
+    } catch (err) {
+      const error = redactError(toGatewayError(err, signal), secrets);
+      log.warn(`Connection check failed (${error.kind}): ${error.message}`);
+      throw error;
+    }
+  }
+}
+
+/** Model ids from `{"data":[{"id"}]}` (OpenAI) or `{"models":[…]}` (other gateways). */
+function modelIds(json: unknown): string[] {
+  const object = asObject(json);
+  const list = Array.isArray(object?.data) ? object.data : Array.isArray(object?.models) ? object.models : Array.isArray(json) ? json : [];
+  const ids: string[] = [];
+  for (const entry of list) {
+    if (typeof entry === 'string') ids.push(entry);
+    else {
+      const record = asObject(entry);
+      const id = record?.id ?? record?.name;
+      if (typeof id === 'string') ids.push(id);
+    }
+  }
+  return ids;
+}

@@ -1,0 +1,331 @@
+/**
+ * SPEC §4: where a generated image is saved. Works on POSIX path strings (a `Uri.path`, also for remote and
+ * virtual workspaces; on Windows that is `/c:/Users/...`), never on the local file system, so the same
+ * rules serve the extension and the tests. The semantics follow VS Code's own
+ * `markdown.copyFiles.destination` (a leading `/` means the workspace root, a trailing `/` means a folder,
+ * a relative result is relative to the document), and our variables are a superset of VS Code's.
+ */
+
+import * as path from 'node:path';
+import { GatewayError } from './errors';
+
+const posix = path.posix;
+
+/** Values of the `${name}` variables; undefined means "not available here" (e.g. no document open). */
+export interface DestinationVars {
+  readonly [name: string]: string | undefined;
+}
+
+export interface DestinationInput {
+  /** The user's pattern (`cpaImage.destination` or a matched `markdown.copyFiles.destination` value); empty → default. */
+  pattern?: string;
+  /** POSIX absolute path of the document the image is for, when there is one. */
+  documentPath?: string;
+  /** POSIX absolute path of the workspace folder the save starts from (the document's folder, or the first one). */
+  workspaceFolderPath?: string;
+  /** From `slugFromPrompt`. */
+  slug: string;
+  /** The extension that matches the real image bytes, without the dot: `png`, `jpg`, `webp`. */
+  ext: string;
+  /** For `${date}`, `${time}`, `${unixTime}`, `${isoTime}`; default now. */
+  now?: Date;
+}
+
+export const DEFAULT_DOCUMENT_DESTINATION = '${documentDirName}/images/${slug}.${ext}';
+export const DEFAULT_WORKSPACE_DESTINATION = '${workspaceFolder}/images/${slug}.${ext}';
+
+const DEFAULT_SLUG_LENGTH = 48;
+const MAX_UNIQUE_ATTEMPTS = 10_000;
+/** CON, PRN, AUX, NUL, COM1-9, LPT1-9: names Windows will not create, whatever the extension. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * A file-name-safe slug that stays readable in any script: letters and digits of every language are kept
+ * (`一只可爱的松鼠` stays as is), cased letters are lower-cased, everything else becomes `-`.
+ */
+export function slugFromPrompt(prompt: string, maxLength: number = DEFAULT_SLUG_LENGTH): string {
+  const limit = Math.max(1, Math.floor(maxLength));
+  const collapsed = prompt
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-');
+  let slug = trimSeparators(collapsed);
+  if (codePointLength(slug) > limit) slug = trimSeparators(cutSlug(slug, limit));
+  // A leading combining mark has nothing to combine with.
+  slug = trimSeparators(slug.replace(/^\p{M}+/u, ''));
+  if (slug === '') return 'image';
+  if (slug === '.' || slug === '..' || WINDOWS_RESERVED.test(slug)) return `${slug}-image`;
+  return slug;
+}
+
+function trimSeparators(s: string): string {
+  return s.replace(/^[-.]+|[-.]+$/g, '');
+}
+
+function codePointLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/**
+ * Cuts to at most `limit` code points without splitting a grapheme (so never a surrogate pair or a base
+ * letter from its accent), preferring the last `-` in the second half so words stay whole.
+ */
+function cutSlug(slug: string, limit: number): string {
+  let out = '';
+  let length = 0;
+  for (const { segment } of graphemes.segment(slug)) {
+    const segmentLength = codePointLength(segment);
+    if (length + segmentLength > limit) break;
+    out += segment;
+    length += segmentLength;
+  }
+  const lastDash = out.lastIndexOf('-');
+  if (lastDash >= out.length / 2) return out.slice(0, lastDash);
+  return out;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** The variables for one save; values that need a document or folder are undefined without one. */
+export function destinationVars(input: DestinationInput): DestinationVars {
+  const now = input.now ?? new Date();
+  const doc = input.documentPath;
+  const docDir = doc === undefined ? undefined : posix.dirname(doc);
+  const folder = input.workspaceFolderPath === undefined ? undefined : stripTrailingSlash(input.workspaceFolderPath);
+  const docFileName = doc === undefined ? undefined : posix.basename(doc);
+  const docExt = doc === undefined ? undefined : posix.extname(doc);
+  const insideFolder = (p: string | undefined): boolean => p !== undefined && folder !== undefined && isInside(folder, p);
+  const fileName = `${input.slug}.${input.ext}`;
+  return {
+    documentDirName: docDir,
+    documentFileName: docFileName,
+    documentBaseName: docFileName === undefined || docExt === undefined ? undefined : docFileName.slice(0, docFileName.length - docExt.length),
+    documentExtName: docExt === undefined ? undefined : docExt.replace(/^\./, ''),
+    documentFilePath: doc,
+    documentRelativeFilePath: doc === undefined ? undefined : insideFolder(doc) && folder ? posix.relative(folder, doc) : doc,
+    documentRelativeDirName: docDir === undefined ? undefined : insideFolder(docDir) && folder ? posix.relative(folder, docDir) : docDir,
+    documentWorkspaceFolder: folder ?? docDir,
+    workspaceFolder: folder ?? docDir,
+    date: `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}`,
+    time: `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`,
+    unixTime: String(now.getTime()),
+    isoTime: now.toISOString(),
+    slug: input.slug,
+    ext: input.ext,
+    fileName,
+    fileExtName: input.ext,
+  };
+}
+
+/**
+ * Replaces `${name}` (and VS Code's `${name/regex/replacement/}` transform); `\$` is a literal `$`.
+ * An unknown variable, or one that has no value here, is an error that names it.
+ */
+export function expandDestination(pattern: string, vars: DestinationVars): string {
+  const syntax = /(?<escape>\\\$)|\$\{(?<name>\w+)(?:\/(?<pattern>(?:\\\/|[^}/])+)\/(?<replacement>(?:\\\/|[^}/])*)\/)?\}/g;
+  return pattern.replace(syntax, (...args: unknown[]) => {
+    const groups = args[args.length - 1] as Record<string, string | undefined>;
+    if (groups['escape'] !== undefined) return '$';
+    const name = groups['name'] ?? '';
+    if (!Object.hasOwn(vars, name)) {
+      throw new GatewayError(
+        'file',
+        `The destination pattern '${pattern}' uses an unknown variable \${${name}}. Known variables: ${Object.keys(vars)
+          .map((v) => `\${${v}}`)
+          .join(', ')}.`,
+      );
+    }
+    const value = vars[name];
+    if (value === undefined) {
+      throw new GatewayError(
+        'file',
+        `The destination pattern '${pattern}' uses \${${name}}, which needs ${name.startsWith('document') ? 'an open document' : 'an open workspace folder'}. Use a pattern without it, or open a document in a workspace folder.`,
+      );
+    }
+    const regex = groups['pattern'];
+    if (regex === undefined) return value;
+    const replacement = (groups['replacement'] ?? '').replaceAll('\\/', '/');
+    try {
+      return value.replace(new RegExp(regex.replaceAll('\\/', '/')), replacement);
+    } catch {
+      throw new GatewayError(
+        'file',
+        `The destination pattern '${pattern}' has an invalid regular expression in \${${name}/…/…/}. Fix or remove the transform.`,
+      );
+    }
+  });
+}
+
+function stripTrailingSlash(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') || '/' : p;
+}
+
+/** True when `child` (normalised) is `root` itself or below it. */
+function isInside(root: string, child: string): boolean {
+  const rel = posix.relative(root, child);
+  return rel === '' || (!rel.startsWith('../') && rel !== '..' && !posix.isAbsolute(rel));
+}
+
+function refuse(pattern: string, problem: string): never {
+  throw new GatewayError(
+    'file',
+    `The destination pattern '${pattern.replace(/\0/g, '\\0')}' ${problem} Change the pattern (cpaImage.destination or markdown.copyFiles.destination) so the image is saved inside the workspace folder.`,
+  );
+}
+
+/**
+ * The absolute POSIX path to save to. Throws `GatewayError('file')` when the pattern is unusable or the
+ * path would leave the workspace folder the save started from.
+ */
+export function resolveDestination(input: DestinationInput): string {
+  const docDir = input.documentPath === undefined ? undefined : posix.dirname(input.documentPath);
+  const folder = input.workspaceFolderPath === undefined ? undefined : stripTrailingSlash(input.workspaceFolderPath);
+  // The containment root: the workspace folder, or the document's folder when it is outside any workspace.
+  const root = folder ?? docDir;
+  const rawPattern = input.pattern?.trim() ?? '';
+  let pattern = rawPattern === '' ? (docDir !== undefined ? DEFAULT_DOCUMENT_DESTINATION : DEFAULT_WORKSPACE_DESTINATION) : rawPattern;
+  if (root === undefined) {
+    throw new GatewayError(
+      'file',
+      'There is no workspace folder or document to save the image next to. Open a folder, or save the image with a file dialog.',
+    );
+  }
+
+  if (pattern.includes('\0')) refuse(pattern, 'contains a NUL character.');
+  if (/^[a-zA-Z]:/.test(pattern)) refuse(pattern, 'starts with a Windows drive letter; use a path relative to the document or ${workspaceFolder}.');
+  // Backslashes other than the `\$` escape would be separators on Windows and a literal character elsewhere.
+  if (/\\(?!\$)/.test(pattern.replace(/\$\{[^}]*\}/g, ''))) {
+    refuse(pattern, 'contains a backslash; use / as the path separator.');
+  }
+
+  // Like markdown.copyFiles.destination: a trailing `/` names a folder.
+  if (pattern.endsWith('/')) pattern += '${fileName}';
+
+  const vars = destinationVars({ ...input, ...(folder === undefined ? {} : { workspaceFolderPath: folder }) });
+  const expanded = expandDestination(pattern, vars);
+  if (expanded.includes('\0')) refuse(rawPattern || pattern, 'produces a path with a NUL character.');
+  if (expanded.includes('\\')) refuse(rawPattern || pattern, 'produces a path with a backslash; use / as the path separator.');
+
+  // A leading `/` in the pattern means the workspace root (VS Code's rule), unless the path as written is
+  // already inside the workspace folder, which is then kept. An absolute path that comes from a variable
+  // (`${documentDirName}/…`) is used as it is; anything else is relative to the document's folder.
+  let absolute: string;
+  if (pattern.startsWith('/')) {
+    absolute = isInside(root, posix.normalize(expanded)) ? expanded : posix.join(root, expanded);
+  } else if (expanded.startsWith('/')) {
+    absolute = expanded;
+  } else {
+    absolute = posix.join(docDir ?? root, expanded);
+  }
+  const normalised = posix.normalize(absolute);
+
+  if (!isInside(root, normalised)) {
+    refuse(rawPattern || pattern, `leads to ${normalised}, which is outside the workspace folder ${root}.`);
+  }
+  const name = posix.basename(normalised);
+  if (normalised === root || name === '' || name === '.' || name === '..' || normalised.endsWith('/')) {
+    refuse(rawPattern || pattern, 'does not end in a file name.');
+  }
+  return normalised;
+}
+
+/** Converts a glob (`*`, `**`, `?`, `{a,b}`, `[...]`) to a regular expression over `/`-separated paths. */
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  let braceDepth = 0;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? '';
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        // `**/` matches zero or more whole segments; a trailing `**` matches everything below.
+        const atSegmentStart = i === 0 || glob[i - 1] === '/';
+        i++;
+        if (atSegmentStart && glob[i + 1] === '/') {
+          re += '(?:[^/]*/)*';
+          i++;
+        } else {
+          re += '.*';
+        }
+      } else {
+        re += '[^/]*';
+      }
+    } else if (c === '?') {
+      re += '[^/]';
+    } else if (c === '{') {
+      braceDepth++;
+      re += '(?:';
+    } else if (c === '}' && braceDepth > 0) {
+      braceDepth--;
+      re += ')';
+    } else if (c === ',' && braceDepth > 0) {
+      re += '|';
+    } else if (c === '[') {
+      const close = glob.indexOf(']', i + 1);
+      if (close > i + 1) {
+        let body = glob.slice(i + 1, close).replace(/\\/g, '\\\\');
+        if (body.startsWith('!')) body = `^${body.slice(1)}`;
+        re += `[${body}]`;
+        i = close;
+      } else {
+        re += '\\[';
+      }
+    } else {
+      re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    }
+  }
+  while (braceDepth-- > 0) re += ')';
+  return new RegExp(`^${re}$`, 'u');
+}
+
+/**
+ * VS Code's `markdown.copyFiles.destination`: the first glob (in the map's order) that matches the document's
+ * path relative to its workspace folder gives the destination. A glob starting with `/` is anchored at the
+ * workspace folder; any other glob is matched at any depth (VS Code prefixes `**∕`), so `*.md` matches
+ * `docs/a.md` by its base name.
+ */
+export function matchCopyFilesDestination(map: Record<string, string>, documentRelativePath: string): string | undefined {
+  const docPath = documentRelativePath.replace(/^\.?\/+/, '');
+  for (const [rawGlob, destination] of Object.entries(map)) {
+    if (typeof destination !== 'string') continue;
+    const glob = rawGlob.trim();
+    if (glob === '') continue;
+    const anchored = glob.startsWith('/') ? glob.replace(/^\/+/, '') : glob.startsWith('**') ? glob : `**/${glob}`;
+    let regex: RegExp;
+    try {
+      regex = globToRegExp(anchored);
+    } catch {
+      continue;
+    }
+    if (regex.test(docPath)) return destination;
+  }
+  return undefined;
+}
+
+/**
+ * `name.png` if it is free, else `name-2.png`, `name-3.png`, …. Gives up after 10000 names so a broken
+ * `exists` cannot loop forever.
+ */
+export async function uniquePath(filePath: string, exists: (p: string) => Promise<boolean>): Promise<string> {
+  if (!(await exists(filePath))) return filePath;
+  // Only the last segment changes; both separators are recognised so native Windows paths work too.
+  const slash = Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\'));
+  const dir = filePath.slice(0, slash + 1);
+  const base = filePath.slice(slash + 1);
+  const dot = base.lastIndexOf('.');
+  const stem = dot > 0 ? base.slice(0, dot) : base;
+  const ext = dot > 0 ? base.slice(dot) : '';
+  for (let n = 2; n <= MAX_UNIQUE_ATTEMPTS; n++) {
+    const candidate = `${dir}${stem}-${n}${ext}`;
+    if (!(await exists(candidate))) return candidate;
+  }
+  throw new GatewayError(
+    'file',
+    `Could not find a free file name for ${filePath}: ${MAX_UNIQUE_ATTEMPTS} names are taken. Clean up the folder or change the destination.`,
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * Reads a byte stream as Server-Sent Events (gateway.md §1.3, §6.2): UTF-8 decoded across chunk
+ * boundaries, comments (`: keep-alive`) dropped, LF/CRLF/CR line ends, events split anywhere.
+ * Also home of the two guards every body read needs: the abort signal and the size cap.
+ */
+import { createParser } from 'eventsource-parser';
+import { GatewayError, cancelledError, throwIfAborted } from './errors';
+
+export interface SseEvent {
+  event?: string;
+  data: string;
+}
+
+export interface ReadBodyOptions {
+  signal?: AbortSignal;
+  /** Largest number of bytes accepted; more fails with `GatewayError('too_large')`. */
+  maxBytes?: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** The error for a body over the cap, naming the cap the way the user sets it (MiB). */
+export function tooLargeError(maxBytes: number): GatewayError {
+  const mib = maxBytes / MIB;
+  // Tiny caps (tests, odd settings) would round to "0 MiB"; name them in bytes instead.
+  const shown = mib >= 0.01 ? `${Number(mib.toFixed(2))} MiB` : `${maxBytes} bytes`;
+  return new GatewayError(
+    'too_large',
+    `The gateway's response is larger than the ${shown} limit, so it was not read to the end. ` +
+      `Raise the response size limit (maxResponseMiB) if such large images are expected.`,
+  );
+}
+
+/**
+ * Yields the chunks of `body`, but settles at once when `signal` aborts even if the source is
+ * stalled: the pending read is abandoned, the source is closed, and a cancelled error is thrown.
+ */
+export async function* abortableChunks(
+  body: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  throwIfAborted(signal);
+  const iterator = body[Symbol.asyncIterator]();
+  let finished = false;
+  let abortListener: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    abortListener = () => reject(cancelledError());
+    signal.addEventListener('abort', abortListener, { once: true });
+  });
+  // The abort promise may settle while nobody awaits it; keep that from being an unhandled rejection.
+  aborted.catch(() => undefined);
+  try {
+    while (true) {
+      const next = signal ? await Promise.race([iterator.next(), aborted]) : await iterator.next();
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+      throwIfAborted(signal);
+    }
+  } finally {
+    if (abortListener) signal?.removeEventListener('abort', abortListener);
+    if (!finished) {
+      // Closing the source destroys the socket behind it; its own errors no longer matter.
+      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    }
+  }
+}
+
+/** Decodes `body` into SSE events. Throws `GatewayError('cancelled' | 'too_large')`. */
+export async function* readSseEvents(
+  body: AsyncIterable<Uint8Array>,
+  options: ReadBodyOptions = {},
+): AsyncGenerator<SseEvent> {
+  const { signal, maxBytes } = options;
+  const queue: SseEvent[] = [];
+  const parser = createParser({
+    onEvent(message) {
+      queue.push(message.event === undefined ? { data: message.data } : { event: message.event, data: message.data });
+    },
+  });
+  // `stream: true` keeps a multi-byte character that is split across chunks until its last byte arrives.
+  const decoder = new TextDecoder('utf-8');
+  let total = 0;
+  let lastChar = '';
+
+  const feed = (text: string): void => {
+    if (text.length === 0) return;
+    parser.feed(text);
+    lastChar = text[text.length - 1] ?? lastChar;
+  };
+
+  for await (const chunk of abortableChunks(body, signal)) {
+    total += chunk.byteLength;
+    if (maxBytes !== undefined && total > maxBytes) throw tooLargeError(maxBytes);
+    feed(decoder.decode(chunk, { stream: true }));
+    while (queue.length > 0) {
+      yield queue.shift() as SseEvent;
+      throwIfAborted(signal);
+    }
+  }
+  feed(decoder.decode());
+  // A stream whose last event lacks the closing blank line still delivers that event when its last
+  // line is complete; a line cut off mid-way (no line end) is dropped, as the SSE rules say.
+  if (lastChar === '\n') feed('\n');
+  else if (lastChar === '\r') feed('\r');
+  while (queue.length > 0) yield queue.shift() as SseEvent;
+}

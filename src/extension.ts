@@ -1,0 +1,74 @@
+/**
+ * The composition root: creates the services once, registers the commands, and leaves everything to
+ * `context.subscriptions`. Activation is cheap: the gateway client (and undici with it) and OpenClaw's
+ * reader are loaded with a dynamic `import()` the first time a command needs them.
+ */
+import { window } from 'vscode';
+import type { ExtensionContext } from 'vscode';
+import type { ImageClient } from './core/client';
+import { ApiKeyStore } from './vscode/apiKeyStore';
+import { registerCommands } from './vscode/commands/index';
+import { ConfigurationService } from './vscode/configuration';
+import { logChannelName } from './vscode/constants';
+import { GenerationRunner } from './vscode/generationRunner';
+import { GenerationRegistry } from './vscode/generations';
+import { KnownSecrets, createLogger } from './vscode/log';
+import { ReadonlyDocuments } from './vscode/readonlyDocuments';
+import { RecentPrompts } from './vscode/recentPrompts';
+import type { Services } from './vscode/services';
+import { GenerationStatusBar } from './vscode/statusBar';
+
+let loadedClient: ImageClient | undefined;
+
+export function activate(context: ExtensionContext): void {
+  const channel = window.createOutputChannel(logChannelName, { log: true });
+  const apiKeys = new ApiKeyStore(context.secrets);
+  const secrets = new KnownSecrets(() => apiKeys.lastKnown);
+  const log = createLogger(channel, secrets);
+  // Read the stored key once now so the log can redact it before any command runs.
+  void apiKeys.get().then(undefined, () => undefined);
+
+  let clientPromise: Promise<ImageClient> | undefined;
+  const client = (): Promise<ImageClient> => {
+    clientPromise ??= import('./core/client').then(({ ImageClient }) => {
+      loadedClient = new ImageClient({ logger: log });
+      return loadedClient;
+    });
+    return clientPromise;
+  };
+
+  const registry = new GenerationRegistry();
+  const configuration = new ConfigurationService(apiKeys, secrets);
+  const recentPrompts = new RecentPrompts(context.globalState);
+  const readonlyDocuments = new ReadonlyDocuments();
+  const showLog = () => channel.show(true);
+  const runner = new GenerationRunner({ log, configuration, registry, recentPrompts, client, showLog });
+  const services: Services = {
+    channel,
+    log,
+    apiKeys,
+    configuration,
+    registry,
+    recentPrompts,
+    runner,
+    readonlyDocuments,
+    client,
+    showLog,
+  };
+
+  context.subscriptions.push(
+    channel,
+    apiKeys,
+    registry,
+    new GenerationStatusBar(registry),
+    readonlyDocuments,
+    registerCommands(services),
+  );
+  log.info(`CPA GPT Image ${context.extension.packageJSON?.version ?? ''} activated`);
+}
+
+export async function deactivate(): Promise<void> {
+  // Running generations were cancelled by the registry's dispose; release the client's connections.
+  await loadedClient?.close();
+  loadedClient = undefined;
+}

@@ -1,0 +1,35 @@
+/** "Check Connection": a cheap authenticated request (GET /v1/models) that tells whether the gateway answers and accepts the key. */
+import { ProgressLocation, l10n, window } from 'vscode';
+import { isCancellation } from '../../core/errors';
+import type { LoadedConfiguration } from '../configuration';
+import { errorLogDetails } from '../errorMessages';
+import { hostOf } from '../format';
+import { showError } from '../generationRunner';
+import type { Services } from '../services';
+
+export async function checkConnection(services: Services): Promise<void> {
+  const { log, configuration } = services;
+  let loaded: LoadedConfiguration | undefined;
+  try {
+    loaded = await configuration.load(window.activeTextEditor?.document.uri);
+    const gateway = configuration.gatewaySettings(loaded);
+    const host = hostOf(gateway.baseUrl);
+    const client = await services.client();
+    const result = await window.withProgress(
+      { location: ProgressLocation.Notification, cancellable: true, title: l10n.t('Checking the connection to {0}…', host) },
+      (_progress, token) => {
+        const controller = new AbortController();
+        const onCancel = token.onCancellationRequested(() => controller.abort());
+        return client.checkConnection(gateway, { signal: controller.signal }).finally(() => onCancel.dispose());
+      },
+    );
+    log.info(`Check connection: ${host} answered HTTP ${result.status} with ${result.models.length} models`);
+    void window.showInformationMessage(
+      l10n.t('Connected to {0}: the gateway answered and accepted the key ({1} models).', host, result.models.length),
+    );
+  } catch (err) {
+    if (isCancellation(err)) return;
+    log.error(`Check connection failed: ${errorLogDetails(err)}`);
+    await showError(err, loaded, services.showLog);
+  }
+}

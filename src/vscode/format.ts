@@ -1,0 +1,35 @@
+/** Small, pure formatting helpers for live status (unit-tested; no `vscode` import). */
+
+/** `0:07`, `1:05`, `62:00`: elapsed time as the status bar and the progress notification show it. */
+export function formatElapsed(ms: number): string {
+  const totalSeconds = Math.max(0, Math.floor(ms / 1000));
+  const minutes = Math.floor(totalSeconds / 60);
+  const seconds = totalSeconds % 60;
+  return `${minutes}:${String(seconds).padStart(2, '0')}`;
+}
+
+/** Seconds with one decimal (`1.2`), never negative: the remaining wait of a retry. */
+export function formatSeconds(ms: number): string {
+  return (Math.max(0, ms) / 1000).toFixed(1);
+}
+
+/** The first `max` characters of a prompt on one line, with `…` when cut: for titles and tooltips. */
+export function promptExcerpt(prompt: string, max = 40): string {
+  const oneLine = prompt.replace(/\s+/g, ' ').trim();
+  const chars = Array.from(oneLine);
+  return chars.length <= max ? oneLine : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+/** `http://user:pw@host:8317/v1` → `host:8317`; the input itself when it is not a URL. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
+}
+
+/** Joins the lines of a multi-line selection into one line for the prompt box (which is single-line). */
+export function promptFromSelection(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, ' ').trim();
+}

@@ -1,0 +1,165 @@
+/**
+ * SPEC §4: where a generated image goes and how it gets there. The path comes from `cpaImage.destination`,
+ * else the first matching `markdown.copyFiles.destination` glob, else `images/` next to the document (or at
+ * the root of the first workspace folder); with nothing open, a save dialog asks. Writes go through
+ * `workspace.fs` (local, remote and virtual workspaces alike) into a hidden temporary file in the target
+ * folder that is renamed into place, so a cancelled or failed run leaves no partial file behind.
+ */
+import * as path from 'node:path';
+import { FileSystemError, FileType, Uri, l10n, window, workspace } from 'vscode';
+import type { TextDocument, WorkspaceFolder } from 'vscode';
+import { matchCopyFilesDestination, resolveDestination, slugFromPrompt, uniquePath } from '../core/destination';
+import { GatewayError, throwIfAborted } from '../core/errors';
+import type { GeneratedImage } from '../core/types';
+import { readCopyFilesDestination } from './settings';
+
+const posix = path.posix;
+
+export interface SaveRequest {
+  image: GeneratedImage;
+  prompt: string;
+  /** The document the image is for, when one was active. */
+  document?: TextDocument;
+  /** `cpaImage.destination`, when set. */
+  destinationPattern?: string;
+  signal: AbortSignal;
+}
+
+export interface SavedImage {
+  uri: Uri;
+  /** Where the pattern came from, for the log. */
+  patternSource: 'cpaImage.destination' | 'markdown.copyFiles.destination' | 'default' | 'save dialog';
+}
+
+/** A document whose file the image can be placed next to (not untitled, on a writable file system). */
+function savedDocument(document: TextDocument | undefined): TextDocument | undefined {
+  if (!document || document.isUntitled) return undefined;
+  return workspace.fs.isWritableFileSystem(document.uri.scheme) === true ? document : undefined;
+}
+
+/**
+ * Saves the image. Returns undefined when the user dismissed the save dialog. Throws `GatewayError('file')`
+ * when the destination is unusable, `GatewayError('cancelled')` when `signal` fired before the file was in place.
+ */
+export async function saveGeneratedImage(request: SaveRequest): Promise<SavedImage | undefined> {
+  const { image, prompt, signal } = request;
+  const document = savedDocument(request.document);
+  const folder: WorkspaceFolder | undefined =
+    (document ? workspace.getWorkspaceFolder(document.uri) : undefined) ?? (document ? undefined : workspace.workspaceFolders?.[0]);
+
+  if (!document && !folder) return saveWithDialog(request);
+
+  let pattern = request.destinationPattern;
+  let patternSource: SavedImage['patternSource'] = pattern ? 'cpaImage.destination' : 'default';
+  if (!pattern && document) {
+    const map = readCopyFilesDestination(workspace.getConfiguration('markdown', document.uri));
+    const relative = folder ? posix.relative(folder.uri.path, document.uri.path) : posix.basename(document.uri.path);
+    const matched = map ? matchCopyFilesDestination(map, relative) : undefined;
+    if (matched) {
+      pattern = matched;
+      patternSource = 'markdown.copyFiles.destination';
+    }
+  }
+
+  const base = folder?.uri ?? (document as TextDocument).uri;
+  const target = resolveDestination({
+    ...(pattern !== undefined ? { pattern } : {}),
+    ...(document ? { documentPath: document.uri.path } : {}),
+    ...(folder ? { workspaceFolderPath: folder.uri.path } : {}),
+    slug: slugFromPrompt(prompt),
+    ext: image.extension,
+  });
+  const uri = await writeUnique(base.with({ path: target, query: '', fragment: '' }), image.bytes, signal);
+  return { uri, patternSource };
+}
+
+async function saveWithDialog(request: SaveRequest): Promise<SavedImage | undefined> {
+  const { image, prompt, signal } = request;
+  const name = `${slugFromPrompt(prompt)}.${image.extension}`;
+  const home = homeFolder();
+  const chosen = await window.showSaveDialog({
+    title: l10n.t('Save the generated image'),
+    saveLabel: l10n.t('Save Image'),
+    filters: { [l10n.t('Images')]: [image.extension] },
+    ...(home ? { defaultUri: Uri.joinPath(home, name) } : {}),
+  });
+  if (!chosen) return undefined;
+  throwIfAborted(signal);
+  // The dialog already asked whether to replace an existing file.
+  await writeAtomically(chosen, image.bytes, signal, true);
+  return { uri: chosen, patternSource: 'save dialog' };
+}
+
+/** Where the save dialog starts when nothing is open. */
+function homeFolder(): Uri | undefined {
+  const home = process.env['HOME'] ?? process.env['USERPROFILE'];
+  return home ? Uri.file(home) : undefined;
+}
+
+async function exists(uri: Uri): Promise<boolean> {
+  try {
+    await workspace.fs.stat(uri);
+    return true;
+  } catch {
+    // FileNotFound, or a stat the file system cannot answer: the write that follows reports real problems.
+    return false;
+  }
+}
+
+/** Picks a free name (`-2`, `-3`, …) and writes there; a name taken in the meantime by a parallel run is retried. */
+async function writeUnique(target: Uri, bytes: Uint8Array, signal: AbortSignal): Promise<Uri> {
+  for (let attempt = 0; ; attempt++) {
+    const free = await uniquePath(target.path, (p) => exists(target.with({ path: p })));
+    const uri = target.with({ path: free });
+    try {
+      await writeAtomically(uri, bytes, signal, false);
+      return uri;
+    } catch (err) {
+      if (attempt < 5 && err instanceof FileSystemError && err.code === 'FileExists') continue;
+      throw err;
+    }
+  }
+}
+
+async function ensureDirectory(dir: Uri): Promise<void> {
+  try {
+    await workspace.fs.createDirectory(dir);
+  } catch (err) {
+    const stat = await workspace.fs.stat(dir).then(
+      (s) => s,
+      () => undefined,
+    );
+    if (!stat || (stat.type & FileType.Directory) === 0) {
+      throw new GatewayError('file', `Could not create the folder ${dir.path}: ${errorText(err)}`, { cause: err });
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Writes `bytes` to a hidden temporary file beside `target`, then renames it into place. The temporary file is
+ * removed on any failure, and cancellation is honoured up to the rename.
+ */
+export async function writeAtomically(target: Uri, bytes: Uint8Array, signal: AbortSignal, overwrite: boolean): Promise<void> {
+  throwIfAborted(signal);
+  const dir = target.with({ path: posix.dirname(target.path) });
+  await ensureDirectory(dir);
+  const unique = Math.random().toString(36).slice(2, 8);
+  const temporary = target.with({ path: posix.join(dir.path, `.${posix.basename(target.path)}.${unique}.cpa-tmp`) });
+  try {
+    await workspace.fs.writeFile(temporary, bytes);
+    throwIfAborted(signal);
+    await workspace.fs.rename(temporary, target, { overwrite });
+  } catch (err) {
+    await workspace.fs.delete(temporary, { useTrash: false }).then(
+      () => undefined,
+      () => undefined,
+    );
+    if (err instanceof FileSystemError && err.code === 'FileExists') throw err;
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError('file', `Could not write ${target.path}: ${errorText(err)}`, { cause: err });
+  }
+}

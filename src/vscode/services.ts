@@ -1,0 +1,23 @@
+/** What the commands share; built once in extension.ts and passed down explicitly. */
+import type { LogOutputChannel } from 'vscode';
+import type { ImageClient } from '../core/client';
+import type { Logger } from '../core/types';
+import type { ApiKeyStore } from './apiKeyStore';
+import type { ConfigurationService } from './configuration';
+import type { GenerationRunner } from './generationRunner';
+import type { GenerationRegistry } from './generations';
+import type { ReadonlyDocuments } from './readonlyDocuments';
+import type { RecentPrompts } from './recentPrompts';
+
+export interface Services {
+  channel: LogOutputChannel;
+  log: Logger;
+  apiKeys: ApiKeyStore;
+  configuration: ConfigurationService;
+  registry: GenerationRegistry;
+  recentPrompts: RecentPrompts;
+  runner: GenerationRunner;
+  readonlyDocuments: ReadonlyDocuments;
+  client: () => Promise<ImageClient>;
+  showLog: () => void;
+}

@@ -1,0 +1,124 @@
+/**
+ * Maps VS Code settings (`cpaImage.*`, `http.*`) to the core's `UserSettings`, read at call time.
+ *
+ * Only `import type` from vscode-shaped interfaces: the mapping takes any object with `get`/`inspect`, so the
+ * unit tests drive it with a fake configuration and the extension passes `workspace.getConfiguration(...)`.
+ */
+import type { UserSettings } from '../core/config';
+import type { ProxySettings } from '../core/types';
+
+/** The part of `vscode.WorkspaceConfiguration` this file reads. */
+export interface ConfigurationReader {
+  get<T>(section: string): T | undefined;
+  inspect<T>(section: string):
+    | { globalValue?: T; workspaceValue?: T; workspaceFolderValue?: T; defaultValue?: T }
+    | undefined;
+}
+
+export type InsertFormat = 'auto' | 'markdown' | 'html' | 'path';
+export type InsertPosition = 'afterSelection' | 'replaceSelection';
+
+export interface ExtensionSettings {
+  /** What the core resolves and validates (SPEC §2). */
+  user: UserSettings;
+  /** `cpaImage.destination`, undefined when empty (then `markdown.copyFiles.destination` or the default applies). */
+  destination?: string;
+  insertFormat: InsertFormat;
+  insertPosition: InsertPosition;
+}
+
+/**
+ * Settings that decide where the API key is sent. A workspace's `.vscode/settings.json` must never set them
+ * (SPEC §2): the manifest gives them `machine` scope, and as defence in depth only their user/machine value
+ * (`globalValue`) is read here, whatever `get()` would merge in from the workspace.
+ */
+export const keyRoutingSettings = ['baseUrl', 'userAgent', 'version', 'originator', 'sessionId'] as const;
+type KeyRoutingSetting = (typeof keyRoutingSettings)[number];
+
+const insertFormats: readonly InsertFormat[] = ['auto', 'markdown', 'html', 'path'];
+const insertPositions: readonly InsertPosition[] = ['afterSelection', 'replaceSelection'];
+
+function stringOrUndefined(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** VS Code reports an unset nullable number as `null`; anything that is not a finite number counts as unset. */
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function userScopeString(config: ConfigurationReader, key: KeyRoutingSetting): string | undefined {
+  return stringOrUndefined(config.inspect<string>(key)?.globalValue);
+}
+
+/** `http.proxy`, `http.noProxy` (an array in current VS Code, a string in some older setups), `http.proxyStrictSSL`. */
+export function readProxySettings(http: ConfigurationReader): ProxySettings {
+  const proxyUrl = stringOrUndefined(http.get<unknown>('proxy'));
+  const rawNoProxy = http.get<unknown>('noProxy');
+  const noProxyList = Array.isArray(rawNoProxy)
+    ? rawNoProxy.map(stringOrUndefined).filter((v): v is string => v !== undefined)
+    : (stringOrUndefined(rawNoProxy)?.split(',').map((v) => v.trim()).filter((v) => v !== '') ?? []);
+  const strictSsl = http.get<unknown>('proxyStrictSSL');
+  return {
+    ...(proxyUrl !== undefined ? { proxyUrl } : {}),
+    ...(noProxyList.length > 0 ? { noProxy: noProxyList.join(',') } : {}),
+    strictSsl: strictSsl !== false,
+  };
+}
+
+/**
+ * @param config `workspace.getConfiguration('cpaImage', documentUri)`
+ * @param http `workspace.getConfiguration('http')`
+ */
+export function readExtensionSettings(config: ConfigurationReader, http: ConfigurationReader): ExtensionSettings {
+  const str = (key: string) => stringOrUndefined(config.get<unknown>(key));
+  const num = (key: string) => numberOrUndefined(config.get<unknown>(key));
+  const stream = config.get<unknown>('stream');
+  const isStreaming = typeof stream === 'boolean' ? stream : undefined;
+
+  const user: UserSettings = {};
+  const set = <K extends keyof UserSettings>(key: K, value: UserSettings[K] | undefined) => {
+    if (value !== undefined) user[key] = value;
+  };
+  for (const key of keyRoutingSettings) set(key, userScopeString(config, key));
+  set('model', str('model'));
+  set('outputFormat', str('outputFormat'));
+  set('stream', isStreaming);
+  // Partial images only exist in a stream; a non-streaming request with partial_images would ask for nothing.
+  if (isStreaming === true) set('partialImages', num('partialImages'));
+  set('size', str('size'));
+  set('quality', str('quality'));
+  set('background', str('background'));
+  set('outputCompression', num('outputCompression'));
+  set('moderation', str('moderation'));
+  set('instructions', str('instructions'));
+  set('timeoutSeconds', num('timeoutSeconds'));
+  set('maxRateLimitWaitSeconds', num('maxRateLimitWaitSeconds'));
+  set('textFallbackRetries', num('textFallbackRetries'));
+  set('transientRetries', num('transientRetries'));
+  set('maxResponseMiB', num('maxResponseMiB'));
+  user.proxy = readProxySettings(http);
+
+  const insertFormat = config.get<unknown>('insertFormat');
+  const insertPosition = config.get<unknown>('insertPosition');
+  const destination = str('destination');
+  return {
+    user,
+    ...(destination !== undefined ? { destination } : {}),
+    insertFormat: insertFormats.find((f) => f === insertFormat) ?? 'auto',
+    insertPosition: insertPositions.find((p) => p === insertPosition) ?? 'afterSelection',
+  };
+}
+
+/** `markdown.copyFiles.destination`: a map from document globs to destinations; anything else counts as unset. */
+export function readCopyFilesDestination(markdown: ConfigurationReader): Record<string, string> | undefined {
+  const raw = markdown.get<unknown>('copyFiles.destination');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const map: Record<string, string> = {};
+  for (const [glob, dest] of Object.entries(raw)) {
+    if (typeof dest === 'string' && dest.trim() !== '') map[glob] = dest;
+  }
+  return Object.keys(map).length > 0 ? map : undefined;
+}

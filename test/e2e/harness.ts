@@ -1,0 +1,336 @@
+/**
+ * The end-to-end harness: our packaged extension (.vsix) installed into a real VS Code (code-server),
+ * a temporary workspace, the loopback test gateway, and a browser that drives the workbench.
+ *
+ * One harness serves a whole test file; `resetWorkspace()` gives each case a fresh document state.
+ * The gateway scenario of a case is chosen by pointing the USER setting `cpaImage.baseUrl` at it
+ * (`useScenario`): the setting is machine-scoped, so it cannot come from the workspace. code-server
+ * does not notice edits made to the user settings file on disk while it runs (checked: neither an
+ * in-place write nor a rename is picked up within 40 s), so the harness edits settings the way a
+ * user does, in "Preferences: Open User Settings (JSON)", and saves; a marker in `window.title`
+ * then shows in the page title once the new settings apply.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startTestGateway, type ScenarioName, type TestGateway } from '../gateway/server';
+import {
+  installExtension,
+  repoRoot,
+  resultsDir,
+  startCodeServer,
+  waitFor,
+  Workbench,
+  type RunningCodeServer,
+} from './vscodeSession';
+
+export { pause, repoRoot, resultsDir, waitFor, Workbench } from './vscodeSession';
+
+export const extensionId = 'cpa-image.cpa-gpt-image';
+export const defaultVsixPath = path.join(repoRoot, 'dist-vsix', 'cpa-gpt-image.vsix');
+
+/** The sample workspace every case starts from. */
+export const sampleFiles: Readonly<Record<string, string>> = {
+  'docs/guide.md': [
+    '# 产品指南 Product Guide',
+    '',
+    '这是一个示例文档，用来测试插图。This is a sample document for illustrations.',
+    '',
+    'a red fox in the snow',
+    '',
+    '## 结尾 The end',
+    '',
+  ].join('\n'),
+  'notes.txt': ['Notes', 'sketch of a lighthouse at dusk', ''].join('\n'),
+};
+
+/** User settings that keep the workbench quiet and predictable (e2e-recipe.md step 5, plus no gallery calls). */
+export const quietSettings: Readonly<Record<string, unknown>> = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.tips.enabled': false,
+  'git.openRepositoryInParentFolders': 'never',
+  'git.enabled': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'telemetry.telemetryLevel': 'off',
+  'workbench.enableExperiments': false,
+  'editor.minimap.enabled': false,
+  'files.autoSave': 'off',
+  'workbench.editor.enablePreview': false,
+};
+
+export interface HarnessOptions {
+  /** The gateway answers 401 unless this key is sent. */
+  expectedKey?: string;
+  vsixPath?: string;
+  /** Extra user settings for the whole session. */
+  settings?: Record<string, unknown>;
+  /** Extra environment for code-server (and so for the extension host). */
+  env?: Record<string, string>;
+  /** Where the workspace lives; a fresh temp folder by default. */
+  workspaceDir?: string;
+  /** Name of the code-server log under test-results/e2e/. */
+  logName?: string;
+}
+
+export interface Scenario {
+  url: string;
+  name: ScenarioName;
+}
+
+export class Harness {
+  private settingsGeneration = 0;
+  private currentSettings: Record<string, unknown> = {};
+
+  private constructor(
+    readonly gateway: TestGateway,
+    readonly codeServer: RunningCodeServer,
+    readonly workbench: Workbench,
+    readonly root: string,
+    readonly workspaceDir: string,
+    readonly userDataDir: string,
+    readonly logFile: string,
+    readonly installedExtensions: string,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const vsixPath = options.vsixPath ?? defaultVsixPath;
+    if (!existsSync(vsixPath)) {
+      throw new Error(`No packaged extension at ${vsixPath}: run \`npm run package\` first.`);
+    }
+    const root = mkdtempSync(path.join(os.tmpdir(), 'cpa-e2e-'));
+    const workspaceDir = options.workspaceDir ?? path.join(root, 'workspace');
+    const dirs = {
+      extensionsDir: path.join(root, 'extensions'),
+      userDataDir: path.join(root, 'user-data'),
+      home: path.join(root, 'home'),
+    };
+    await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
+    await writeSampleFiles(workspaceDir);
+    const logFile = path.join(resultsDir, options.logName ?? 'code-server.log');
+    await mkdir(resultsDir, { recursive: true });
+    await writeFile(logFile, '');
+
+    const cleanups: (() => Promise<unknown>)[] = [];
+    const fail = async (error: unknown): Promise<never> => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      throw error;
+    };
+    try {
+      const gateway = await startTestGateway(options.expectedKey === undefined ? {} : { expectedKey: options.expectedKey });
+      cleanups.push(() => gateway.close());
+      const installed = await installExtension(vsixPath, dirs);
+      if (!installed.includes(extensionId)) throw new Error(`${extensionId} is not installed: ${installed}`);
+
+      const initial = { ...options.settings, 'cpaImage.baseUrl': gateway.scenarioUrl('ok') };
+      await mkdir(path.join(dirs.userDataDir, 'User'), { recursive: true });
+      await writeFile(
+        path.join(dirs.userDataDir, 'User', 'settings.json'),
+        JSON.stringify(composeSettings(initial, 0), null, 2),
+      );
+      const codeServer = await startCodeServer({
+        ...dirs,
+        workspaceDir,
+        logFile,
+        ...(options.env ? { env: options.env } : {}),
+      });
+      cleanups.push(() => codeServer.stop());
+      const workbench = await Workbench.open(codeServer.url, workspaceDir);
+      cleanups.push(() => workbench.close());
+      const harness = new Harness(gateway, codeServer, workbench, root, workspaceDir, dirs.userDataDir, logFile, installed);
+      harness.currentSettings = initial;
+      // The palette lists an extension's commands once the extension host has scanned it.
+      await harness.waitForCommand('CPA Image: Generate Image');
+      return harness;
+    } catch (error) {
+      return fail(error);
+    }
+  }
+
+  get page() {
+    return this.workbench.page;
+  }
+
+  get userSettingsPath(): string {
+    return path.join(this.userDataDir, 'User', 'settings.json');
+  }
+
+  /** Waits until the command palette lists `title` (re-opening it: the palette does not refresh itself). */
+  async waitForCommand(title: string, timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      `the command palette to list "${title}"`,
+      async () => (await this.workbench.paletteLabels(title)).includes(title),
+      { timeoutMs, intervalMs: 500 },
+    );
+  }
+
+  /**
+   * Replaces the user settings (quiet settings always kept) through the settings editor and waits until
+   * they apply. `cpaImage.baseUrl` is left as it is unless `settings` sets it.
+   */
+  async setUserSettings(settings: Record<string, unknown>): Promise<void> {
+    const next = { 'cpaImage.baseUrl': this.currentSettings['cpaImage.baseUrl'], ...settings };
+    this.settingsGeneration += 1;
+    const generation = this.settingsGeneration;
+    const content = JSON.stringify(composeSettings(next, generation), null, 2);
+    const { page } = this.workbench;
+    await this.workbench.runCommand('Preferences: Open User Settings (JSON)');
+    // It opens in a modal editor in VS Code 1.139; either way it becomes the active, focused editor.
+    await waitFor('the settings editor to take the focus', async () =>
+      (await page.title()).includes('settings.json') && (await page.locator('.monaco-editor.focused').count()) > 0,
+    );
+    await page.evaluate((text) => navigator.clipboard.writeText(text), content);
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Control+V');
+    await page.keyboard.press('Control+S');
+    await waitFor(
+      'the new user settings to be saved',
+      async () => {
+        const saved: unknown = JSON.parse(await readFile(this.userSettingsPath, 'utf8'));
+        return JSON.stringify(saved) === JSON.stringify(JSON.parse(content));
+      },
+      { timeoutMs: 10_000 },
+    );
+    await waitFor('the new user settings to apply', async () => (await page.title()).includes(titleMarker(generation)), {
+      timeoutMs: 10_000,
+    });
+    await page.keyboard.press('Escape');
+    await waitFor('the settings editor to close', async () => (await page.locator('.modal-editor-part').count()) === 0 ||
+      !(await page.locator('.modal-editor-part').first().isVisible()), { timeoutMs: 5_000 });
+    this.currentSettings = next;
+  }
+
+  /** Points `cpaImage.baseUrl` at a fresh URL of `name` (plus any extra settings) and returns that URL. */
+  async useScenario(
+    name: ScenarioName,
+    params?: Record<string, string | number>,
+    extraSettings: Record<string, unknown> = {},
+  ): Promise<Scenario> {
+    const url = this.gateway.scenarioUrl(name, params);
+    await this.setUserSettings({ ...extraSettings, 'cpaImage.baseUrl': url });
+    return { url, name };
+  }
+
+  /** "CPA Image: Set API Key" through the palette and the password box (stores it in SecretStorage). */
+  async setApiKey(key: string): Promise<void> {
+    await this.workbench.runCommand('CPA Image: Set API Key');
+    await this.workbench.typeInQuickInput(key, { password: true });
+  }
+
+  /**
+   * A fresh document state for the next case: notifications cleared, every editor saved and closed,
+   * the sample files rewritten, generated images removed.
+   */
+  async resetWorkspace(): Promise<void> {
+    const { page } = this.workbench;
+    await page.keyboard.press('Escape');
+    await this.workbench.runCommand('Notifications: Clear All Notifications');
+    await this.workbench.runCommand('File: Save All Files');
+    await this.workbench.runCommand('View: Close All Editors');
+    await waitFor('every editor to close', async () => (await page.locator('.editor-group-container .tab').count()) === 0);
+    await rm(path.join(this.workspaceDir, 'docs', 'images'), { recursive: true, force: true });
+    await rm(path.join(this.workspaceDir, 'images'), { recursive: true, force: true });
+    await rm(path.join(this.workspaceDir, '.vscode'), { recursive: true, force: true });
+    await writeSampleFiles(this.workspaceDir);
+  }
+
+  /** Opens a workspace file and waits until the editor shows what is on disk. */
+  async openFile(relPath: string): Promise<void> {
+    const onDisk = await this.readFile(relPath);
+    await this.workbench.openFile(relPath);
+    await waitFor(`the editor to show ${relPath} as on disk`, async () => (await this.workbench.editorText()) === onDisk);
+  }
+
+  async readFile(relPath: string): Promise<string> {
+    return readFile(path.join(this.workspaceDir, relPath), 'utf8');
+  }
+
+  /** Saves every editor, then returns the file's text from disk (what the user's document holds). */
+  async savedText(relPath: string): Promise<string> {
+    await this.workbench.runCommand('File: Save All Files');
+    await waitFor('no unsaved editor', async () => (await this.page.locator('.tab.dirty').count()) === 0);
+    return this.readFile(relPath);
+  }
+
+  /** Files (relative to the workspace, `/` separators) under a workspace folder, recursively; [] when it is missing. */
+  async listFiles(relDir: string): Promise<string[]> {
+    const dir = path.join(this.workspaceDir, relDir);
+    if (!existsSync(dir)) return [];
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(this.workspaceDir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+      .sort();
+  }
+
+  async screenshot(name: string): Promise<string> {
+    return this.workbench.screenshot(name);
+  }
+
+  /** Ends everything, even when a case failed; keeps the extension host logs for inspection. */
+  async close(): Promise<void> {
+    await this.workbench.close();
+    await this.codeServer.stop().catch(() => undefined);
+    await this.gateway.close().catch(() => undefined);
+    const logs = path.join(this.userDataDir, 'logs');
+    if (existsSync(logs)) {
+      const kept = path.join(resultsDir, 'logs');
+      await rm(kept, { recursive: true, force: true });
+      cpSync(logs, kept, { recursive: true });
+    }
+    if (process.env.E2E_KEEP !== '1') await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** Every file under `roots` whose bytes contain `secret` (used to prove the key is never written out). */
+  filesContaining(secret: string, roots: string[]): string[] {
+    const found: string[] = [];
+    const visit = (entry: string): void => {
+      if (!existsSync(entry)) return;
+      if (statSync(entry).isDirectory()) {
+        for (const name of readdirSync(entry)) visit(path.join(entry, name));
+      } else if (readFileSync(entry).includes(secret)) {
+        found.push(entry);
+      }
+    };
+    for (const root of roots) visit(root);
+    return found;
+  }
+}
+
+function titleMarker(generation: number): string {
+  return `[cpa-e2e settings ${generation}]`;
+}
+
+function composeSettings(settings: Record<string, unknown>, generation: number): Record<string, unknown> {
+  return {
+    ...quietSettings,
+    'window.title': `${titleMarker(generation)} \${activeEditorShort}`,
+    ...settings,
+  };
+}
+
+async function writeSampleFiles(workspaceDir: string): Promise<void> {
+  for (const [relPath, text] of Object.entries(sampleFiles)) {
+    const file = path.join(workspaceDir, relPath);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, text);
+  }
+}
+
+/** A key that is obviously fake and unique per run. */
+export function makeTestKey(): string {
+  return `sk-e2e-${randomBytes(12).toString('hex')}`;
+}
+
+/** Whether `bytes` start with the PNG signature. */
+export function isPng(bytes: Uint8Array): boolean {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  return signature.every((byte, index) => bytes[index] === byte);
+}

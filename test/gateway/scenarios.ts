@@ -1,0 +1,1117 @@
+/**
+ * What the test gateway answers, one scenario per gateway quirk of /work/shared/research/gateway.md.
+ * Bodies copy the recorded shapes: the non-stream envelope of §6.1, the event sequence of §6.2,
+ * the error bodies of §2.4, §2.5 and §6.3 (CPA's in-stream error forms use `sequence_number: 0`).
+ * HTTP-level failures are the same for stream and non-stream requests, as with CPA, which answers
+ * with an HTTP status whenever it fails before the first data frame.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { base64Pieces, makePng, streamNoisePng, tinyJpeg, tinyPng, tinyWebp } from './images';
+
+export const scenarioNames = [
+  'ok',
+  'generating-status',
+  'completed-empty-output',
+  'keepalive',
+  'crlf',
+  'split-chunks',
+  'partial-images',
+  'webp-instead',
+  'jpeg-instead',
+  'rate-limit-retry-after-ms',
+  'rate-limit-retry-after',
+  'rate-limit-reset-seconds',
+  'rate-limit-text',
+  'rate-limit-in-stream',
+  'error-event-rate-limit',
+  'usage-limit',
+  'model-cooldown-long',
+  'tools-empty-once',
+  'tools-empty-always',
+  'auth-string-error',
+  'auth-key-echo',
+  'forbidden',
+  'not-found',
+  'bad-request',
+  'timeout-408',
+  'html-502',
+  'server-error-once',
+  'server-error-always',
+  'truncated-json',
+  'stream-cut',
+  'stream-cut-once',
+  'response-failed',
+  'content-policy',
+  'error-event-flat',
+  'error-event-nested',
+  'blank-lines-before-body',
+  'keepalive-200-error',
+  'hang',
+  'hang-after-headers',
+  'not-image',
+  'huge',
+  'reset-mid-body',
+  'redirect',
+  'slow',
+] as const;
+
+export type ScenarioName = (typeof scenarioNames)[number];
+
+export function isScenarioName(name: string): name is ScenarioName {
+  return (scenarioNames as readonly string[]).includes(name);
+}
+
+/** Everything a scenario handler needs about one request. */
+export interface ScenarioContext {
+  name: ScenarioName;
+  res: ServerResponse;
+  req: IncomingMessage;
+  /** Parsed request body, when it was JSON. */
+  json: unknown;
+  /** The request's `stream` flag. */
+  stream: boolean;
+  params: Readonly<Record<string, string>>;
+  /** 1 for the first request of this scenario URL, 2 for the second, ... */
+  attempt: number;
+  /** Aborts when the client goes away or the gateway closes. */
+  signal: AbortSignal;
+  /** `http://127.0.0.2:PORT` (another origin) for the redirect scenario. */
+  redirectOrigin: string;
+  /** The scenario URL prefix of this request, e.g. `/s/redirect/t4`. */
+  prefix: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixed texts, exported so tests compare against the same words.
+
+export const TEXT_FALLBACK_REPLY =
+  "I can't generate images here, but I can describe it: a small red squirrel sits on a mossy branch, holding an acorn, with soft morning light behind it.";
+export const RATE_LIMIT_MESSAGE_NO_DELAY = 'Too Many Requests';
+export const FORBIDDEN_MESSAGE = 'Image generation is not enabled for this group';
+export const TOOL_CHOICE_MESSAGE = "Tool choice 'image_generation' not found in 'tools' parameter.";
+export const STREAM_DISCONNECTED_MESSAGE =
+  'stream error: stream disconnected before completion: stream closed before response.completed';
+export const CONTENT_POLICY_MESSAGE =
+  'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.';
+export const INSUFFICIENT_QUOTA_MESSAGE =
+  'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.';
+export const SERVER_ERROR_MESSAGE =
+  'An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists. Please include the request ID req_4c1e5b2d in your message.';
+export const USAGE_LIMIT_MESSAGE = 'The usage limit has been reached';
+export const KEEPALIVE_200_ERROR_MESSAGE = 'upstream request failed: unexpected EOF';
+export const NOT_IMAGE_BODY =
+  '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title></head><body><h1>Checking your browser before accessing the site.</h1></body></html>';
+export const HTML_502_BODY =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n';
+export const MODELS = ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.5', 'gpt-5.3-codex'];
+
+export function rateLimitTextMessage(seconds: string): string {
+  return `Rate limit reached for gpt-5.4 in organization org-AAA on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in ${seconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`;
+}
+
+export function notFoundMessage(model: string): string {
+  return `The model \`${model}\` does not exist or you do not have access to it.`;
+}
+
+export function cooldownMessage(model: string): string {
+  return `All credentials for model ${model} are cooling down via provider codex`;
+}
+
+/** The revised prompt the gateway reports: it contains multi-byte UTF-8 on purpose. */
+export function revisedPromptFor(prompt: string): string {
+  return `A detailed illustration of ${prompt} — 细节丰富, café-style light 🎨`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images served.
+
+export interface ServedImage {
+  bytes: Buffer;
+  /** What the image item claims in `output_format` (the real bytes, except for not-image). */
+  format: 'png' | 'jpeg' | 'webp';
+  width: number;
+  height: number;
+}
+
+const imageCache = new Map<string, ServedImage>();
+
+function intParam(params: Readonly<Record<string, string>>, key: string): number | undefined {
+  const raw = params[key];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new Error(`test gateway: parameter ${key}=${raw} is not a number`);
+  return n;
+}
+
+/** The final image a scenario serves for these parameters (the same bytes on every request). */
+export function servedImageFor(name: ScenarioName, params: Readonly<Record<string, string>> = {}): ServedImage {
+  if (name === 'not-image') return { bytes: Buffer.from(NOT_IMAGE_BODY), format: 'png', width: 1024, height: 1024 };
+  const format = name === 'webp-instead' ? 'webp' : name === 'jpeg-instead' ? 'jpeg' : (params.format ?? 'png');
+  if (format === 'jpeg') return { bytes: tinyJpeg, format: 'jpeg', width: 4, height: 3 };
+  if (format === 'webp') return { bytes: tinyWebp, format: 'webp', width: 4, height: 3 };
+  if (format !== 'png') throw new Error(`test gateway: unknown format ${format}`);
+  const width = intParam(params, 'width');
+  const height = intParam(params, 'height');
+  if (width === undefined && height === undefined) return { bytes: tinyPng, format: 'png', width: 8, height: 8 };
+  const w = width ?? height ?? 8;
+  const h = height ?? width ?? 8;
+  const noise = params.noise === '1' || params.noise === 'true';
+  const key = `${w}x${h}:${noise}`;
+  let image = imageCache.get(key);
+  if (!image) {
+    image = { bytes: makePng(w, h, { noise }), format: 'png', width: w, height: h };
+    imageCache.set(key, image);
+  }
+  return image;
+}
+
+const partialCache = new Map<number, Buffer>();
+
+/** The preview sent as `partial_image_index` = `index`: a distinct, valid 16×16 PNG. */
+export function partialImageFor(index: number): Buffer {
+  let png = partialCache.get(index);
+  if (!png) {
+    png = makePng(16, 16, { seed: index + 1 });
+    partialCache.set(index, png);
+  }
+  return png;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the request.
+
+interface RequestInfo {
+  model: string;
+  prompt: string;
+  instructions: unknown;
+  tools: unknown[];
+  toolChoice: unknown;
+  partialImages?: number;
+  quality?: string;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function promptOf(input: unknown): string {
+  if (typeof input === 'string') return input;
+  if (!Array.isArray(input)) return '';
+  for (const message of input) {
+    const content = asRecord(message)?.content;
+    if (typeof content === 'string') return content;
+    if (!Array.isArray(content)) continue;
+    for (const part of content) {
+      const p = asRecord(part);
+      if (p?.type === 'input_text' && typeof p.text === 'string') return p.text;
+    }
+  }
+  return '';
+}
+
+function requestInfo(json: unknown): RequestInfo {
+  const body = asRecord(json) ?? {};
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  const imageTool = tools.map(asRecord).find((t) => t?.type === 'image_generation');
+  const partial = imageTool?.partial_images;
+  return {
+    model: typeof body.model === 'string' ? body.model : 'gpt-5.4',
+    prompt: promptOf(body.input),
+    instructions: body.instructions ?? null,
+    tools,
+    toolChoice: body.tool_choice ?? 'auto',
+    partialImages: typeof partial === 'number' ? partial : undefined,
+    quality: typeof imageTool?.quality === 'string' ? imageTool.quality : undefined,
+  };
+}
+
+/** The tools as the backend echoes them: the image tool with every default filled in (§1.1, §6.1). */
+function echoTools(tools: unknown[]): unknown[] {
+  return tools.map((tool) => {
+    const t = asRecord(tool);
+    if (t?.type !== 'image_generation') return tool;
+    return {
+      type: 'image_generation',
+      background: 'auto',
+      moderation: 'auto',
+      n: 1,
+      output_compression: 100,
+      output_format: 'png',
+      quality: 'auto',
+      size: 'auto',
+      ...t,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing, with back-pressure and client-gone detection.
+
+/** Thrown inside a handler when the client went away; the server swallows it. */
+export class ClientGone extends Error {
+  constructor() {
+    super('client went away');
+  }
+}
+
+function ensureOpen(ctx: ScenarioContext): void {
+  if (ctx.signal.aborted || ctx.res.destroyed) throw new ClientGone();
+}
+
+/** Writes one piece and waits until it is handed to the socket (the awaited drain). */
+export function write(ctx: ScenarioContext, chunk: string | Buffer): Promise<void> {
+  ensureOpen(ctx);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new ClientGone());
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    ctx.res.write(chunk, (err) => {
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (err) reject(new ClientGone());
+      else resolve();
+    });
+  });
+}
+
+/** Resolves after `ms`, or throws ClientGone as soon as the client leaves. */
+export function pause(ctx: ScenarioContext, ms: number): Promise<void> {
+  ensureOpen(ctx);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ctx.signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new ClientGone());
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Writes `text` in tiny pieces (1–7 bytes), cutting through every multi-byte UTF-8 character,
+ * every line and every event, waiting for each piece to reach the socket.
+ */
+async function writeSplit(ctx: ScenarioContext, text: string): Promise<void> {
+  const bytes = Buffer.from(text, 'utf8');
+  const sizes = [1, 3, 2, 7, 1, 5, 4, 1, 6, 2];
+  let start = 0;
+  let turn = 0;
+  while (start < bytes.length) {
+    let end = Math.min(bytes.length, start + sizes[turn++ % sizes.length]!);
+    // If a multi-byte character starts inside this piece, cut right after its first byte.
+    for (let i = start; i < end; i++) {
+      if (bytes[i]! >= 0xc0) {
+        end = i + 1;
+        break;
+      }
+    }
+    await write(ctx, bytes.subarray(start, end));
+    await nextTick();
+    start = end;
+  }
+}
+
+function endResponse(ctx: ScenarioContext): Promise<void> {
+  ensureOpen(ctx);
+  return new Promise((resolve) => ctx.res.end(resolve));
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP answers.
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+async function sendJson(
+  ctx: ScenarioContext,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  ensureOpen(ctx);
+  const text = JSON.stringify(body);
+  ctx.res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), ...headers });
+  ctx.res.end(text);
+}
+
+/**
+ * An HTTP error with a JSON `{"error":{...}}` body. With `sanitized=1` a stream request gets the
+ * body older CPA builds send from their streaming handler: only type/code/message/param (§2.4).
+ */
+async function sendError(
+  ctx: ScenarioContext,
+  status: number,
+  error: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  let body = error;
+  if (ctx.stream && ctx.params.sanitized === '1') {
+    body = {};
+    for (const key of ['type', 'code', 'message', 'param']) if (error[key] != null) body[key] = error[key];
+  }
+  await sendJson(ctx, status, { error: body }, headers);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response objects (§6.1).
+
+let idCounter = 0;
+function hexId(): string {
+  idCounter += 1;
+  const random = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
+  return `0894cf2ef651c7d1016a06f4${idCounter.toString(16).padStart(8, '0')}${random}`;
+}
+
+interface Ids {
+  response: string;
+  reasoning: string;
+  image: string;
+  message: string;
+}
+
+function newIds(): Ids {
+  const base = hexId();
+  return { response: `resp_${base}`, reasoning: `rs_${base}a1`, image: `ig_${base}b2`, message: `msg_${base}c3` };
+}
+
+function envelope(
+  info: RequestInfo,
+  ids: Ids,
+  fields: { status: string; output: unknown[]; tools?: unknown[]; toolChoice?: unknown; usage?: unknown; error?: unknown },
+): Record<string, unknown> {
+  const created = Math.floor(Date.now() / 1000);
+  const done = fields.status === 'completed' || fields.status === 'failed';
+  return {
+    id: ids.response,
+    object: 'response',
+    created_at: created,
+    completed_at: done ? created : null,
+    status: fields.status,
+    background: false,
+    error: fields.error ?? null,
+    incomplete_details: null,
+    instructions: info.instructions,
+    max_output_tokens: null,
+    max_tool_calls: null,
+    metadata: {},
+    model: info.model,
+    moderation: null,
+    output: fields.output,
+    parallel_tool_calls: true,
+    presence_penalty: 0,
+    previous_response_id: null,
+    prompt_cache_key: '1a375b23-2d4c-426e-a9a0-126bb8536ea1',
+    prompt_cache_retention: '24h',
+    reasoning: { effort: 'none', summary: 'detailed' },
+    safety_identifier: 'user-RMR8FPJLNcmhSmcuscQctd3x',
+    service_tier: 'default',
+    store: false,
+    temperature: 1,
+    text: { format: { type: 'text' }, verbosity: 'medium' },
+    tool_choice: fields.toolChoice ?? info.toolChoice,
+    tool_usage: { image_gen: { input_tokens: 49, output_tokens: 272, total_tokens: 321 } },
+    tools: fields.tools ?? echoTools(info.tools),
+    top_p: 1,
+    truncation: 'disabled',
+    usage: fields.usage ?? null,
+    user: null,
+  };
+}
+
+const USAGE = {
+  input_tokens: 1200,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: 80,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: 1280,
+};
+
+function reasoningItem(ids: Ids): Record<string, unknown> {
+  return { id: ids.reasoning, type: 'reasoning', summary: [] };
+}
+
+function imageItem(ids: Ids, info: RequestInfo, image: ServedImage, status: string, result: string): Record<string, unknown> {
+  return {
+    id: ids.image,
+    type: 'image_generation_call',
+    status,
+    action: 'generate',
+    background: 'opaque',
+    output_format: image.format,
+    quality: info.quality ?? 'medium',
+    result,
+    revised_prompt: revisedPromptFor(info.prompt),
+    size: `${image.width}x${image.height}`,
+  };
+}
+
+function messageItem(ids: Ids, text: string, status = 'completed'): Record<string, unknown> {
+  return {
+    id: ids.message,
+    type: 'message',
+    status,
+    content: status === 'in_progress' ? [] : [{ type: 'output_text', annotations: [], logprobs: [], text }],
+    phase: 'final_answer',
+    role: 'assistant',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-sent events (§6.2).
+
+interface SseOptions {
+  eol?: '\n' | '\r\n';
+  keepalive?: boolean;
+  split?: boolean;
+  delayMs?: number;
+}
+
+class SseWriter {
+  private sequence = 0;
+  private readonly eol: string;
+
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly options: SseOptions = {},
+  ) {
+    this.eol = options.eol ?? '\n';
+  }
+
+  start(): void {
+    ensureOpen(this.ctx);
+    this.ctx.res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'access-control-allow-origin': '*',
+    });
+    this.ctx.res.flushHeaders();
+  }
+
+  private async send(text: string): Promise<void> {
+    if (this.options.split) await writeSplit(this.ctx, text);
+    else await write(this.ctx, text);
+  }
+
+  /** One event with the next sequence number; `type` and `sequence_number` come first, as on the wire. */
+  async event(type: string, fields: Record<string, unknown> = {}): Promise<void> {
+    await this.raw(type, { type, sequence_number: this.sequence++, ...fields });
+  }
+
+  /** One event with exactly this payload (CPA's own error events carry `sequence_number: 0`). */
+  async raw(eventName: string, payload: unknown): Promise<void> {
+    const eol = this.eol;
+    await this.send(`event: ${eventName}${eol}data: ${JSON.stringify(payload)}${eol}${eol}`);
+    if (this.options.keepalive) await this.send(`: keep-alive${eol}${eol}`);
+    if (this.options.delayMs) await pause(this.ctx, this.options.delayMs);
+  }
+
+  /** Raw text (used to cut an event in the middle). */
+  async text(text: string): Promise<void> {
+    await this.send(text);
+  }
+}
+
+async function streamPrelude(w: SseWriter, info: RequestInfo, ids: Ids, tools?: unknown[]): Promise<void> {
+  const opening = envelope(info, ids, { status: 'in_progress', output: [], tools });
+  await w.event('response.created', { response: opening });
+  await w.event('response.in_progress', { response: opening });
+}
+
+async function streamImageStart(w: SseWriter, ids: Ids): Promise<void> {
+  await w.event('response.output_item.added', { output_index: 0, item: reasoningItem(ids) });
+  await w.event('response.output_item.done', { output_index: 0, item: reasoningItem(ids) });
+  await w.event('response.output_item.added', {
+    output_index: 1,
+    item: { id: ids.image, type: 'image_generation_call', status: 'in_progress' },
+  });
+  await w.event('response.image_generation_call.in_progress', { output_index: 1, item_id: ids.image });
+  await w.event('response.image_generation_call.generating', { output_index: 1, item_id: ids.image });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The image answer and its variants.
+
+interface ImageAnswer {
+  /** Final `status` of the image item (the ChatGPT backend may leave it `generating`). */
+  itemStatus?: string;
+  /** Send `response.image_generation_call.completed` (stream). */
+  completedEvent?: boolean;
+  /** `response.completed` carries `output: []` (stream). */
+  completedOutputEmpty?: boolean;
+  /** Number of `partial_image` events (stream). */
+  partials?: number;
+  sse?: SseOptions;
+  /** Written before the body, then a pause (CPA's non-stream keep-alive). */
+  leadingBlankLines?: string;
+  /** Non-stream: wait this long before answering. */
+  delayMs?: number;
+}
+
+async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Promise<void> {
+  const info = requestInfo(ctx.json);
+  const ids = newIds();
+  const image = servedImageFor(ctx.name, ctx.params);
+  const result = image.bytes.toString('base64');
+  const itemStatus = answer.itemStatus ?? 'completed';
+  const finalImage = imageItem(ids, info, image, itemStatus, result);
+  const finalMessage = messageItem(ids, '');
+  const output = [reasoningItem(ids), finalImage, finalMessage];
+
+  if (!ctx.stream) {
+    const body = envelope(info, ids, { status: 'completed', output, usage: USAGE });
+    if (answer.delayMs) await pause(ctx, answer.delayMs);
+    ctx.res.writeHead(200, { 'content-type': JSON_TYPE });
+    if (answer.leadingBlankLines) {
+      ctx.res.flushHeaders();
+      await write(ctx, answer.leadingBlankLines);
+      await pause(ctx, Number(ctx.params.pauseMs ?? 30));
+    }
+    const eol = answer.sse?.eol;
+    const text = eol === '\r\n' ? JSON.stringify(body, null, 2).replaceAll('\n', '\r\n') : JSON.stringify(body);
+    if (answer.sse?.split) await writeSplit(ctx, text);
+    else await write(ctx, text);
+    await endResponse(ctx);
+    return;
+  }
+
+  const w = new SseWriter(ctx, answer.sse);
+  w.start();
+  if (answer.leadingBlankLines) {
+    await w.text(answer.leadingBlankLines);
+    await pause(ctx, Number(ctx.params.pauseMs ?? 30));
+  }
+  await streamPrelude(w, info, ids);
+  await streamImageStart(w, ids);
+  const partials = answer.partials ?? 0;
+  for (let index = 0; index < partials; index++) {
+    await w.event('response.image_generation_call.partial_image', {
+      output_index: 1,
+      item_id: ids.image,
+      partial_image_index: index,
+      partial_image_b64: partialImageFor(index).toString('base64'),
+      size: `${image.width}x${image.height}`,
+      quality: info.quality ?? 'medium',
+      background: 'opaque',
+      output_format: 'png',
+    });
+  }
+  if (answer.completedEvent ?? true) {
+    await w.event('response.image_generation_call.completed', { output_index: 1, item_id: ids.image });
+  }
+  await w.event('response.output_item.done', { output_index: 1, item: finalImage });
+  await streamMessage(w, ids, 2, '');
+  const completed = envelope(info, ids, {
+    status: 'completed',
+    output: answer.completedOutputEmpty ? [] : output,
+    usage: USAGE,
+  });
+  await w.event('response.completed', { response: completed });
+  await endResponse(ctx);
+}
+
+/** The message item events, with the text as deltas when there is any. */
+async function streamMessage(w: SseWriter, ids: Ids, outputIndex: number, text: string): Promise<void> {
+  const part = { type: 'output_text', annotations: [], logprobs: [], text: '' };
+  await w.event('response.output_item.added', { output_index: outputIndex, item: messageItem(ids, '', 'in_progress') });
+  await w.event('response.content_part.added', { item_id: ids.message, output_index: outputIndex, content_index: 0, part });
+  for (const delta of text.match(/.{1,40}/gsu) ?? []) {
+    await w.event('response.output_text.delta', {
+      item_id: ids.message,
+      output_index: outputIndex,
+      content_index: 0,
+      delta,
+      logprobs: [],
+    });
+  }
+  await w.event('response.output_text.done', {
+    item_id: ids.message,
+    output_index: outputIndex,
+    content_index: 0,
+    text,
+    logprobs: [],
+  });
+  await w.event('response.content_part.done', {
+    item_id: ids.message,
+    output_index: outputIndex,
+    content_index: 0,
+    part: { ...part, text },
+  });
+  await w.event('response.output_item.done', { output_index: outputIndex, item: messageItem(ids, text) });
+}
+
+/** A completed response without an image: tools echoed as `[]`, the model answers in prose (§6.1, §2.7). */
+async function answerTextOnly(ctx: ScenarioContext): Promise<void> {
+  const info = requestInfo(ctx.json);
+  const ids = newIds();
+  const output = [messageItem(ids, TEXT_FALLBACK_REPLY)];
+  if (!ctx.stream) {
+    await sendJson(ctx, 200, envelope(info, ids, { status: 'completed', output, tools: [], toolChoice: 'auto', usage: USAGE }));
+    return;
+  }
+  const w = new SseWriter(ctx);
+  w.start();
+  const opening = envelope(info, ids, { status: 'in_progress', output: [], tools: [], toolChoice: 'auto' });
+  await w.event('response.created', { response: opening });
+  await w.event('response.in_progress', { response: opening });
+  await streamMessage(w, ids, 0, TEXT_FALLBACK_REPLY);
+  await w.event('response.completed', {
+    response: envelope(info, ids, { status: 'completed', output, tools: [], toolChoice: 'auto', usage: USAGE }),
+  });
+  await endResponse(ctx);
+}
+
+/** Stream: a few frames, then CPA's terminal `response.failed` (codex-looking clients, §2.4). */
+async function streamFailed(ctx: ScenarioContext, error: { code: string; message: string }, imageStarted = true): Promise<void> {
+  const info = requestInfo(ctx.json);
+  const ids = newIds();
+  const w = new SseWriter(ctx);
+  w.start();
+  await streamPrelude(w, info, ids);
+  if (imageStarted) await streamImageStart(w, ids);
+  await w.raw('response.failed', { type: 'response.failed', sequence_number: 0, response: { status: 'failed', error } });
+  await endResponse(ctx);
+}
+
+/** Stream: a few frames, then CPA's flat `event: error` (other clients, §2.4, §6.3). */
+async function streamFlatError(ctx: ScenarioContext, code: string, message: string): Promise<void> {
+  const info = requestInfo(ctx.json);
+  const ids = newIds();
+  const w = new SseWriter(ctx);
+  w.start();
+  await streamPrelude(w, info, ids);
+  await w.raw('error', { type: 'error', code, message, sequence_number: 0 });
+  await endResponse(ctx);
+}
+
+function rateLimitTextError(seconds: string): Record<string, unknown> {
+  return { code: 'rate_limit_exceeded', message: rateLimitTextMessage(seconds) };
+}
+
+function insufficientQuotaError(): Record<string, unknown> {
+  return { message: INSUFFICIENT_QUOTA_MESSAGE, type: 'insufficient_quota', param: null, code: 'insufficient_quota' };
+}
+
+function serverError(): Record<string, unknown> {
+  return { message: 'internal server error', type: 'server_error', code: 'internal_server_error' };
+}
+
+function failing(ctx: ScenarioContext): boolean {
+  return ctx.attempt <= Number(ctx.params.times ?? 1);
+}
+
+function partialCount(ctx: ScenarioContext, fallback: number): number {
+  const fromParams = intParam(ctx.params, 'partial');
+  return fromParams ?? requestInfo(ctx.json).partialImages ?? fallback;
+}
+
+/** Body larger than `params.bytes` (default 70 MiB), streamed: a valid noise PNG as base64. */
+async function answerHuge(ctx: ScenarioContext): Promise<void> {
+  const bytes = intParam(ctx.params, 'bytes') ?? 70 * 1024 * 1024;
+  const width = 1024;
+  const rowLength = 1 + width * 3;
+  // base64 is 4/3 of the PNG: enough rows that the base64 alone exceeds `bytes`.
+  const height = Math.ceil((bytes * 3) / 4 / rowLength) + 1;
+  const info = requestInfo(ctx.json);
+  const ids = newIds();
+  const image: ServedImage = { bytes: Buffer.alloc(0), format: 'png', width, height };
+  const item = imageItem(ids, info, image, 'completed', '@@RESULT@@');
+  const [before, after] = ctx.stream
+    ? (() => {
+        const text = `event: response.output_item.done\ndata: ${JSON.stringify({
+          type: 'response.output_item.done',
+          sequence_number: 7,
+          output_index: 1,
+          item,
+        })}\n\n`;
+        return text.split('"@@RESULT@@"') as [string, string];
+      })()
+    : (JSON.stringify(envelope(info, ids, { status: 'completed', output: [reasoningItem(ids), item], usage: USAGE })).split(
+        '"@@RESULT@@"',
+      ) as [string, string]);
+
+  if (ctx.stream) {
+    const w = new SseWriter(ctx);
+    w.start();
+    await streamPrelude(w, info, ids);
+    await streamImageStart(w, ids);
+  } else {
+    ctx.res.writeHead(200, { 'content-type': JSON_TYPE });
+  }
+  await write(ctx, `${before}"`);
+  let pending = '';
+  for (const piece of base64Pieces(streamNoisePng(width, height))) {
+    pending += piece;
+    if (pending.length >= 256 * 1024) {
+      await write(ctx, pending);
+      pending = '';
+    }
+  }
+  await write(ctx, `${pending}"${after}`);
+  if (ctx.stream) {
+    await write(
+      ctx,
+      `event: response.completed\ndata: ${JSON.stringify({
+        type: 'response.completed',
+        sequence_number: 8,
+        response: envelope(info, ids, { status: 'completed', output: [], usage: USAGE }),
+      })}\n\n`,
+    );
+  }
+  await endResponse(ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+type Handler = (ctx: ScenarioContext) => Promise<void>;
+
+const handlers: Record<ScenarioName, Handler> = {
+  ok: (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+
+  'generating-status': (ctx) =>
+    answerImage(ctx, { itemStatus: 'generating', completedEvent: false, partials: partialCount(ctx, 0) }),
+
+  // CPA rebuilds `output` for non-stream answers (§2.3), so only the stream form differs.
+  'completed-empty-output': (ctx) => answerImage(ctx, { completedOutputEmpty: true, partials: partialCount(ctx, 0) }),
+
+  keepalive: (ctx) => answerImage(ctx, { sse: { keepalive: true }, partials: partialCount(ctx, 1) }),
+
+  crlf: (ctx) => answerImage(ctx, { sse: { eol: '\r\n' }, partials: partialCount(ctx, 1) }),
+
+  'split-chunks': (ctx) => answerImage(ctx, { sse: { split: true }, partials: partialCount(ctx, 1) }),
+
+  'partial-images': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 2) }),
+
+  'webp-instead': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+
+  'jpeg-instead': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+
+  'rate-limit-retry-after-ms': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    const ms = ctx.params.ms ?? '250';
+    await sendError(
+      ctx,
+      429,
+      { message: RATE_LIMIT_MESSAGE_NO_DELAY, type: 'rate_limit_error', code: 'rate_limit_exceeded' },
+      { 'retry-after-ms': ms },
+    );
+  },
+
+  'rate-limit-retry-after': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    await sendError(
+      ctx,
+      429,
+      { message: RATE_LIMIT_MESSAGE_NO_DELAY, type: 'rate_limit_error', code: 'rate_limit_exceeded' },
+      { 'retry-after': ctx.params.seconds ?? '1' },
+    );
+  },
+
+  'rate-limit-reset-seconds': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    const seconds = Number(ctx.params.seconds ?? 1);
+    const model = requestInfo(ctx.json).model;
+    await sendError(ctx, 429, {
+      code: 'model_cooldown',
+      message: cooldownMessage(model),
+      model,
+      provider: 'codex',
+      reset_seconds: seconds,
+      reset_time: `${seconds}s`,
+    });
+  },
+
+  'rate-limit-text': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    await sendError(ctx, 429, rateLimitTextError(ctx.params.seconds ?? '1.2'));
+  },
+
+  'rate-limit-in-stream': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    const seconds = ctx.params.seconds ?? '0.5';
+    if (!ctx.stream) return sendError(ctx, 429, rateLimitTextError(seconds));
+    await streamFailed(ctx, { code: 'rate_limit_exceeded', message: rateLimitTextMessage(seconds) }, false);
+  },
+
+  'error-event-rate-limit': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    const seconds = ctx.params.seconds ?? '0.5';
+    if (!ctx.stream) return sendError(ctx, 429, rateLimitTextError(seconds));
+    await streamFlatError(ctx, 'rate_limit_exceeded', rateLimitTextMessage(seconds));
+  },
+
+  'usage-limit': async (ctx) => {
+    const seconds = Number(ctx.params.seconds ?? 529498);
+    await sendError(ctx, 429, {
+      type: 'usage_limit_reached',
+      message: USAGE_LIMIT_MESSAGE,
+      plan_type: 'free',
+      resets_at: Math.floor(Date.now() / 1000) + seconds,
+      resets_in_seconds: seconds,
+    });
+  },
+
+  'model-cooldown-long': async (ctx) => {
+    const model = requestInfo(ctx.json).model;
+    await sendError(ctx, 429, {
+      code: 'model_cooldown',
+      message: cooldownMessage(model),
+      model,
+      provider: 'codex',
+      reset_seconds: 3600,
+      reset_time: '1h0m0s',
+    });
+  },
+
+  'tools-empty-once': (ctx) => (failing(ctx) ? answerTextOnly(ctx) : answerImage(ctx)),
+
+  'tools-empty-always': (ctx) => answerTextOnly(ctx),
+
+  'auth-string-error': (ctx) => sendJson(ctx, 401, { error: 'Invalid API key' }),
+
+  // OpenAI-style 401 that quotes the key it got: the client must redact it.
+  'auth-key-echo': async (ctx) => {
+    const auth = ctx.req.headers.authorization ?? '';
+    const key = auth.replace(/^Bearer\s+/i, '');
+    await sendError(ctx, 401, {
+      message: `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'invalid_api_key',
+    });
+  },
+
+  forbidden: (ctx) => sendError(ctx, 403, { message: FORBIDDEN_MESSAGE, type: 'permission_error' }),
+
+  'not-found': (ctx) =>
+    sendError(ctx, 404, {
+      message: notFoundMessage(requestInfo(ctx.json).model),
+      type: 'invalid_request_error',
+      param: null,
+      code: 'model_not_found',
+    }),
+
+  'bad-request': (ctx) =>
+    sendError(ctx, 400, { message: TOOL_CHOICE_MESSAGE, type: 'invalid_request_error', param: 'tool_choice', code: null }),
+
+  'timeout-408': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    await sendError(ctx, 408, { message: STREAM_DISCONNECTED_MESSAGE, type: 'invalid_request_error' });
+  },
+
+  'html-502': async (ctx) => {
+    ensureOpen(ctx);
+    ctx.res.writeHead(502, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(HTML_502_BODY) });
+    ctx.res.end(HTML_502_BODY);
+  },
+
+  'server-error-once': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    await sendError(ctx, 503, { message: 'The server is overloaded or not ready yet.', type: 'server_error', code: 'internal_server_error' });
+  },
+
+  'server-error-always': (ctx) => sendError(ctx, 500, serverError()),
+
+  'truncated-json': async (ctx) => {
+    const info = requestInfo(ctx.json);
+    const ids = newIds();
+    const image = servedImageFor('ok', {});
+    const item = imageItem(ids, info, image, 'completed', image.bytes.toString('base64'));
+    if (!ctx.stream) {
+      const text = JSON.stringify(envelope(info, ids, { status: 'completed', output: [reasoningItem(ids), item], usage: USAGE }));
+      const cut = text.indexOf('"result"') + 40;
+      ctx.res.writeHead(200, { 'content-type': JSON_TYPE });
+      await write(ctx, text.slice(0, cut));
+      await endResponse(ctx);
+      return;
+    }
+    const w = new SseWriter(ctx);
+    w.start();
+    await streamPrelude(w, info, ids);
+    await streamImageStart(w, ids);
+    const data = JSON.stringify({ type: 'response.output_item.done', sequence_number: 7, output_index: 1, item });
+    await w.text(`event: response.output_item.done\ndata: ${data.slice(0, data.indexOf('"result"') + 40)}\n\n`);
+    await endResponse(ctx);
+  },
+
+  'stream-cut': async (ctx) => {
+    if (!ctx.stream) return sendError(ctx, 408, { message: STREAM_DISCONNECTED_MESSAGE, type: 'invalid_request_error' });
+    const info = requestInfo(ctx.json);
+    const ids = newIds();
+    const w = new SseWriter(ctx);
+    w.start();
+    await streamPrelude(w, info, ids);
+    await streamImageStart(w, ids);
+    await endResponse(ctx);
+  },
+
+  'stream-cut-once': async (ctx) => {
+    if (!failing(ctx)) return answerImage(ctx);
+    return handlers['stream-cut'](ctx);
+  },
+
+  'response-failed': async (ctx) => {
+    const error = { code: 'server_error', message: SERVER_ERROR_MESSAGE };
+    if (!ctx.stream) return sendError(ctx, 502, error);
+    await streamFailed(ctx, error);
+  },
+
+  // `status` chooses the non-stream status: 400 (default) or 502, which is what CPA derives from an
+  // upstream error without a type (§2.4, codexTerminalFailureStatus).
+  'content-policy': async (ctx) => {
+    const error = { code: 'image_content_policy_violation', message: CONTENT_POLICY_MESSAGE };
+    if (!ctx.stream) return sendError(ctx, Number(ctx.params.status ?? 400), error);
+    await streamFailed(ctx, error);
+  },
+
+  'error-event-flat': async (ctx) => {
+    if (!ctx.stream) return sendError(ctx, 429, insufficientQuotaError());
+    await streamFlatError(ctx, 'insufficient_quota', INSUFFICIENT_QUOTA_MESSAGE);
+  },
+
+  // vercel/ai `openai-error.1.chunks.txt`: nested `error` event, then `response.failed`.
+  'error-event-nested': async (ctx) => {
+    if (!ctx.stream) return sendError(ctx, 429, insufficientQuotaError());
+    const info = requestInfo(ctx.json);
+    const ids = newIds();
+    const w = new SseWriter(ctx);
+    w.start();
+    await streamPrelude(w, info, ids);
+    await w.event('error', { error: insufficientQuotaError() });
+    await w.event('response.failed', {
+      response: envelope(info, ids, {
+        status: 'failed',
+        output: [],
+        error: { code: 'insufficient_quota', message: INSUFFICIENT_QUOTA_MESSAGE },
+      }),
+    });
+    await endResponse(ctx);
+  },
+
+  'blank-lines-before-body': (ctx) => answerImage(ctx, { leadingBlankLines: '\n\n\n' }),
+
+  // CPA's non-stream keep-alive committed 200 early; the late error arrives as JSON under 200 (§2.3).
+  'keepalive-200-error': async (ctx) => {
+    ensureOpen(ctx);
+    ctx.res.writeHead(200, { 'content-type': JSON_TYPE });
+    ctx.res.flushHeaders();
+    await write(ctx, '\n');
+    await pause(ctx, Number(ctx.params.pauseMs ?? 30));
+    await write(ctx, '\n');
+    await write(ctx, JSON.stringify({ error: { message: KEEPALIVE_200_ERROR_MESSAGE, type: 'server_error', code: 'internal_server_error' } }));
+    await endResponse(ctx);
+  },
+
+  hang: async () => {
+    // Never answers; the server destroys the socket on close().
+  },
+
+  'hang-after-headers': async (ctx) => {
+    if (!ctx.stream) {
+      ctx.res.writeHead(200, { 'content-type': JSON_TYPE });
+      ctx.res.flushHeaders();
+      await write(ctx, '\n');
+      return;
+    }
+    const info = requestInfo(ctx.json);
+    const w = new SseWriter(ctx);
+    w.start();
+    await w.event('response.created', { response: envelope(info, newIds(), { status: 'in_progress', output: [] }) });
+  },
+
+  'not-image': (ctx) => answerImage(ctx),
+
+  huge: (ctx) => answerHuge(ctx),
+
+  'reset-mid-body': async (ctx) => {
+    const info = requestInfo(ctx.json);
+    const ids = newIds();
+    if (!ctx.stream) {
+      const image = servedImageFor('ok', {});
+      const output = [reasoningItem(ids), imageItem(ids, info, image, 'completed', image.bytes.toString('base64'))];
+      const text = JSON.stringify(envelope(info, ids, { status: 'completed', output, usage: USAGE }));
+      ctx.res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text) });
+      await write(ctx, text.slice(0, Math.floor(text.length / 2)));
+    } else {
+      const w = new SseWriter(ctx);
+      w.start();
+      await streamPrelude(w, info, ids);
+      await streamImageStart(w, ids);
+    }
+    await nextTick();
+    ctx.res.socket?.destroy();
+  },
+
+  redirect: async (ctx) => {
+    ensureOpen(ctx);
+    const rest = ctx.req.url?.slice(ctx.prefix.length) ?? '/v1/responses';
+    const id = ctx.prefix.split('/')[3] ?? 'x';
+    const location = `${ctx.redirectOrigin}/s/ok/${id}-followed${rest}`;
+    const body = `<a href="${location}">Temporary Redirect</a>.\n\n`;
+    ctx.res.writeHead(307, { location, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    ctx.res.end(body);
+  },
+
+  slow: (ctx) => {
+    const delayMs = Number(ctx.params.delayMs ?? 200);
+    return ctx.stream
+      ? answerImage(ctx, { sse: { delayMs }, partials: partialCount(ctx, 2) })
+      : answerImage(ctx, { delayMs: delayMs * 10 });
+  },
+};
+
+/** Answers `POST …/v1/responses` for the scenario. */
+export function handleResponses(ctx: ScenarioContext): Promise<void> {
+  return handlers[ctx.name](ctx);
+}
+
+/** Answers `GET …/v1/models`: the model list, or the scenario's HTTP failure where one applies. */
+export async function handleModels(ctx: ScenarioContext): Promise<void> {
+  switch (ctx.name) {
+    case 'auth-string-error':
+    case 'auth-key-echo':
+    case 'forbidden':
+    case 'html-502':
+    case 'server-error-always':
+    case 'hang':
+    case 'redirect':
+    case 'reset-mid-body':
+    case 'truncated-json':
+      if (ctx.name === 'reset-mid-body') {
+        ctx.res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': 400 });
+        await write(ctx, '{"data":[{"created":1');
+        ctx.res.socket?.destroy();
+        return;
+      }
+      if (ctx.name === 'truncated-json') {
+        ctx.res.writeHead(200, { 'content-type': JSON_TYPE });
+        await write(ctx, '{"data":[{"created":1');
+        await endResponse(ctx);
+        return;
+      }
+      return handlers[ctx.name](ctx);
+    case 'server-error-once':
+      if (failing(ctx)) return handlers[ctx.name](ctx);
+      break;
+    case 'not-found':
+      return sendPlain(ctx, 404, '404 page not found');
+    default:
+      break;
+  }
+  if (ctx.name === 'slow') await pause(ctx, Number(ctx.params.delayMs ?? 200));
+  const created = 1_776_000_000;
+  await sendJson(ctx, 200, {
+    data: MODELS.map((id) => ({ created, id, object: 'model', owned_by: 'openai' })),
+    object: 'list',
+  });
+}
+
+/** gin's answer for a route it does not know. */
+export async function sendPlain(ctx: ScenarioContext, status: number, text: string): Promise<void> {
+  ensureOpen(ctx);
+  ctx.res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+  ctx.res.end(text);
+}

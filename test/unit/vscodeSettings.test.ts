@@ -1,0 +1,208 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import {
+  keyRoutingSettings,
+  readCopyFilesDestination,
+  readExtensionSettings,
+  readProxySettings,
+} from '../../src/vscode/settings';
+import type { ConfigurationReader } from '../../src/vscode/settings';
+
+type Values = Record<string, unknown>;
+
+/**
+ * Behaves like `vscode.WorkspaceConfiguration` for one section: `get` merges folder → workspace → user →
+ * default, `inspect` reports each layer. Defaults come from package.json, so the manifest is exercised too.
+ */
+class FakeConfiguration implements ConfigurationReader {
+  constructor(
+    private readonly layers: { defaults?: Values; user?: Values; workspace?: Values; folder?: Values },
+  ) {}
+  get<T>(key: string): T | undefined {
+    for (const layer of [this.layers.folder, this.layers.workspace, this.layers.user, this.layers.defaults]) {
+      if (layer && key in layer) return layer[key] as T;
+    }
+    return undefined;
+  }
+  inspect<T>(key: string) {
+    const pick = (layer: Values | undefined) => (layer && key in layer ? (layer[key] as T) : undefined);
+    return {
+      defaultValue: pick(this.layers.defaults),
+      globalValue: pick(this.layers.user),
+      workspaceValue: pick(this.layers.workspace),
+      workspaceFolderValue: pick(this.layers.folder),
+    };
+  }
+}
+
+const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, { default?: unknown; scope?: string }> } };
+};
+const properties = manifest.contributes.configuration.properties;
+const manifestDefaults: Values = Object.fromEntries(
+  Object.entries(properties).map(([key, p]) => [key.replace(/^cpaImage\./, ''), p.default]),
+);
+
+const noHttp = new FakeConfiguration({ defaults: { proxy: '', noProxy: [], proxyStrictSSL: true } });
+
+describe('readExtensionSettings', () => {
+  it('maps the manifest defaults to settings that leave the resolution chain free (no base URL, no model)', () => {
+    const settings = readExtensionSettings(new FakeConfiguration({ defaults: manifestDefaults }), noHttp);
+    assert.deepEqual(settings, {
+      user: {
+        stream: true,
+        partialImages: 2,
+        instructions: 'you are a helpful assistant',
+        timeoutSeconds: 600,
+        maxRateLimitWaitSeconds: 30,
+        textFallbackRetries: 2,
+        transientRetries: 3,
+        maxResponseMiB: 64,
+        proxy: { strictSsl: true },
+      },
+      insertFormat: 'auto',
+      insertPosition: 'afterSelection',
+    });
+  });
+
+  it('reads user values of every setting', () => {
+    const user: Values = {
+      baseUrl: 'http://gw:8317/v1',
+      model: 'gpt-5.4-mini',
+      outputFormat: 'webp',
+      stream: true,
+      partialImages: 3,
+      size: '1024x1536',
+      quality: 'high',
+      background: 'transparent',
+      outputCompression: 80,
+      moderation: 'low',
+      instructions: 'draw well',
+      userAgent: 'ua/1',
+      version: '9.9.9',
+      originator: 'me',
+      sessionId: 's-1',
+      timeoutSeconds: 120,
+      maxRateLimitWaitSeconds: 5,
+      textFallbackRetries: 0,
+      transientRetries: 1,
+      maxResponseMiB: 16,
+      destination: 'assets/${slug}.${ext}',
+      insertFormat: 'html',
+      insertPosition: 'replaceSelection',
+    };
+    const settings = readExtensionSettings(new FakeConfiguration({ defaults: manifestDefaults, user }), noHttp);
+    const { destination, insertFormat, insertPosition, ...userSettings } = user;
+    assert.deepEqual(settings, {
+      user: { ...userSettings, proxy: { strictSsl: true } },
+      destination,
+      insertFormat,
+      insertPosition,
+    });
+  });
+
+  for (const key of keyRoutingSettings) {
+    it(`ignores a workspace or folder value of ${key} (it decides where the key goes)`, () => {
+      const attacker = { [key]: 'http://evil.example/v1' };
+      const onlyWorkspace = readExtensionSettings(
+        new FakeConfiguration({ defaults: manifestDefaults, workspace: attacker, folder: attacker }),
+        noHttp,
+      );
+      assert.equal(onlyWorkspace.user[key], undefined);
+
+      const withUser = readExtensionSettings(
+        new FakeConfiguration({ defaults: manifestDefaults, user: { [key]: 'from-user' }, workspace: attacker, folder: attacker }),
+        noHttp,
+      );
+      assert.equal(withUser.user[key], 'from-user');
+    });
+
+    it(`declares ${key} with machine scope in the manifest`, () => {
+      assert.equal(properties[`cpaImage.${key}`]?.scope, 'machine');
+    });
+  }
+
+  it('lets a workspace choose the model and the destination (they are not key-routing settings)', () => {
+    const settings = readExtensionSettings(
+      new FakeConfiguration({ defaults: manifestDefaults, workspace: { model: 'gpt-5.4-mini' }, folder: { destination: 'docs/img/' } }),
+      noHttp,
+    );
+    assert.equal(settings.user.model, 'gpt-5.4-mini');
+    assert.equal(settings.destination, 'docs/img/');
+  });
+
+  it('sends no partial images when streaming is off', () => {
+    const settings = readExtensionSettings(
+      new FakeConfiguration({ defaults: manifestDefaults, user: { stream: false, partialImages: 3 } }),
+      noHttp,
+    );
+    assert.equal(settings.user.stream, false);
+    assert.equal(settings.user.partialImages, undefined);
+  });
+
+  it('treats empty strings, whitespace and null numbers as unset', () => {
+    const settings = readExtensionSettings(
+      new FakeConfiguration({ defaults: manifestDefaults, user: { model: '   ', size: '', outputCompression: null, baseUrl: ' ' } }),
+      noHttp,
+    );
+    assert.equal('model' in settings.user, false);
+    assert.equal('size' in settings.user, false);
+    assert.equal('outputCompression' in settings.user, false);
+    assert.equal('baseUrl' in settings.user, false);
+  });
+
+  it('trims values and drops values of the wrong type', () => {
+    const settings = readExtensionSettings(
+      new FakeConfiguration({
+        defaults: manifestDefaults,
+        user: { baseUrl: '  http://gw/v1  ', timeoutSeconds: 'soon', stream: 'yes', insertFormat: 'gif', insertPosition: 3 },
+      }),
+      noHttp,
+    );
+    assert.equal(settings.user.baseUrl, 'http://gw/v1');
+    assert.equal(settings.user.timeoutSeconds, undefined);
+    assert.equal(settings.user.stream, undefined);
+    assert.equal(settings.insertFormat, 'auto');
+    assert.equal(settings.insertPosition, 'afterSelection');
+  });
+});
+
+describe('readProxySettings', () => {
+  const table: { name: string; http: Values; expected: object }[] = [
+    { name: 'nothing set', http: {}, expected: { strictSsl: true } },
+    {
+      name: 'proxy, noProxy as an array, strict SSL off',
+      http: { proxy: 'http://proxy:3128', noProxy: ['localhost', ' 10.0.0.0/8 ', ''], proxyStrictSSL: false },
+      expected: { proxyUrl: 'http://proxy:3128', noProxy: 'localhost,10.0.0.0/8', strictSsl: false },
+    },
+    {
+      name: 'noProxy as a comma-separated string',
+      http: { noProxy: 'localhost, .lan' },
+      expected: { noProxy: 'localhost,.lan', strictSsl: true },
+    },
+    { name: 'an empty proxy string is no proxy', http: { proxy: '  ' }, expected: { strictSsl: true } },
+  ];
+  for (const c of table) {
+    it(c.name, () => assert.deepEqual(readProxySettings(new FakeConfiguration({ user: c.http })), c.expected));
+  }
+
+  it('is part of the user settings', () => {
+    const settings = readExtensionSettings(
+      new FakeConfiguration({ defaults: manifestDefaults }),
+      new FakeConfiguration({ user: { proxy: 'http://p:1' } }),
+    );
+    assert.deepEqual(settings.user.proxy, { proxyUrl: 'http://p:1', strictSsl: true });
+  });
+});
+
+describe('readCopyFilesDestination', () => {
+  it('keeps string destinations of the map', () => {
+    const markdown = new FakeConfiguration({ user: { 'copyFiles.destination': { '**/*.md': 'media/${fileName}', bad: 3, empty: '' } } });
+    assert.deepEqual(readCopyFilesDestination(markdown), { '**/*.md': 'media/${fileName}' });
+  });
+  it('is undefined when unset or not a map', () => {
+    assert.equal(readCopyFilesDestination(new FakeConfiguration({})), undefined);
+    assert.equal(readCopyFilesDestination(new FakeConfiguration({ user: { 'copyFiles.destination': ['x'] } })), undefined);
+  });
+});
