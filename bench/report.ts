@@ -34,10 +34,15 @@ export interface RunRecord {
   error?: string;
   /** spawn → exit, as the orchestrator saw it (process start-up and module loading included). */
   wallMs: number;
-  /** The gateway received the request → the process exited with the file on disk. */
+  /** The gateway received the request → the process exited. */
   requestToExitMs?: number;
-  /** In-process contenders: just before the request call → file written (their own clock). */
+  /**
+   * The gateway received the request → the whole file is on disk: the child's own stamp after its
+   * write resolved (library, SDK), the final name appearing (CLI), the pipeline's exit (curl).
+   */
   requestToFileMs?: number;
+  /** In-process contenders: just before the request call → file written (their own clock, undici loading included). */
+  inProcessMs?: number;
   /** /usr/bin/time %M of the process, or the sum over a pipeline's stages, KiB. */
   peakRssKiB?: number;
   stageRssKiB?: number[];
@@ -89,9 +94,11 @@ export interface Cell {
   runs: number;
   failed: number;
   errors: string[];
+  /** The primary time: request arrival → complete file on disk. */
+  requestToFile: Stat;
   requestToExit: Stat;
   wall: Stat;
-  requestToFile?: Stat;
+  inProcess?: Stat;
   peakRssMiB: number;
   /** Median peak RSS on this image minus median peak RSS of the same contender on the 1×1 image. */
   growthMiB?: number;
@@ -123,7 +130,8 @@ export function summarise(results: BenchResults): Summary {
       for (const contender of results.available) {
         const runs = results.records.filter((r) => r.contender === contender && r.caseName === c.name && r.stream === stream);
         const good = runs.filter((r) => r.ok);
-        const fileTimes = good.map((r) => r.requestToFileMs).filter((v): v is number => v !== undefined);
+        const inProcess = good.map((r) => r.inProcessMs).filter((v): v is number => v !== undefined);
+        const pick = (f: (r: RunRecord) => number | undefined) => stat(good.map(f).filter((v): v is number => v !== undefined));
         cells.push({
           contender,
           caseName: c.name,
@@ -131,9 +139,10 @@ export function summarise(results: BenchResults): Summary {
           runs: runs.length,
           failed: runs.length - good.length,
           errors: [...new Set(runs.filter((r) => !r.ok).map((r) => r.error ?? 'failed'))].slice(0, 3),
-          requestToExit: stat(good.map((r) => r.requestToExitMs).filter((v): v is number => v !== undefined)),
-          wall: stat(good.map((r) => r.wallMs)),
-          requestToFile: fileTimes.length ? stat(fileTimes) : undefined,
+          requestToFile: pick((r) => r.requestToFileMs),
+          requestToExit: pick((r) => r.requestToExitMs),
+          wall: pick((r) => r.wallMs),
+          inProcess: inProcess.length ? stat(inProcess) : undefined,
           peakRssMiB: median(good.map((r) => r.peakRssKiB).filter((v): v is number => v !== undefined)) / 1024,
           imageMiB: (imageBytes.get(c.name) ?? 0) / MiB,
         });
@@ -155,9 +164,9 @@ export function summarise(results: BenchResults): Summary {
       contender: cell.contender,
       caseName: cell.caseName,
       stream: cell.stream,
-      timeVsSdk: sdk ? cell.requestToExit.median / sdk.requestToExit.median : undefined,
+      timeVsSdk: sdk ? cell.requestToFile.median / sdk.requestToFile.median : undefined,
       rssVsSdk: sdk ? cell.peakRssMiB / sdk.peakRssMiB : undefined,
-      timeVsFloor: floor ? cell.requestToExit.median / floor.requestToExit.median : undefined,
+      timeVsFloor: floor ? cell.requestToFile.median / floor.requestToFile.median : undefined,
       growthVsImage: cell.growthMiB !== undefined ? cell.growthMiB / cell.imageMiB : undefined,
     });
   }
@@ -173,6 +182,11 @@ function kib(bytes: number | undefined): string {
 
 function mib(bytes: number): string {
   return `${(bytes / MiB).toFixed(2)} MiB`;
+}
+
+/** A contender's label inside a table cell. */
+function label(id: ContenderId): string {
+  return CONTENDERS[id].label.replace(/\|/g, '\\|');
 }
 
 function caseLabel(c: { caseName: string; stream: boolean }, cases: CaseInfo[]): string {
@@ -209,30 +223,32 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
   out.push(
     '### Request → file on disk',
     '',
-    'Medians (min–max) over the counted rounds. **request→file**: from the gateway receiving the request to the process having exited with the verified file on disk. ' +
-      '**process**: spawn → exit, i.e. plus runtime start-up and module loading. **peak RSS**: `/usr/bin/time` of the process (a pipeline: sum of its stages). ' +
+    'Medians (min–max) over the counted rounds; every file is checked byte for byte. **request→file**: from the gateway receiving the request to the whole file on disk ' +
+      '(library and SDK: their own time stamp once the write resolved; CLI: its final file name appearing, which it links into place when complete; curl: the pipeline\'s exit). ' +
+      '**request→exit**: to the process having exited (tearing down a large heap takes tens of ms). **process**: spawn → exit, i.e. plus runtime start-up and module loading. ' +
+      '**peak RSS**: `/usr/bin/time` of the process (a pipeline: sum of its stages). ' +
       '**growth**: peak RSS minus the same contender\'s peak on the 1×1 image; **÷ image**: growth over the decoded PNG size.',
     '',
-    '| image | contender | request→file ms | ×SDK | ×floor | process ms | peak RSS MiB | growth MiB | ÷ image | failed |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| image | contender | request→file ms | ×SDK | ×floor | request→exit ms | process ms | peak RSS MiB | growth MiB | ÷ image | failed |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   const find = (contender: ContenderId, caseName: string, stream: boolean) =>
     summary.cells.find((x) => x.contender === contender && x.caseName === caseName && x.stream === stream);
   for (const cell of summary.cells) {
     const sdk = find('openai-sdk', cell.caseName, cell.stream);
     const floor = find('curl-jq', cell.caseName, cell.stream);
-    const t = cell.requestToExit;
+    const t = cell.requestToFile;
     const timeCell = Number.isFinite(t.median) ? `${fmt(t.median)} (${fmt(t.min)}–${fmt(t.max)})` : 'n/a';
     const isInfo = CONTENDERS[cell.contender].informational;
     out.push(
-      `| ${caseLabel(cell, results.cases)} | ${CONTENDERS[cell.contender].label} | ${timeCell} | ${cell.contender === 'openai-sdk' || !sdk || isInfo ? '' : ratio(t.median, sdk.requestToExit.median)} | ${cell.contender === 'curl-jq' || !floor ? '' : ratio(t.median, floor.requestToExit.median)} | ${fmt(cell.wall.median)} | ${fmt(cell.peakRssMiB, 1)} | ${cell.growthMiB === undefined ? '' : fmt(cell.growthMiB, 1)} | ${cell.growthMiB === undefined || cell.caseName === 'tiny' ? '' : ratio(cell.growthMiB, cell.imageMiB)} | ${cell.failed ? `${cell.failed}/${cell.runs}` : ''} |`,
+      `| ${caseLabel(cell, results.cases)} | ${label(cell.contender)} | ${timeCell} | ${cell.contender === 'openai-sdk' || !sdk || isInfo ? '' : ratio(t.median, sdk.requestToFile.median)} | ${cell.contender === 'curl-jq' || !floor ? '' : ratio(t.median, floor.requestToFile.median)} | ${fmt(cell.requestToExit.median)} | ${fmt(cell.wall.median)} | ${fmt(cell.peakRssMiB, 1)} | ${cell.growthMiB === undefined ? '' : fmt(cell.growthMiB, 1)} | ${cell.growthMiB === undefined || cell.caseName === 'tiny' ? '' : ratio(cell.growthMiB, cell.imageMiB)} | ${cell.failed ? `${cell.failed}/${cell.runs}` : ''} |`,
     );
   }
   out.push('');
   const failures = summary.cells.filter((c) => c.failed > 0);
   if (failures.length) {
     out.push('Failures:', '');
-    for (const c of failures) out.push(`- ${caseLabel(c, results.cases)}, ${CONTENDERS[c.contender].label}: ${c.errors.map((e) => `\`${e.replace(/`/g, "'").slice(0, 240)}\``).join('; ')}`);
+    for (const c of failures) out.push(`- ${caseLabel(c, results.cases)}, ${label(c.contender)}: ${c.errors.map((e) => `\`${e.replace(/`/g, "'").slice(0, 240)}\``).join('; ')}`);
     out.push('');
   }
 
@@ -246,7 +262,7 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
       '|---|---|---:|---:|---:|---:|',
     );
     for (const g of summary.goals) {
-      out.push(`| ${caseLabel(g, results.cases)} | ${CONTENDERS[g.contender].label} | ${check(g.timeVsSdk, 1)} | ${check(g.rssVsSdk, 1)} | ${check(g.timeVsFloor, 1.3)} | ${check(g.growthVsImage, 2)} |`);
+      out.push(`| ${caseLabel(g, results.cases)} | ${label(g.contender)} | ${check(g.timeVsSdk, 1)} | ${check(g.rssVsSdk, 1)} | ${check(g.timeVsFloor, 1.3)} | ${check(g.growthVsImage, 2)} |`);
     }
     out.push('');
   }

@@ -10,7 +10,7 @@
  * contender ids), BENCH_NO_WRITE=1 (do not touch BENCHMARKS.md).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -126,6 +126,15 @@ async function runOne(rc: RunContext, contender: ContenderId, caseName: string, 
   const launched = launch(contender, { ...rc.ctx, runDir }, job);
   const record: RunRecord = { round, caseName, stream, contender, ok: false, wallMs: Number.NaN };
 
+  // The CLI saves through a temporary file that is linked (or renamed) to its final name once complete:
+  // the moment that name appears is the moment the file is on disk.
+  let fileSeenAt: number | undefined;
+  const watcher =
+    contender === 'ours-cli'
+      ? watch(runDir, (_event, name) => {
+          if (fileSeenAt === undefined && name === 'out.png' && existsSync(output)) fileSeenAt = performance.now();
+        })
+      : undefined;
   let stderr = '';
   const startedAt = performance.now();
   const child = spawn(launched.command, launched.args, { env: launched.env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -141,11 +150,15 @@ async function runOne(rc: RunContext, contender: ContenderId, caseName: string, 
   });
   const exitedAt = startedAt + record.wallMs;
   await new Promise<void>((done) => (child.stderr.readableEnded ? done() : child.stderr.once('end', () => done())));
+  watcher?.close();
 
   const arrival = rc.gateway.arrivals.get(runId);
   if (arrival) {
     record.requestToExitMs = exitedAt - arrival.arrivedAt;
     record.clientClosedEarly = arrival.clientClosedEarly;
+    // A pipeline's file is complete when its last stage exits; the CLI's when its final name appears.
+    if (contender === 'curl-jq' || contender === 'wire') record.requestToFileMs = record.requestToExitMs;
+    if (fileSeenAt !== undefined) record.requestToFileMs = fileSeenAt - arrival.arrivedAt;
   }
   const stages = launched.rssFiles.map(parseRss);
   if (stages.every((v): v is number => v !== undefined)) {
@@ -154,7 +167,9 @@ async function runOne(rc: RunContext, contender: ContenderId, caseName: string, 
   }
   if (CONTENDERS[contender].reports && existsSync(reportFile)) {
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ContenderReport;
-    record.requestToFileMs = report.fileWrittenAt - report.requestStartedAt;
+    record.inProcessMs = report.fileWrittenAt - report.requestStartedAt;
+    // Both clocks are this machine's wall clock (performance.timeOrigin + now), so they compare.
+    if (arrival) record.requestToFileMs = report.fileWrittenAt - (performance.timeOrigin + arrival.arrivedAt);
     record.selfMaxRssKiB = report.maxRssKiB;
     if (!report.ok) record.error = report.error;
   }

@@ -108,11 +108,9 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 function decodeImage(found: FoundImage): Pick<GeneratedImage, 'bytes' | 'mime' | 'extension'> {
   const base64 = found.base64.replace(/\s+/g, '');
   if (!BASE64.test(base64)) {
-    throw new GatewayError(
-      'not_image',
-      `The gateway's image result is not base64 data; it starts with "${describeBytes(Buffer.from(base64.slice(0, 200), 'utf8'))}". Nothing was saved.`,
-      { excerpt: describeBytes(Buffer.from(base64.slice(0, 200), 'utf8')) },
-    );
+    // Not base64 at all (a URL, a message): quote the text itself, not what decoding would make of it.
+    const excerpt = describeBytes(Buffer.from(base64.slice(0, 200), 'utf8'));
+    throw new GatewayError('not_image', `The gateway's image result is not base64 data; it starts with "${excerpt}". Nothing was saved.`, { excerpt });
   }
   const bytes = Buffer.from(base64, 'base64');
   const type = detectImageType(bytes);
@@ -356,6 +354,10 @@ export class ImageClient {
     let terminal: string | undefined;
     let streamedText = '';
     let partialCount = 0;
+    // For a text-only answer: the tools echo of an earlier event and the finished items, since some
+    // backends send a bare final response (`output: []`, no `tools`).
+    let echoedTools: unknown[] | undefined;
+    const doneItems: unknown[] = [];
     let lastType = '(none)';
 
     for await (const event of readSseEvents(response.body, { signal, maxBytes: settings.maxResponseBytes })) {
@@ -374,6 +376,7 @@ export class ImageClient {
       lastType = type || lastType;
       const responseObject = asObject(object.response);
       if (typeof responseObject?.id === 'string') responseId = responseObject.id;
+      if (Array.isArray(responseObject?.tools)) echoedTools = responseObject.tools;
 
       switch (type) {
         case 'response.queued':
@@ -400,6 +403,7 @@ export class ImageClient {
           progress.phase('receiving');
           break;
         case 'response.output_item.done': {
+          if (object.item !== undefined) doneItems.push(object.item);
           const item = readImageFromResponse({ item: object.item });
           if (item && !found) {
             found = item;
@@ -451,7 +455,10 @@ export class ImageClient {
         { retryable: true },
       );
     }
-    throw noImageError(finalResponse, streamedText);
+    const final = asObject(finalResponse) ?? {};
+    const output = Array.isArray(final.output) && final.output.length > 0 ? final.output : doneItems;
+    const tools = Array.isArray(final.tools) ? final.tools : echoedTools;
+    throw noImageError({ ...final, output, ...(tools ? { tools } : {}) }, streamedText);
   }
 
   /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */

@@ -173,15 +173,15 @@ function lowerCaseHeaders(raw: Record<string, string | string[] | undefined>): R
 type Undici = typeof import('undici');
 
 /**
- * undici's timers stay above ours so that our overall timer, with its clear message, fires first.
- * Node's fetch defaults (5 minutes) are too short for non-streaming image calls (gateway.md §5).
+ * undici's own timers are set per request a little above ours, so that our overall timer, with its
+ * clear message, fires first. Node's fetch defaults (5 minutes) are too short for non-streaming
+ * image calls (gateway.md §5); the dispatcher-wide ones are switched off for the same reason.
  */
 const UNDICI_TIMEOUT_MARGIN_MS = 5_000;
 
-function createDispatcher(undici: Undici, proxy: ProxySettings | undefined, timeoutMs: number): Dispatcher {
+function createDispatcher(undici: Undici, proxy: ProxySettings | undefined): Dispatcher {
   const strictSsl = proxy?.strictSsl !== false;
   const tls = { rejectUnauthorized: strictSsl };
-  const timeout = timeoutMs + UNDICI_TIMEOUT_MARGIN_MS;
   const proxyUrl = proxy?.proxyUrl?.trim() || undefined;
   // EnvHttpProxyAgent gives HTTPS_PROXY/HTTP_PROXY/NO_PROXY semantics, and the same with an explicit
   // proxy URL plus its own no-proxy list. Plain-HTTP targets are forwarded (absolute-form request),
@@ -189,26 +189,22 @@ function createDispatcher(undici: Undici, proxy: ProxySettings | undefined, time
   return new undici.EnvHttpProxyAgent({
     ...(proxyUrl ? { httpProxy: proxyUrl, httpsProxy: proxyUrl } : {}),
     ...(proxy?.noProxy !== undefined ? { noProxy: proxy.noProxy } : {}),
-    proxyTunnel: true,
+    proxyTunnel: false,
     connect: tls,
     requestTls: tls,
     proxyTls: tls,
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
+    headersTimeout: 0,
+    bodyTimeout: 0,
   });
 }
 
 /** An `HttpTransport` over undici. `close()` releases its connections. */
 export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { close(): Promise<void> } {
-  let loaded: Promise<{ undici: Undici; dispatcher: Dispatcher; timeoutMs: number }> | undefined;
+  // Loaded on the first request only; the dispatcher (and its connection pool) is kept for later ones.
+  let loaded: Promise<{ undici: Undici; dispatcher: Dispatcher }> | undefined;
   let closed = false;
-
-  const load = async (timeoutMs: number): Promise<{ undici: Undici; dispatcher: Dispatcher }> => {
-    const current = loaded ? await loaded : undefined;
-    if (current && current.timeoutMs >= timeoutMs) return current;
-    // A longer timeout than the dispatcher was made for: replace it so its own timers never cut in.
-    if (current) void current.dispatcher.close().catch(() => undefined);
-    loaded = import('undici').then((undici) => ({ undici, dispatcher: createDispatcher(undici, proxy, timeoutMs), timeoutMs }));
+  const load = (): Promise<{ undici: Undici; dispatcher: Dispatcher }> => {
+    loaded ??= import('undici').then((undici) => ({ undici, dispatcher: createDispatcher(undici, proxy) }));
     return loaded;
   };
 
@@ -223,21 +219,23 @@ export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { 
       if (closed) throw new GatewayError('config', 'The HTTP transport was closed.');
       const controller = new AbortController();
       let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort(timeoutError(timeoutMs));
-      }, timeoutMs);
-      // The timer must not keep a command-line run alive by itself; the socket does that while it is open.
-      timer.unref?.();
-      const onAbort = (): void => controller.abort(cancelledError());
-      signal?.addEventListener('abort', onAbort, { once: true });
       let cleanedUp = false;
+      // Stops the timer and forgets the caller's signal; runs when the body is done or abandoned.
       const cleanup = (): void => {
         if (cleanedUp) return;
         cleanedUp = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(timeoutError(timeoutMs));
+        cleanup();
+      }, timeoutMs);
+      // The timer must not keep a command-line run alive by itself; the socket does that while it is open.
+      timer.unref?.();
+      const onAbort = (): void => controller.abort(cancelledError());
+      signal?.addEventListener('abort', onAbort, { once: true });
       const mapError = (err: unknown): GatewayError => {
         if (signal?.aborted) return cancelledError();
         if (timedOut) return timeoutError(timeoutMs);
@@ -246,7 +244,7 @@ export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { 
 
       let response: Dispatcher.ResponseData;
       try {
-        const { undici, dispatcher } = await load(timeoutMs);
+        const { undici, dispatcher } = await load();
         throwIfAborted(signal);
         const timeout = timeoutMs + UNDICI_TIMEOUT_MARGIN_MS;
         response = await undici.request(request.url, {

@@ -29,8 +29,13 @@ export interface ExtensionSettings {
 
 /**
  * Settings that decide where the API key is sent. A workspace's `.vscode/settings.json` must never set them
- * (SPEC §2): the manifest gives them `machine` scope, and as defence in depth only their user/machine value
+ * (SPEC §2): the manifest gives them `application` scope, and as defence in depth only their user value
  * (`globalValue`) is read here, whatever `get()` would merge in from the workspace.
+ *
+ * Why `application` and not `machine`: in any remote window (SSH, WSL, containers, code-server) VS Code drops
+ * `machine`-scoped values from the local user settings, so a base URL set in the user's settings would
+ * silently vanish there (seen in code-server). `application` values come from the local user settings in
+ * every window, and a workspace can set neither.
  */
 export const keyRoutingSettings = ['baseUrl', 'userAgent', 'version', 'originator', 'sessionId'] as const;
 type KeyRoutingSetting = (typeof keyRoutingSettings)[number];

@@ -43,7 +43,7 @@ export const sampleFiles: Readonly<Record<string, string>> = {
     '## 结尾 The end',
     '',
   ].join('\n'),
-  'notes.txt': ['Notes', 'sketch of a lighthouse at dusk', ''].join('\n'),
+  'docs/notes.txt': ['Notes', 'sketch of a lighthouse at dusk', ''].join('\n'),
 };
 
 /** User settings that keep the workbench quiet and predictable (e2e-recipe.md step 5, plus no gallery calls). */
@@ -184,18 +184,27 @@ export class Harness {
     await this.workbench.runCommand('Preferences: Open User Settings (JSON)');
     // It opens in a modal editor in VS Code 1.139; either way it becomes the active, focused editor.
     await waitFor('the settings editor to take the focus', async () =>
-      (await page.title()).includes('settings.json') && (await page.locator('.monaco-editor.focused').count()) > 0,
+      (await page.locator('.modal-editor-part .monaco-editor.focused').count()) > 0 ||
+      ((await page.title()).includes('settings.json') && (await page.locator('.monaco-editor.focused').count()) > 0),
     );
-    await page.evaluate((text) => navigator.clipboard.writeText(text), content);
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Control+V');
+    const modalEditor = page.locator('.modal-editor-part .monaco-editor.focused, .monaco-editor.focused').first();
+    const expected = content.replace(/\s+/g, '');
+    // Paste until the editor holds exactly the new settings (a paste into a model still loading is lost).
+    await waitFor(
+      'the settings editor to hold the new settings',
+      async () => {
+        await page.evaluate((text) => navigator.clipboard.writeText(text), content);
+        await page.keyboard.press('Control+A');
+        await page.keyboard.press('Control+V');
+        const shown = await this.workbench.editorText(modalEditor);
+        return shown.replace(/\s+/g, '') === expected;
+      },
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     await page.keyboard.press('Control+S');
     await waitFor(
       'the new user settings to be saved',
-      async () => {
-        const saved: unknown = JSON.parse(await readFile(this.userSettingsPath, 'utf8'));
-        return JSON.stringify(saved) === JSON.stringify(JSON.parse(content));
-      },
+      async () => (await readFile(this.userSettingsPath, 'utf8')).replace(/\s+/g, '') === expected,
       { timeoutMs: 10_000 },
     );
     await waitFor('the new user settings to apply', async () => (await page.title()).includes(titleMarker(generation)), {

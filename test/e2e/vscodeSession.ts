@@ -286,12 +286,12 @@ export class Workbench {
   }
 
   /** The labels the command palette lists for `filter`. */
-  async paletteLabels(filter: string): Promise<string[]> {
+  async paletteLabels(filter: string, options: { keepOpen?: boolean } = {}): Promise<string[]> {
     await this.openQuickInput(`>${filter}`);
     const rows = this.page.locator('.quick-input-list .monaco-list-row .label-name');
     await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
     const labels = (await rows.allInnerTexts()).map((label) => label.trim());
-    await this.page.keyboard.press('Escape');
+    if (!options.keepOpen) await this.page.keyboard.press('Escape');
     return labels;
   }
 
@@ -384,18 +384,9 @@ export class Workbench {
     await this.page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
-  /** The text of the active editor, as rendered (fine for short documents that fit on screen). */
-  async editorText(): Promise<string> {
-    const lines = await this.activeEditor.locator('.view-lines .view-line').evaluateAll((elements) =>
-      elements
-        .map((element) => ({
-          top: Number.parseFloat((element as HTMLElement).style.top || '0'),
-          text: (element as HTMLElement).innerText,
-        }))
-        .sort((a, b) => a.top - b.top)
-        .map((line) => line.text),
-    );
-    return lines.map((line) => line.replace(/\u00a0/g, ' ').replace(/\n$/, '')).join('\n');
+  /** The text of the active editor (or of `editor`), as rendered: fine for documents that fit on screen. */
+  async editorText(editor: Locator = this.activeEditor): Promise<string> {
+    return renderedText(editor.locator('.view-lines').first());
   }
 
   /** Whether the active tab shows unsaved changes. */
@@ -442,18 +433,9 @@ export class Workbench {
 
   /** Text of the Output panel's editor (after a command that shows an output channel). */
   async outputText(): Promise<string> {
-    const editor = this.page.locator('.part.panel .monaco-editor .view-lines').first();
-    await editor.waitFor({ state: 'visible', timeout: 15_000 });
-    const lines = await editor.locator('.view-line').evaluateAll((elements) =>
-      elements
-        .map((element) => ({
-          top: Number.parseFloat((element as HTMLElement).style.top || '0'),
-          text: (element as HTMLElement).innerText,
-        }))
-        .sort((a, b) => a.top - b.top)
-        .map((line) => line.text),
-    );
-    return lines.map((line) => line.replace(/\u00a0/g, ' ')).join('\n');
+    const lines = this.page.locator('.part.panel .monaco-editor .view-lines').first();
+    await lines.waitFor({ state: 'visible', timeout: 15_000 });
+    return renderedText(lines);
   }
 
   async screenshot(name: string): Promise<string> {
@@ -462,6 +444,20 @@ export class Workbench {
     await this.page.screenshot({ path: file });
     return file;
   }
+}
+
+/** Monaco positions its line elements absolutely; their DOM order is not the line order. */
+async function renderedText(viewLines: Locator): Promise<string> {
+  const lines = await viewLines.locator('.view-line').evaluateAll((elements) =>
+    elements
+      .map((element) => ({
+        top: Number.parseFloat((element as HTMLElement).style.top || '0'),
+        text: (element as HTMLElement).innerText,
+      }))
+      .sort((a, b) => a.top - b.top)
+      .map((line) => line.text),
+  );
+  return lines.map((line) => line.replace(/\u00a0/g, ' ').replace(/\n$/, '')).join('\n');
 }
 
 function escapeRegExp(text: string): string {

@@ -53,6 +53,9 @@ export const scenarioNames = [
   'reset-mid-body',
   'redirect',
   'slow',
+  'response-incomplete',
+  'queued',
+  'data-only',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -466,6 +469,8 @@ interface SseOptions {
   keepalive?: boolean;
   split?: boolean;
   delayMs?: number;
+  /** No `event:` lines, only `data:` (relays that strip them), and a final `data: [DONE]`. */
+  dataOnly?: boolean;
 }
 
 class SseWriter {
@@ -503,7 +508,8 @@ class SseWriter {
   /** One event with exactly this payload (CPA's own error events carry `sequence_number: 0`). */
   async raw(eventName: string, payload: unknown): Promise<void> {
     const eol = this.eol;
-    await this.send(`event: ${eventName}${eol}data: ${JSON.stringify(payload)}${eol}${eol}`);
+    const eventLine = this.options.dataOnly ? '' : `event: ${eventName}${eol}`;
+    await this.send(`${eventLine}data: ${JSON.stringify(payload)}${eol}${eol}`);
     if (this.options.keepalive) await this.send(`: keep-alive${eol}${eol}`);
     if (this.options.delayMs) await pause(this.ctx, this.options.delayMs);
   }
@@ -511,6 +517,12 @@ class SseWriter {
   /** Raw text (used to cut an event in the middle). */
   async text(text: string): Promise<void> {
     await this.send(text);
+  }
+
+  /** The end of the stream: `data: [DONE]` for data-only relays, then the end of the body. */
+  async end(): Promise<void> {
+    if (this.options.dataOnly) await this.send(`data: [DONE]${this.eol}${this.eol}`);
+    await endResponse(this.ctx);
   }
 }
 
@@ -548,6 +560,8 @@ interface ImageAnswer {
   leadingBlankLines?: string;
   /** Non-stream: wait this long before answering. */
   delayMs?: number;
+  /** Stream: `response.created` says `queued` and a `response.queued` event follows. */
+  queued?: boolean;
 }
 
 async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Promise<void> {
@@ -583,7 +597,15 @@ async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Prom
     await w.text(answer.leadingBlankLines);
     await pause(ctx, Number(ctx.params.pauseMs ?? 30));
   }
-  await streamPrelude(w, info, ids);
+  if (answer.queued) {
+    const waiting = envelope(info, ids, { status: 'queued', output: [] });
+    await w.event('response.created', { response: waiting });
+    await w.event('response.queued', { response: waiting });
+    await pause(ctx, Number(ctx.params.pauseMs ?? 30));
+    await w.event('response.in_progress', { response: envelope(info, ids, { status: 'in_progress', output: [] }) });
+  } else {
+    await streamPrelude(w, info, ids);
+  }
   await streamImageStart(w, ids);
   const partials = answer.partials ?? 0;
   for (let index = 0; index < partials; index++) {
@@ -609,7 +631,7 @@ async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Prom
     usage: USAGE,
   });
   await w.event('response.completed', { response: completed });
-  await endResponse(ctx);
+  await w.end();
 }
 
 /** The message item events, with the text as deltas when there is any. */
@@ -661,6 +683,31 @@ async function answerTextOnly(ctx: ScenarioContext): Promise<void> {
     response: envelope(info, ids, { status: 'completed', output, tools: [], toolChoice: 'auto', usage: USAGE }),
   });
   await endResponse(ctx);
+}
+
+export const INCOMPLETE_TEXT = 'Here is a plan for the picture: a squirrel, a branch, morning light, and';
+
+/** The model ran out of output tokens while still writing text: `status: incomplete`, no image. */
+async function answerIncomplete(ctx: ScenarioContext): Promise<void> {
+  const info = requestInfo(ctx.json);
+  const ids = newIds();
+  const output = [reasoningItem(ids), messageItem(ids, INCOMPLETE_TEXT, 'incomplete')];
+  const final = {
+    ...envelope(info, ids, { status: 'incomplete', output, usage: USAGE }),
+    incomplete_details: { reason: 'max_output_tokens' },
+  };
+  if (!ctx.stream) {
+    await sendJson(ctx, 200, final);
+    return;
+  }
+  const w = new SseWriter(ctx);
+  w.start();
+  await streamPrelude(w, info, ids);
+  await w.event('response.output_item.added', { output_index: 0, item: reasoningItem(ids) });
+  await w.event('response.output_item.done', { output_index: 0, item: reasoningItem(ids) });
+  await streamMessage(w, ids, 1, INCOMPLETE_TEXT);
+  await w.event('response.incomplete', { response: final });
+  await w.end();
 }
 
 /** Stream: a few frames, then CPA's terminal `response.failed` (codex-looking clients, §2.4). */
@@ -908,9 +955,16 @@ const handlers: Record<ScenarioName, Handler> = {
     ctx.res.end(HTML_502_BODY);
   },
 
+  // `retryAfter` (seconds) adds a Retry-After header, as CPA's home cluster does (§2.5.3).
   'server-error-once': async (ctx) => {
     if (!failing(ctx)) return answerImage(ctx);
-    await sendError(ctx, 503, { message: 'The server is overloaded or not ready yet.', type: 'server_error', code: 'internal_server_error' });
+    const headers: Record<string, string> = ctx.params.retryAfter ? { 'retry-after': ctx.params.retryAfter } : {};
+    await sendError(
+      ctx,
+      503,
+      { message: 'The server is overloaded or not ready yet.', type: 'server_error', code: 'internal_server_error' },
+      headers,
+    );
   },
 
   'server-error-always': (ctx) => sendError(ctx, 500, serverError()),
@@ -1054,6 +1108,13 @@ const handlers: Record<ScenarioName, Handler> = {
     ctx.res.writeHead(307, { location, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     ctx.res.end(body);
   },
+
+  // A terminal `response.incomplete` without an image (§2.3: CPA stops there and returns that response).
+  'response-incomplete': (ctx) => answerIncomplete(ctx),
+
+  queued: (ctx) => answerImage(ctx, { queued: true, partials: partialCount(ctx, 0) }),
+
+  'data-only': (ctx) => answerImage(ctx, { sse: { dataOnly: true }, partials: partialCount(ctx, 1) }),
 
   slow: (ctx) => {
     const delayMs = Number(ctx.params.delayMs ?? 200);

@@ -4,6 +4,9 @@
  * quirk (see scenarios.ts). A scenario URL is `http://127.0.0.1:PORT/s/<name>/<id>[/<k=v&…>]`: the id
  * makes "fail once, then succeed" counters private to one test; the bare base URL means `ok`.
  * Every request is recorded (method, path, lower-cased headers, body, parsed JSON).
+ * It also serves as a plain-HTTP forward proxy for its own scenarios: a request in absolute form
+ * (`POST http://any.host/s/ok/1/v1/responses`) is answered as if sent directly, which lets tests
+ * check that a client honours HTTP_PROXY / NO_PROXY.
  */
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -23,6 +26,7 @@ export { scenarioNames, type ScenarioName } from './scenarios';
 
 export interface RecordedRequest {
   method: string;
+  /** As received: `/s/…`, or `http://host/s/…` when the client came through this server as a proxy. */
   path: string;
   headers: Record<string, string>;
   body: string;
@@ -96,8 +100,11 @@ function prefixOf(scenarioUrl: string): string {
 }
 
 function belongsTo(request: RecordedRequest, prefix: string): boolean {
-  if (prefix === '') return !request.path.startsWith('/s/');
-  return request.path === prefix || request.path.startsWith(`${prefix}/`) || request.path.startsWith(`${prefix}?`);
+  // A client that goes through a proxy sends the absolute form (`POST http://host/s/…`): compare paths.
+  const url = new URL(request.path, 'http://gateway.invalid');
+  const path = `${url.pathname}${url.search}`;
+  if (prefix === '') return !path.startsWith('/s/');
+  return path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`);
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {

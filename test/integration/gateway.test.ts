@@ -13,6 +13,7 @@ import {
   CONTENT_POLICY_MESSAGE,
   FORBIDDEN_MESSAGE,
   HTML_502_BODY,
+  INCOMPLETE_TEXT,
   INSUFFICIENT_QUOTA_MESSAGE,
   KEEPALIVE_200_ERROR_MESSAGE,
   NOT_IMAGE_BODY,
@@ -435,6 +436,55 @@ describe('test gateway', () => {
       const t0 = Date.now();
       await post(url('slow', { delayMs: 20 }));
       assert.ok(Date.now() - t0 >= 200);
+    });
+  });
+
+  describe('more terminal shapes', () => {
+    it('response-incomplete: response.incomplete (max_output_tokens) with text and no image; non-stream status incomplete', async () => {
+      const events = checkFraming((await postStream(url('response-incomplete'))).text);
+      const last = events.at(-1)!;
+      assert.equal(last.type, 'response.incomplete');
+      const response = record(last.response);
+      assert.equal(response.status, 'incomplete');
+      assert.deepEqual(response.incomplete_details, { reason: 'max_output_tokens' });
+      assert.equal(imageItemOf(list(response.output)), undefined);
+      assert.ok(!events.some((e) => e.type === 'response.completed'));
+      assert.equal(
+        events.filter((e) => e.type === 'response.output_text.delta').map((e) => String(e.delta)).join(''),
+        INCOMPLETE_TEXT,
+      );
+      const plain = record(JSON.parse((await post(url('response-incomplete'))).text));
+      assert.equal(plain.status, 'incomplete');
+      assert.equal(imageItemOf(list(plain.output)), undefined);
+    });
+
+    it('queued: response.created says queued, then response.queued, then in_progress and the image', async () => {
+      const events = checkFraming((await postStream(url('queued'))).text);
+      assert.deepEqual(
+        events.slice(0, 3).map((e) => e.type),
+        ['response.created', 'response.queued', 'response.in_progress'],
+      );
+      assert.equal(record(events[0]!.response).status, 'queued');
+      assert.equal(events.at(-1)!.type, 'response.completed');
+    });
+
+    it('data-only: no event: lines, data only, and a final data: [DONE]', async () => {
+      const reply = await postStream(url('data-only'));
+      assert.ok(!reply.text.includes('event:'));
+      const raw = splitSse(reply.text);
+      assert.equal(raw.at(-1)!.data, '[DONE]');
+      const events = raw.slice(0, -1).map((e) => record(JSON.parse(e.data)));
+      assert.deepEqual(
+        events.map((e) => e.type),
+        okStreamTypes(1),
+      );
+      assert.deepEqual(finalImageFromStream(raw.slice(0, -1).map((e) => `event: x\ndata: ${e.data}\n\n`).join('')).bytes, tinyPng);
+    });
+
+    it('server-error-once with retryAfter: a 503 with Retry-After', async () => {
+      const reply = await post(url('server-error-once', { retryAfter: 2 }));
+      assert.equal(reply.status, 503);
+      assert.equal(reply.headers.get('retry-after'), '2');
     });
   });
 

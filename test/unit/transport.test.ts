@@ -16,6 +16,7 @@ import { GatewayError } from '../../src/core/errors';
 import type { HttpRequest } from '../../src/core/request';
 
 interface TestServer {
+  server: http.Server;
   url: string;
   port: number;
   requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
@@ -51,6 +52,7 @@ async function startServer(
   const { port } = server.address() as AddressInfo;
   const scheme = server instanceof https.Server ? 'https' : 'http';
   const result: TestServer = {
+    server,
     url: `${scheme}://127.0.0.1:${port}`,
     port,
     requests,
@@ -94,7 +96,7 @@ function socketClosed(req: http.IncomingMessage): Promise<void> {
   });
 }
 
-describe('createUndiciTransport against a real server', () => {
+describe('createUndiciTransport against a real server', { timeout: 10_000 }, () => {
   const transport = createUndiciTransport();
   after(() => transport.close());
 
@@ -274,10 +276,12 @@ async function startForwardProxy() {
     upstream.on('error', () => res.destroy());
     upstream.end(body);
   });
+  // Refuse tunnelling, so a transport that tried CONNECT for a plain-HTTP target fails instead of hanging.
+  proxy.server.on('connect', (_req: http.IncomingMessage, socket: Socket) => socket.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n'));
   return { ...proxy, forwarded };
 }
 
-describe('proxies', () => {
+describe('proxies', { timeout: 10_000 }, () => {
   let target: TestServer;
   let proxy: Awaited<ReturnType<typeof startForwardProxy>>;
   const saved: Record<string, string | undefined> = {};
@@ -362,7 +366,7 @@ describe('proxies', () => {
   });
 });
 
-describe('TLS', () => {
+describe('TLS', { timeout: 10_000 }, () => {
   let dir: string | undefined;
   let server: TestServer | undefined;
   let skip: string | false = false;

@@ -118,8 +118,8 @@ describe('readExtensionSettings', () => {
       assert.equal(withUser.user[key], 'from-user');
     });
 
-    it(`declares ${key} with machine scope in the manifest`, () => {
-      assert.equal(properties[`cpaImage.${key}`]?.scope, 'machine');
+    it(`declares ${key} with application scope in the manifest (user settings only, in every window)`, () => {
+      assert.equal(properties[`cpaImage.${key}`]?.scope, 'application');
     });
   }
 
