@@ -94,13 +94,19 @@ async function main(): Promise<void> {
     const dir = join(scratch, id);
     mkdirSync(dir);
     const job = { baseUrl: gateway.baseUrlFor(id, caseName), apiKey: BENCH_KEY, prompt: BENCH_PROMPT, stream, partialImages: PARTIAL_IMAGES, output: join(dir, 'out.png'), report: join(dir, 'r.json') };
-    await new Promise<void>((done) => spawn(process.execPath, [v.script, JSON.stringify(job)], { stdio: 'inherit' }).on('exit', () => done()));
+    // Through /usr/bin/time, not straight from here: Linux carries a forked child's peak RSS across exec
+    // (ru_maxrss would start at this process's size, with all the served images in it).
+    const rssFile = join(dir, 'rss');
+    await new Promise<void>((done) =>
+      spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, v.script, JSON.stringify(job)], { stdio: 'inherit' }).on('exit', () => done()),
+    );
     const report = JSON.parse(readFileSync(job.report, 'utf8')) as ContenderReport;
+    const peakKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
     const arrival = gateway.arrivals.get(id);
     const expected = caseList.find((c) => c.name === caseName)?.png;
     const ok = report.ok && !!expected && readFileSync(job.output).equals(expected);
     rmSync(dir, { recursive: true, force: true });
-    return { ok, error: report.error, ms: arrival ? report.fileWrittenAt - (performance.timeOrigin + arrival.arrivedAt) : Number.NaN, rssMiB: report.maxRssKiB / 1024 };
+    return { ok, error: report.error, ms: arrival ? report.fileWrittenAt - (performance.timeOrigin + arrival.arrivedAt) : Number.NaN, rssMiB: peakKiB / 1024 };
   };
 
   try {
@@ -128,6 +134,7 @@ async function main(): Promise<void> {
       for (const [label, row] of rows) {
         const growth = median(row.rss) - median(row.tiny);
         console.log(label.padEnd(16), median(row.ms).toFixed(0).padStart(16), median(row.rss).toFixed(1).padStart(13), growth.toFixed(1).padStart(11), String(row.failed.length).padStart(7), row.failed[0] ?? '');
+        if (process.env.COMPARE_VERBOSE) console.log('   ms', row.ms.map((x) => x.toFixed(0)).join(' '), '| rss', row.rss.map((x) => x.toFixed(0)).join(' '), '| 1×1 rss', row.tiny.map((x) => x.toFixed(0)).join(' '));
       }
     }
   } finally {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: type check, build, unit, integration (client + CLI against the loopback gateway),
 # packaging, and the end-to-end suite in a real VS Code (code-server + Chromium).
-# `bash scripts/test.sh unit` (or integration, e2e) runs one layer.
+# `bash scripts/test.sh unit` (or integration, reliability, e2e) runs one layer.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,12 +14,13 @@ echo "== type check" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "== build + package" >&2
 npm run --silent package
-mkdir -p test-results
+mkdir -p test-results && rm -f test-results/*.xml
 status=0
 run() { # run a test layer, keep going so every layer reports, fail at the end
-  local name="$1"; shift
+  local name="$1" concurrency="$2"; shift 2
+  if [ "$#" -eq 0 ]; then echo "== $name tests: none found" >&2; return; fi
   echo "== $name tests" >&2
-  if ! node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+  if ! node --import tsx --test "$concurrency" --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=junit --test-reporter-destination="test-results/$name.xml" "$@"; then
     status=1
   fi
@@ -27,6 +28,7 @@ run() { # run a test layer, keep going so every layer reports, fail at the end
 shopt -s globstar nullglob
 want unit && run unit --test-concurrency=4 test/unit/**/*.test.ts
 want integration && run integration --test-concurrency=2 test/integration/**/*.test.ts
+want reliability && run reliability --test-concurrency=1 test/reliability/**/*.test.ts
 want e2e && run e2e --test-concurrency=1 test/e2e/*.test.ts
 # One closing line over every layer, in the plain form CI reads.
 node scripts/summarize-junit.mjs test-results/*.xml

@@ -24,7 +24,10 @@ export interface ContenderReport {
   requestStartedAt: number;
   /** Epoch ms after the file was written and closed. */
   fileWrittenAt: number;
-  /** process.resourceUsage().maxRSS, KiB: cross-check of /usr/bin/time's figure. */
+  /**
+   * process.resourceUsage().maxRSS, KiB: a cross-check of /usr/bin/time's figure, valid only when the
+   * parent was small (Linux carries the forked parent's peak across exec).
+   */
   maxRssKiB: number;
   bytesWritten: number;
 }

@@ -65,11 +65,20 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
     }
   }
 
-  /** Waits for the "Saved …" notification that names a file under `relDir`, returns that single file. */
+  /** Waits until no generation shows: no progress notification, no status bar item. */
+  async function generationEnded(): Promise<void> {
+    await waitFor('the progress notification and the status bar item to go', async () =>
+      !(await h.workbench.notificationTexts()).some((t) => t.includes('Generating image')) &&
+      (await h.workbench.statusBarItem(/CPA Image:/).count()) === 0,
+    );
+  }
+
+  /** Waits for the "Saved …" notification and the end of the run; returns the single file under `relDir`. */
   async function savedImage(relDir: string): Promise<string> {
     await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).some((t) => t.startsWith('Saved ')), {
       timeoutMs: 30_000,
     });
+    await generationEnded();
     const files = await h.listFiles(relDir);
     assert.equal(files.length, 1, `exactly one image under ${relDir}: ${JSON.stringify(files)}`);
     return files[0] as string;
@@ -101,6 +110,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       assert.match(noKey, /No API key is configured/);
       assert.deepEqual(await h.workbench.notificationButtons('No API key'), ['Set API Key', 'Show Log']);
       assert.equal(h.gateway.requestsFor(scenario.url).length, 0, 'nothing reaches the gateway without a key');
+      await generationEnded();
       await h.screenshot('d-no-key');
       await h.workbench.runCommand('Notifications: Clear All Notifications');
 
@@ -219,6 +229,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       assert.match(message, /Set API Key/);
       assert.ok(!message.includes(apiKey), 'the key is not in the message');
       assert.deepEqual(await h.workbench.notificationButtons('rejected the API key'), ['Set API Key', 'Show Log']);
+      await generationEnded();
       await h.screenshot('e-auth-error');
       assert.equal(h.gateway.requestsFor(scenario.url).length, 1, 'a 401 is not retried');
       assert.deepEqual(await h.listFiles('docs/images'), []);
@@ -249,17 +260,13 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.workbench.clickNotificationButton('Cancel', 'Generating image');
       const outcome = await h.gateway.waitForOutcome(scenario.url);
       assert.equal(outcome.finished, false, 'the connection was closed by the client');
-      await waitFor('the status bar item to go', async () => (await h.workbench.statusBarItem(/CPA Image:/).count()) === 0);
-      await waitFor('the progress notification to go', async () =>
-        !(await h.workbench.notificationTexts()).some((t) => t.includes('Generating image')),
-      );
+      await generationEnded();
       await h.screenshot('f-cancelled');
       assert.ok(
         !(await h.workbench.notificationTexts()).some((t) => /error|failed/i.test(t)),
         'a cancel is not reported as an error',
       );
-      assert.deepEqual(await h.listFiles('docs'), ['docs/guide.md'], 'no image, no temporary file');
-      assert.deepEqual(await h.listFiles('images'), []);
+      assert.deepEqual(await h.listFiles('.'), Object.keys(sampleFiles).sort(), 'no image, no temporary file');
       assert.equal(await h.workbench.activeTabIsDirty(), false, 'no edit');
       assert.equal(await h.workbench.editorText(), sampleFiles[guide]);
       assert.equal(h.gateway.requestsFor(scenario.url).length, 1, 'not retried after the cancel');
@@ -289,7 +296,6 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
 
       const image = await savedImage('docs/images');
       assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
-      await waitFor('the status bar item to go', async () => (await h.workbench.statusBarItem(/CPA Image:/).count()) === 0);
       await h.screenshot('g-done');
     }));
 
@@ -324,8 +330,11 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
         const shown = await h.workbench.editorText().catch(() => '');
         return shown.includes('resolved configuration') ? shown : undefined;
       });
-      assert.ok(text.includes(scenario.url), `shows the base URL:\n${text}`);
-      assert.ok(text.includes(keyHint), 'shows the last four characters of the key');
+      const row = (name: string) => text.split('\n').find((line) => line.startsWith(`| ${name} |`)) ?? '';
+      assert.ok(row('Base URL').includes(scenario.url), `the base URL and its source:\n${text}`);
+      assert.match(row('Base URL'), /cpaImage\.baseUrl/);
+      assert.ok(row('API key').includes(`…${keyHint}`), `the key by its last four characters:\n${text}`);
+      assert.match(row('API key'), /SecretStorage/);
       assert.ok(!text.includes(apiKey), 'never the key');
       await h.screenshot('resolved-configuration');
     }));
@@ -333,9 +342,16 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
   it('the key is never written to settings, the workspace or the logs', caseTimeout, () =>
     scene('key-not-leaked', async () => {
       await h.workbench.runCommand('CPA Image: Show Log');
-      await waitFor('the log output', async () => (await h.workbench.outputText().catch(() => '')).includes('generating'));
+      await waitFor('the log output', async () => (await h.workbench.outputText().catch(() => '')).includes('[info]'));
       await h.screenshot('log-output');
-      const leaks = h.filesContaining(apiKey, [h.userSettingsPath, h.workspaceDir, path.join(h.userDataDir, 'logs')]);
+      const logs = path.join(h.userDataDir, 'logs');
+      // The extension's own log file (what "Show Log" shows) must be among the files searched.
+      const ownLog = h.filesContaining('SecretStorage', [logs]).find((f) => f.includes('cpa-image.cpa-gpt-image'));
+      assert.ok(ownLog, 'the extension log file was found and mentions where the key came from');
+      assert.ok((await readFile(ownLog, 'utf8')).includes(keyHint), 'the log names the key by its last four characters');
+      // code-server keeps SecretStorage in the browser, so no file of the server side may hold the key:
+      // not the user data (settings, logs, state), not the workspace, not code-server's own log.
+      const leaks = h.filesContaining(apiKey, [h.root, h.logFile]);
       assert.deepEqual(leaks, []);
     }));
 });

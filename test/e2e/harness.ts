@@ -36,7 +36,7 @@ export const sampleFiles: Readonly<Record<string, string>> = {
   'docs/guide.md': [
     '# 产品指南 Product Guide',
     '',
-    '这是一个示例文档，用来测试插图。This is a sample document for illustrations.',
+    '这是一个示例文档。This is a sample document.',
     '',
     'a red fox in the snow',
     '',
@@ -62,6 +62,9 @@ export const quietSettings: Readonly<Record<string, unknown>> = {
   'telemetry.telemetryLevel': 'off',
   'workbench.enableExperiments': false,
   'editor.minimap.enabled': false,
+  // One view line per document line, so the rendered text is the document's text (markdown wraps by default).
+  'editor.wordWrap': 'off',
+  '[markdown]': { 'editor.wordWrap': 'off' },
   'files.autoSave': 'off',
   'workbench.editor.enablePreview': false,
 };

@@ -96,6 +96,34 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Kill functions of the code-servers still running, for the exit and signal hooks below. */
+const orphanKillers = new Set<() => void>();
+let hooksInstalled = false;
+
+/**
+ * Registers `kill` to run if this process exits or is interrupted (Ctrl+C, SIGTERM) before `stop()`:
+ * Node runs no 'exit' listeners when a signal ends it, so the signals are hooked as well. A signal is
+ * re-raised afterwards unless someone else (the sandbox) handles it. Returns the unregister function.
+ */
+function leaveNoOrphan(kill: () => void): () => void {
+  orphanKillers.add(kill);
+  if (!hooksInstalled) {
+    hooksInstalled = true;
+    const killAll = (): void => {
+      for (const killer of orphanKillers) killer();
+      orphanKillers.clear();
+    };
+    process.once('exit', killAll);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        killAll();
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    }
+  }
+  return () => orphanKillers.delete(kill);
+}
+
 function assertNode24(): void {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 24) {
@@ -148,7 +176,7 @@ export interface RunningCodeServer {
 /** Starts code-server in its own process group and resolves once its HTTP endpoint answers. */
 export async function startCodeServer(options: CodeServerOptions): Promise<RunningCodeServer> {
   assertNode24();
-  const port = options.port ?? (await freePort());
+  const port = options.port || (await freePort()); // 0 or unset: one the OS hands out
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const logFd = openSync(options.logFile, 'a');
   const args = [
@@ -185,12 +213,11 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
       // already gone
     }
   };
-  // If the test process dies first, do not leave code-server behind.
-  const onExit = (): void => killGroup('SIGKILL');
-  process.once('exit', onExit);
+  // If the test process ends or is interrupted first, do not leave code-server behind.
+  const forget = leaveNoOrphan(() => killGroup('SIGKILL'));
 
   const stop = async (): Promise<void> => {
-    process.removeListener('exit', onExit);
+    forget();
     killGroup('SIGTERM');
     const timer = setTimeout(() => killGroup('SIGKILL'), 5_000);
     await exitPromise;

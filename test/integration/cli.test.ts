@@ -22,6 +22,8 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 const KEY = 'sk-test-CANARY-1234';
 const SYSTEM_NODE = '/usr/bin/node';
 const PREFIX = 'cpa-gpt-image: ';
+/** A CLI that ignored a signal or a timeout fails its test instead of hanging the run. */
+const BOUNDED = { timeout: 30_000 };
 
 interface CliRun {
   code: number | null;
@@ -344,7 +346,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
       assert.ok(!line.includes('sk-wrong-key-5678'));
     });
 
-    it('--timeout 1 on a gateway that never answers: a timeout that says how long it waited', async () => {
+    it('--timeout 1 on a gateway that never answers: a timeout that says how long it waited', BOUNDED, async () => {
       const cwd = await workDir();
       const started = Date.now();
       const run = await runCli(['--prompt', 'x', '--output', 'out/x.png', '--timeout', '1'], { baseUrl: gw.scenarioUrl('hang'), cwd, home });
@@ -414,7 +416,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
     });
 
     for (const stream of [false, true]) {
-      it(`SIGINT while the gateway works (${stream ? 'stream' : 'non-stream'}): exit 130, connection closed, nothing written`, async () => {
+      it(`SIGINT while the gateway works (${stream ? 'stream' : 'non-stream'}): exit 130, connection closed, nothing written`, BOUNDED, async () => {
         const cwd = await workDir();
         const u = gw.scenarioUrl(stream ? 'hang-after-headers' : 'hang');
         const run = await runCli(['--prompt', 'x', '--output', 'out/x.png', ...(stream ? ['--stream'] : [])], {
@@ -434,7 +436,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
   });
 
   describe('cancelling a real retry wait', () => {
-    it('SIGINT during a 5 s rate-limit wait exits 130 at once, without a second attempt', async () => {
+    it('SIGINT during a 5 s rate-limit wait exits 130 at once, without a second attempt', BOUNDED, async () => {
       const cwd = await workDir();
       const u = gw.scenarioUrl('rate-limit-retry-after', { seconds: 5 });
       const started = Date.now();

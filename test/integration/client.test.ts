@@ -164,6 +164,9 @@ function retries(run: Run): Extract<ProgressEvent, { type: 'retry' }>[] {
   return run.events.filter((e): e is Extract<ProgressEvent, { type: 'retry' }> => e.type === 'retry');
 }
 
+/** Tests that wait on the network get a bound, so a client that ignores an abort fails instead of hanging. */
+const BOUNDED = { timeout: 20_000 };
+
 const modes = [
   { stream: false, label: 'non-stream' },
   { stream: true, label: 'stream' },
@@ -723,19 +726,21 @@ describe('ImageClient against the test gateway', () => {
 
   describe('cancellation and timeouts', () => {
     for (const { stream, label } of modes) {
-      it(`hang (${label}): aborting once the gateway has the request cancels at once and closes the connection`, async () => {
+      it(`hang (${label}): aborting once the gateway has the request cancels at once and closes the connection`, BOUNDED, async () => {
         const u = url('hang');
         const controller = new AbortController();
         const pending = generate(u, { stream, signal: controller.signal });
         await gw.waitForRequest(u);
+        const abortedAt = Date.now();
         controller.abort();
         const run = await pending;
+        assert.ok(Date.now() - abortedAt < 1000, `settled ${Date.now() - abortedAt} ms after the abort`);
         expectError(run, 'cancelled');
         assert.equal((await gw.waitForOutcome(u)).finished, false);
         assert.equal(attemptsAt(u), 1);
       });
 
-      it(`hang (${label}): times out after timeoutMs with a message that says how long`, async () => {
+      it(`hang (${label}): times out after timeoutMs with a message that says how long`, BOUNDED, async () => {
         const u = url('hang');
         const started = Date.now();
         const run = await generate(u, { stream, settings: { timeoutMs: 300 } });
@@ -747,14 +752,14 @@ describe('ImageClient against the test gateway', () => {
         assert.equal(attemptsAt(u), 1);
       });
 
-      it(`hang-after-headers (${label}): a body that stops also times out`, async () => {
+      it(`hang-after-headers (${label}): a body that stops also times out`, BOUNDED, async () => {
         const u = url('hang-after-headers');
         const error = expectError(await generate(u, { stream, settings: { timeoutMs: 300 } }), 'timeout');
         assert.equal(error.details.timeoutMs, 300);
       });
     }
 
-    it('slow (stream): aborting after the first partial image stops the stream', async () => {
+    it('slow (stream): aborting after the first partial image stops the stream', BOUNDED, async () => {
       const u = url('slow', { delayMs: 200 });
       const controller = new AbortController();
       const started = Date.now();

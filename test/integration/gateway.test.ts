@@ -836,7 +836,7 @@ describe('test gateway', () => {
   });
 
   describe('never-ending answers', () => {
-    it('hang: receives the request and never answers; the client can leave', async () => {
+    it('hang: receives the request and never answers; the client can leave', { timeout: 10_000 }, async () => {
       const u = url('hang');
       const controller = new AbortController();
       const pending = fetch(`${u}/v1/responses`, { method: 'POST', body: JSON.stringify(imageRequest()), signal: controller.signal });
@@ -849,7 +849,7 @@ describe('test gateway', () => {
       assert.equal((await gw.waitForOutcome(u)).finished, false);
     });
 
-    it('hang: close() ends the hanging connections instead of waiting for them', async () => {
+    it('hang: close() ends the hanging connections instead of waiting for them', { timeout: 10_000 }, async () => {
       const own = await startTestGateway();
       const u = own.scenarioUrl('hang');
       const pending = fetch(`${u}/v1/responses`, { method: 'POST', body: '{}' });
@@ -859,7 +859,7 @@ describe('test gateway', () => {
       await assert.rejects(pending);
     });
 
-    it('hang-after-headers: headers and response.created, then nothing', async () => {
+    it('hang-after-headers: headers and response.created, then nothing', { timeout: 10_000 }, async () => {
       const u = url('hang-after-headers');
       const { res, chunks } = await rawRequest(u, imageRequest({ stream: true }));
       assert.equal(res.statusCode, 200);

@@ -1,0 +1,71 @@
+/**
+ * The .vsix holds only what a user needs: the bundle, the manifest and its translations, the icon and the
+ * three documents. No sources, tests, maps, node_modules or the CLI (it is for the command line, not VS Code).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+
+const root = path.resolve(__dirname, '../..');
+
+let listed: string[] | undefined;
+
+/** `vsce ls` takes seconds; both tests read the same listing. */
+function vsceList(): string[] {
+  if (listed) return listed;
+  const vsce = path.join(root, 'node_modules/.bin/vsce');
+  const out = execFileSync(vsce, ['ls', '--no-dependencies'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  listed = out
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .sort();
+  return listed;
+}
+
+describe('packaged extension', () => {
+  it('vsce ls lists exactly the files a user needs', () => {
+    const files = vsceList();
+    const expected = [
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'dist/extension.js',
+      'l10n/bundle.l10n.zh-cn.json',
+      'package.json',
+      'package.nls.json',
+      'package.nls.zh-cn.json',
+    ];
+    for (const file of expected) assert.ok(files.includes(file), `${file} is packaged (got ${files.join(', ')})`);
+    const unexpected = files.filter(
+      (file) => !expected.includes(file) && !/^media\/[\w.-]+\.(png|js|css|svg)$/.test(file),
+    );
+    assert.deepEqual(unexpected, [], 'nothing else is packaged (only media assets besides the list)');
+    assert.ok(files.includes('media/icon.png'), 'the icon is packaged');
+    assert.ok(!files.some((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('node_modules/')));
+  });
+
+  it('the manifest points at files that are packaged', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      main: string;
+      icon: string;
+      l10n: string;
+    };
+    const files = vsceList();
+    assert.ok(files.includes(path.posix.normalize(manifest.main)), `main ${manifest.main} is packaged`);
+    assert.ok(files.includes(manifest.icon), `icon ${manifest.icon} is packaged`);
+    assert.ok(files.some((f) => f.startsWith(path.posix.normalize(manifest.l10n) + '/')), 'l10n bundle is packaged');
+  });
+
+  it('npm run package produced the .vsix that the end-to-end suite installs', { skip: !process.env.CI && !existsSync(path.join(root, 'dist-vsix/cpa-gpt-image.vsix')) }, () => {
+    const vsix = readFileSync(path.join(root, 'dist-vsix/cpa-gpt-image.vsix'));
+    assert.equal(vsix.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004', 'the .vsix is a zip archive');
+    assert.ok(vsix.length < 2 * 1024 * 1024, `the .vsix stays small (${vsix.length} bytes)`);
+  });
+});
