@@ -58,6 +58,7 @@ Request:
 
 Other:
   -v, --verbose               log requests, retries and timing on standard error (never the key)
+  -q, --quiet                 no progress lines, only the saved path or the error
   -h, --help                  show this help
       --version               show the version
 
@@ -68,7 +69,9 @@ Configuration comes from the environment and OpenClaw, in this order:
   format    --format, IMAGE_GEN_OUTPUT_FORMAT, png
   headers   CPA_USER_AGENT, CPA_VERSION, CPA_ORIGINATOR, CPA_SESSION_ID
 
-Progress is shown on standard error when it is a terminal, or with --verbose.
+Progress (phase, partial images, retries and their delay) is shown on standard error while streaming,
+when standard error is a terminal, or with --verbose; --quiet turns it off. A failure is always the last
+line, prefixed "cpa-gpt-image:".
 Exit status: 0 saved, 1 failed, 2 usage error, 130 cancelled (Ctrl+C).
 `;
 
@@ -94,6 +97,7 @@ const OPTIONS = {
   'prompt-file': { type: 'string' },
   output: { type: 'string', short: 'o' },
   overwrite: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
   model: { type: 'string', short: 'm' },
   format: { type: 'string', short: 'f' },
   stream: { type: 'boolean' },
@@ -470,7 +474,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const plannedDir = planned.file !== undefined ? path.dirname(planned.file) : (planned.dir ?? '');
     await checkFolderUsable(path.resolve(io.cwd, plannedDir), values.output ?? plannedDir);
 
-    const showProgress = verbose || io.stderr.isTTY === true;
+    // SPEC §6: progress lines while streaming; a terminal or --verbose shows them for non-streaming runs too.
+    const showProgress = values.quiet !== true && (verbose || gateway.stream || io.stderr.isTTY === true);
     const progress = progressPrinter((l) => (showProgress ? io.stderr.write(l) : undefined), () => Date.now());
     const client = new ImageClient({ logger: log });
     let image: GeneratedImage;

@@ -60,6 +60,7 @@ export function activate(context: ExtensionContext): void {
     channel,
     apiKeys,
     registry,
+    runner,
     new GenerationStatusBar(registry),
     readonlyDocuments,
     registerCommands(services),

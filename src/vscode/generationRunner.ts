@@ -1,21 +1,42 @@
 /**
- * One generation from prompt to inserted link (SPEC §3, §4): resolve the configuration, run the client
- * under a cancellable progress notification and the status bar, save the image, insert the link at the
- * tracked place, and report. Several may run at once; each has its own AbortController, so cancelling one
- * stops its HTTP request at once and leaves no file and no edit.
+ * One generation from prompt to placed image (SPEC §3, §4, §7): resolve the configuration, run the client
+ * under a cancellable progress notification and the status bar, save the image, place the link, and report.
+ * Several may run at once; each has its own AbortController, so cancelling one stops its HTTP request at once
+ * and leaves no file and no edit.
+ *
+ * API (shared with the preview panel, the history, Edit Image, the markdown code action and the agent tool):
+ *
+ *   runner.run(job): Promise<GenerationResult | undefined>
+ *     undefined when cancelled, failed (already reported to the user) or the save dialog was dismissed.
+ *   runner.runOrThrow(job, token?): Promise<GenerationResult>
+ *     the same run, but failures (and a dismissed save dialog) are thrown as GatewayError, never shown;
+ *     `token` cancels it. For the agent tool.
+ *   GenerationJob = { prompt; inputImages?; origin?; place?; saveNextTo?; destination?; quiet?; settingsOverride? }
+ *     - origin: where the link goes by default (InsertionOrigin.capture); always disposed by the runner.
+ *     - place(saved, image): replaces the default insertion (its outcome is reported as usual).
+ *     - saveNextTo: save as `<base>-edit.<ext>` (then `-edit-2`, …) next to that file instead of the pattern.
+ *     - destination: a workspace-relative file path chosen by the caller; contained, never overwriting.
+ *     - quiet: no end notification.
+ *     - settingsOverride: wins over the user's settings for this run; a key present with the value
+ *       `undefined` clears that setting (Regenerate passes all of GenerationSettings).
+ *   GenerationResult = { id; uri; image; outcome; prompt; settings: GenerationSettings; startedAt; elapsedMs;
+ *                        documentUri? (the origin's document) }
+ *   Events: onDidStart(Generation), onDidProgress({ generation, event }) (client events plus a `saving` phase),
+ *           onDidFinish({ generation, result?, error? }) (neither: the save dialog was dismissed).
  */
-import { ProgressLocation, commands, l10n, window, workspace } from 'vscode';
-import type { Uri } from 'vscode';
+import { EventEmitter, ProgressLocation, commands, l10n, window, workspace } from 'vscode';
+import type { CancellationToken, Disposable, Event, Uri } from 'vscode';
 import type { ImageClient } from '../core/client';
-import { isCancellation, throwIfAborted } from '../core/errors';
-import type { GatewaySettings, Logger, ProgressEvent } from '../core/types';
+import type { UserSettings } from '../core/config';
+import { GatewayError, isCancellation, throwIfAborted } from '../core/errors';
+import type { GatewaySettings, GeneratedImage, InputImage, Logger, OutputFormat, ProgressEvent } from '../core/types';
 import type { ConfigurationService, LoadedConfiguration } from './configuration';
 import { Commands } from './constants';
 import { describeError, errorLogDetails } from './errorMessages';
 import { hostOf, promptExcerpt } from './format';
 import type { Generation, GenerationRegistry } from './generations';
-import { InsertionOrigin, displayPath } from './insertion';
-import type { InsertOutcome } from './insertion';
+import { displayPath } from './insertion';
+import type { InsertOutcome, InsertionOrigin } from './insertion';
 import type { RecentPrompts } from './recentPrompts';
 import { saveGeneratedImage } from './saveImage';
 
@@ -29,50 +50,147 @@ export interface RunnerServices {
   showLog: () => void;
 }
 
-export class GenerationRunner {
+export interface GenerationJob {
+  prompt: string;
+  /** Edit Image: sent as input_image data URLs. */
+  inputImages?: InputImage[];
+  /** Where the link goes by default; disposed by the runner. */
+  origin?: InsertionOrigin;
+  /** Replaces the default insertion (e.g. fill an empty markdown link target). */
+  place?: (saved: Uri, image: GeneratedImage) => Promise<InsertOutcome>;
+  /** Save as a new file next to this one (`<base>-edit.<ext>`, then -2, -3…) instead of the destination pattern. */
+  saveNextTo?: Uri;
+  /** A workspace-relative file path chosen by the caller, still contained in the workspace and never overwriting. */
+  destination?: string;
+  /** No end notification (the agent tool reports to the model instead). */
+  quiet?: boolean;
+  /** Wins over the user's settings; a key present with the value undefined clears that setting. */
+  settingsOverride?: Partial<UserSettings>;
+}
+
+/** The settings that shaped the image: what Regenerate passes back as `settingsOverride`. */
+export interface GenerationSettings {
+  model: string;
+  outputFormat: OutputFormat;
+  size?: string;
+  quality?: string;
+  background?: string;
+}
+
+export interface GenerationResult {
+  id: number;
+  uri: Uri;
+  image: GeneratedImage;
+  outcome: InsertOutcome;
+  prompt: string;
+  settings: GenerationSettings;
+  /** Epoch ms. */
+  startedAt: number;
+  /** From start to the placed image. */
+  elapsedMs: number;
+  /** The document the generation started from, when there was one. */
+  documentUri?: Uri;
+}
+
+export interface GenerationProgress {
+  generation: Generation;
+  event: ProgressEvent;
+}
+
+export interface GenerationFinish {
+  generation: Generation;
+  result?: GenerationResult;
+  error?: unknown;
+}
+
+/** `settingsOverride` for a run that repeats `settings` exactly (unset values stay unset). */
+export function overrideFor(settings: GenerationSettings): Partial<UserSettings> {
+  return {
+    model: settings.model,
+    outputFormat: settings.outputFormat,
+    size: settings.size,
+    quality: settings.quality,
+    background: settings.background,
+  };
+}
+
+export class GenerationRunner implements Disposable {
+  private readonly startEmitter = new EventEmitter<Generation>();
+  private readonly progressEmitter = new EventEmitter<GenerationProgress>();
+  private readonly finishEmitter = new EventEmitter<GenerationFinish>();
+
+  readonly onDidStart: Event<Generation> = this.startEmitter.event;
+  readonly onDidProgress: Event<GenerationProgress> = this.progressEmitter.event;
+  readonly onDidFinish: Event<GenerationFinish> = this.finishEmitter.event;
+
   constructor(private readonly services: RunnerServices) {}
 
-  /**
-   * Runs one generation for `prompt`. `origin` is the editor state captured when the command started
-   * (undefined without a text editor); it is disposed here.
-   */
-  async run(prompt: string, origin: InsertionOrigin | undefined): Promise<void> {
+  /** Runs `job`; failures are shown to the user. Undefined when cancelled, failed or the save dialog was dismissed. */
+  run(job: GenerationJob): Promise<GenerationResult | undefined> {
+    return this.execute(job, undefined, false);
+  }
+
+  /** Runs `job`; failures are thrown (GatewayError), not shown. `token` cancels the run. */
+  async runOrThrow(job: GenerationJob, token?: CancellationToken): Promise<GenerationResult> {
+    const result = await this.execute(job, token, true);
+    if (!result) throw new GatewayError('file', 'The image was not saved: the save dialog was dismissed.');
+    return result;
+  }
+
+  private async execute(job: GenerationJob, token: CancellationToken | undefined, throwErrors: boolean): Promise<GenerationResult | undefined> {
     const { log, configuration, registry } = this.services;
+    const { prompt, origin } = job;
     let loaded: LoadedConfiguration | undefined;
     let generation: Generation | undefined;
+    let onToken: Disposable | undefined;
     try {
-      loaded = await configuration.load(origin?.document.uri);
+      if (token?.isCancellationRequested) throw new GatewayError('cancelled', 'The image generation was cancelled.');
+      loaded = await configuration.load(origin?.document.uri ?? job.saveNextTo, job.settingsOverride);
       const gateway = configuration.gatewaySettings(loaded);
       void this.services.recentPrompts.remember(prompt);
       const running = registry.start(prompt);
       generation = running;
+      onToken = token?.onCancellationRequested(() => running.cancel());
+      this.startEmitter.fire(running);
       log.info(
         `#${running.id} generating: model ${gateway.model} at ${hostOf(gateway.baseUrl)}, ` +
-          `${gateway.stream ? 'streaming' : 'not streaming'}, format ${gateway.tool.outputFormat}; prompt: ${promptExcerpt(prompt, 200)}`,
+          `${gateway.stream ? 'streaming' : 'not streaming'}, format ${gateway.tool.outputFormat}` +
+          `${job.inputImages?.length ? `, editing ${job.inputImages.length} image(s)` : ''}; prompt: ${promptExcerpt(prompt, 200)}`,
       );
-      await window.withProgress(
+      const settingsLoaded = loaded;
+      const result = await window.withProgress(
         {
           location: ProgressLocation.Notification,
           cancellable: true,
           title: l10n.t('Generating image “{0}”', promptExcerpt(prompt)),
         },
-        (progress, token) => {
-          const onCancel = token.onCancellationRequested(() => running.cancel());
+        (progress, progressToken) => {
+          const onCancel = progressToken.onCancellationRequested(() => running.cancel());
           const report = () => {
             const now = registry.currentTime();
             progress.report({ message: `${running.describe(now)} · ${running.elapsed(now)}` });
           };
           const ticking = registry.onDidChange(report);
           report();
-          return this.generateAndPlace(running, gateway, loaded as LoadedConfiguration, prompt, origin).finally(() => {
+          return this.generateAndPlace(running, gateway, settingsLoaded, job).finally(() => {
             ticking.dispose();
             onCancel.dispose();
           });
         },
       );
+      if (!result && !throwErrors) void window.showWarningMessage(l10n.t('The image was not saved.'));
+      this.finishEmitter.fire({ generation: running, ...(result ? { result } : {}) });
+      return result;
     } catch (err) {
+      if (generation) this.finishEmitter.fire({ generation, error: err });
+      if (throwErrors) {
+        log.info(`${generation ? `#${generation.id} ` : ''}${isCancellation(err) ? 'cancelled' : `failed: ${errorLogDetails(err)}`}`);
+        throw err;
+      }
       this.reportFailure(err, generation, loaded);
+      return undefined;
     } finally {
+      onToken?.dispose();
       if (generation) registry.finish(generation);
       origin?.dispose();
     }
@@ -82,20 +200,25 @@ export class GenerationRunner {
     generation: Generation,
     gateway: GatewaySettings,
     loaded: LoadedConfiguration,
-    prompt: string,
-    origin: InsertionOrigin | undefined,
-  ): Promise<void> {
+    job: GenerationJob,
+  ): Promise<GenerationResult | undefined> {
     const { log, registry } = this.services;
+    const { prompt, origin } = job;
     const signal = generation.signal;
     const client = await this.services.client();
     throwIfAborted(signal);
-    const image = await client.generate(gateway, { prompt }, {
-      signal,
-      onProgress: (event) => {
-        generation.update(event, registry.currentTime());
-        logProgress(log, generation.id, event);
+    const image = await client.generate(
+      gateway,
+      { prompt, ...(job.inputImages?.length ? { inputImages: job.inputImages } : {}) },
+      {
+        signal,
+        onProgress: (event) => {
+          generation.update(event, registry.currentTime());
+          logProgress(log, generation.id, event);
+          this.progressEmitter.fire({ generation, event });
+        },
       },
-    });
+    );
     log.info(
       `#${generation.id} received ${image.mime} (${image.bytes.length} bytes${image.size ? `, ${image.size}` : ''}) ` +
         `after ${(image.elapsedMs / 1000).toFixed(1)} s in ${image.attempts} attempt(s)`,
@@ -104,26 +227,46 @@ export class GenerationRunner {
     throwIfAborted(signal);
 
     generation.setPhase('saving');
+    this.progressEmitter.fire({ generation, event: { type: 'phase', phase: 'saving' } });
     const saved = await saveGeneratedImage({
       image,
       prompt,
       ...(origin ? { document: origin.document } : {}),
       ...(loaded.settings.destination !== undefined ? { destinationPattern: loaded.settings.destination } : {}),
+      ...(job.saveNextTo ? { saveNextTo: job.saveNextTo } : {}),
+      ...(job.destination !== undefined ? { destination: job.destination } : {}),
       signal,
     });
     if (!saved) {
       log.info(`#${generation.id} the save dialog was dismissed; the image was not saved`);
-      void window.showWarningMessage(l10n.t('The image was not saved.'));
-      return;
+      return undefined;
     }
     log.info(`#${generation.id} saved ${saved.uri.toString(true)} (destination from ${saved.patternSource})`);
 
     // From here on the file exists: the run completes even if cancel is pressed now.
-    const outcome: InsertOutcome = origin
-      ? await origin.insert(saved.uri, prompt, loaded.settings.insertFormat, loaded.settings.insertPosition)
-      : { kind: 'none' };
+    let outcome: InsertOutcome;
+    if (job.place) outcome = await job.place(saved.uri, image);
+    else if (origin) outcome = await origin.insert(saved.uri, prompt, loaded.settings.insertFormat, loaded.settings.insertPosition);
+    else outcome = { kind: 'none' };
     if (outcome.kind !== 'none') log.info(`#${generation.id} ${outcome.kind} link: ${outcome.text}`);
-    this.announce(saved.uri, outcome);
+    if (!job.quiet) this.announce(saved.uri, outcome);
+    return {
+      id: generation.id,
+      uri: saved.uri,
+      image,
+      outcome,
+      prompt,
+      settings: {
+        model: gateway.model,
+        outputFormat: gateway.tool.outputFormat,
+        ...(gateway.tool.size !== undefined ? { size: gateway.tool.size } : {}),
+        ...(gateway.tool.quality !== undefined ? { quality: gateway.tool.quality } : {}),
+        ...(gateway.tool.background !== undefined ? { background: gateway.tool.background } : {}),
+      },
+      startedAt: generation.startedAt,
+      elapsedMs: Math.max(0, registry.currentTime() - generation.startedAt),
+      ...(origin ? { documentUri: origin.document.uri } : {}),
+    };
   }
 
   private announce(uri: Uri, outcome: InsertOutcome): void {
@@ -152,6 +295,12 @@ export class GenerationRunner {
     log.error(`${label}failed: ${errorLogDetails(err)}`);
     void showError(err, loaded, this.services.showLog);
   }
+
+  dispose(): void {
+    this.startEmitter.dispose();
+    this.progressEmitter.dispose();
+    this.finishEmitter.dispose();
+  }
 }
 
 /** The one error notification of a failed command: the localised message, "Show Log", and "Set API Key" when it helps. */
@@ -164,7 +313,8 @@ export async function showError(err: unknown, loaded: LoadedConfiguration | unde
   else if (choice === setKeyAction) await commands.executeCommand(Commands.setApiKey);
 }
 
-function revealImage(uri: Uri): void {
+/** The explorer when the image is in the workspace, else the OS file manager, else just open it. */
+export function revealImage(uri: Uri): void {
   if (workspace.getWorkspaceFolder(uri)) void commands.executeCommand('revealInExplorer', uri);
   else if (uri.scheme === 'file') void commands.executeCommand('revealFileInOS', uri);
   else void commands.executeCommand('vscode.open', uri);

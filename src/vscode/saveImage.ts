@@ -22,13 +22,17 @@ export interface SaveRequest {
   document?: TextDocument;
   /** `cpaImage.destination`, when set. */
   destinationPattern?: string;
+  /** Save as a new file next to this one (`<base>-edit.<ext>`, then `-edit-2`, …), instead of the pattern. */
+  saveNextTo?: Uri;
+  /** A workspace-relative file path chosen by the caller (the agent tool), instead of the pattern. */
+  destination?: string;
   signal: AbortSignal;
 }
 
 export interface SavedImage {
   uri: Uri;
   /** Where the pattern came from, for the log. */
-  patternSource: 'cpaImage.destination' | 'markdown.copyFiles.destination' | 'default' | 'save dialog';
+  patternSource: 'cpaImage.destination' | 'markdown.copyFiles.destination' | 'default' | 'save dialog' | 'next to the edited image' | 'chosen destination';
 }
 
 /** A document whose file the image can be placed next to (not untitled, on a writable file system). */
@@ -43,7 +47,9 @@ function savedDocument(document: TextDocument | undefined): TextDocument | undef
  */
 export async function saveGeneratedImage(request: SaveRequest): Promise<SavedImage | undefined> {
   const { image, prompt, signal } = request;
+  if (request.saveNextTo) return saveNextTo(request.saveNextTo, image, signal);
   const document = savedDocument(request.document);
+  if (request.destination !== undefined) return saveAtChosenDestination(request.destination, document, prompt, image, signal);
   const folder: WorkspaceFolder | undefined =
     (document ? workspace.getWorkspaceFolder(document.uri) : undefined) ?? (document ? undefined : workspace.workspaceFolders?.[0]);
 
@@ -71,6 +77,50 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
   });
   const uri = await writeUnique(base.with({ path: target, query: '', fragment: '' }), image.bytes, signal);
   return { uri, patternSource };
+}
+
+/** Edit Image: `photo.png` → `photo-edit.png` (then `photo-edit-2.png`, …) in the same folder, with the real extension. */
+async function saveNextTo(original: Uri, image: GeneratedImage, signal: AbortSignal): Promise<SavedImage> {
+  const dir = posix.dirname(original.path);
+  const name = posix.basename(original.path);
+  const dot = name.lastIndexOf('.');
+  const base = dot > 0 ? name.slice(0, dot) : name;
+  const target = original.with({ path: posix.join(dir, `${base}-edit.${image.extension}`), query: '', fragment: '' });
+  const uri = await writeUnique(target, image.bytes, signal);
+  return { uri, patternSource: 'next to the edited image' };
+}
+
+const imageExtension = /\.(png|jpe?g|webp)$/i;
+
+/**
+ * A workspace-relative path chosen by the caller: resolved inside the workspace folder of the document (else the
+ * first folder) with the same containment rules as a destination pattern, the extension set to the real bytes',
+ * and never overwriting.
+ */
+async function saveAtChosenDestination(
+  destination: string,
+  document: TextDocument | undefined,
+  prompt: string,
+  image: GeneratedImage,
+  signal: AbortSignal,
+): Promise<SavedImage> {
+  const folder = (document ? workspace.getWorkspaceFolder(document.uri) : undefined) ?? workspace.workspaceFolders?.[0];
+  if (!folder) {
+    throw new GatewayError('file', `Cannot save the image to ${destination}: no workspace folder is open. Open a folder first.`);
+  }
+  const trimmed = destination.trim();
+  // A path ending in `/` names a folder: the file is then named after the prompt.
+  const withExtension = trimmed.endsWith('/')
+    ? trimmed
+    : imageExtension.test(trimmed)
+      ? trimmed.replace(imageExtension, `.${image.extension}`)
+      : `${trimmed}.${image.extension}`;
+  // A leading `/` makes the pattern relative to the workspace root; `$` is escaped so a name is never read as a variable.
+  const escaped = withExtension.replace(/^\/+/, '').replace(/\$/g, () => '\\$');
+  const pattern = `/${escaped}${trimmed.endsWith('/') ? '${fileName}' : ''}`;
+  const target = resolveDestination({ pattern, workspaceFolderPath: folder.uri.path, slug: slugFromPrompt(prompt), ext: image.extension });
+  const uri = await writeUnique(folder.uri.with({ path: target, query: '', fragment: '' }), image.bytes, signal);
+  return { uri, patternSource: 'chosen destination' };
 }
 
 async function saveWithDialog(request: SaveRequest): Promise<SavedImage | undefined> {

@@ -120,6 +120,10 @@ export class Harness {
     const logFile = path.join(resultsDir, options.logName ?? 'code-server.log');
     await mkdir(resultsDir, { recursive: true });
     await writeFile(logFile, '');
+    // Failure screenshots of an earlier run would read as this run's.
+    for (const name of await readdir(resultsDir)) {
+      if (name.endsWith('-FAILED.png')) await rm(path.join(resultsDir, name), { force: true });
+    }
 
     const cleanups: (() => Promise<unknown>)[] = [];
     const fail = async (error: unknown): Promise<never> => {

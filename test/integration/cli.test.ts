@@ -67,12 +67,17 @@ function runCli(args: string[], options: CliOptions): Promise<CliRun> {
   });
 }
 
-/** The one `cpa-gpt-image: …` line a failure prints. */
+/**
+ * The one `cpa-gpt-image: …` line a failure prints: exactly one such line, and it is the last one
+ * (progress lines may precede it while streaming; without --stream nothing else is printed).
+ */
 function errorLine(run: CliRun): string {
   const lines = run.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `exactly one stderr line, got:\n${run.stderr}`);
-  assert.ok(lines[0]!.startsWith(PREFIX), lines[0]);
-  return lines[0]!.slice(PREFIX.length);
+  const errors = lines.filter((l) => l.startsWith(PREFIX));
+  assert.equal(errors.length, 1, `exactly one error line, got:\n${run.stderr}`);
+  assert.equal(lines.at(-1), errors[0], `the error is the last line, got:\n${run.stderr}`);
+  assert.ok(lines.every((l) => l === errors[0] || /^\[\d+\.\d+s\] /.test(l)), `only progress lines besides it:\n${run.stderr}`);
+  return errors[0]!.slice(PREFIX.length);
 }
 
 /** Files (including hidden temp files) in `dir`; [] when it does not exist. */
@@ -130,7 +135,8 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
         assert.equal(run.code, 0, run.stderr);
         assert.equal(resolve(cwd, run.stdout.trim()), join(cwd, 'out', 'squirrel.png'));
         assert.equal(run.stdout.split('\n').filter(Boolean).length, 1);
-        assert.equal(run.stderr, '', 'quiet when stderr is not a terminal');
+        if (stream) assert.match(run.stderr, /^\[\d+\.\d+s\] connecting…$/m, 'progress lines while streaming');
+        else assert.equal(run.stderr, '', 'quiet when not streaming and stderr is not a terminal');
         const bytes = await readFile(join(cwd, 'out', 'squirrel.png'));
         assert.deepEqual(bytes.subarray(0, 8), PNG_SIGNATURE);
         assert.deepEqual(bytes, tinyPng);
@@ -221,6 +227,30 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
       assert.ok(run.stderr.length > 0, 'verbose output');
       assert.match(run.stderr, /…1234/, 'the key is shown only as its hint');
       assert.equal(resolve(cwd, run.stdout.trim()), join(cwd, 'out', 'squirrel.png'));
+    });
+
+    it('--stream prints progress lines on stderr: phases, each partial image, retries with their delay', async () => {
+      const { run } = await success('partial-images', ['--stream', '--partial-images', '2']);
+      assert.equal(run.code, 0, run.stderr);
+      const lines = run.stderr.split('\n').filter(Boolean);
+      assert.ok(lines.some((l) => /\] connecting…$/.test(l)), run.stderr);
+      const first = lines.findIndex((l) => /\] partial image 1\/2$/.test(l));
+      const second = lines.findIndex((l) => /\] partial image 2\/2$/.test(l));
+      assert.ok(first >= 0 && second > first, `partial images in order:\n${run.stderr}`);
+      assert.ok(lines.every((l) => /^\[\d+\.\d+s\] /.test(l)), `only progress lines:\n${run.stderr}`);
+
+      const retried = await success('rate-limit-retry-after-ms', ['--stream']);
+      assert.equal(retried.run.code, 0, retried.run.stderr);
+      assert.match(retried.run.stderr, /\] retrying in \d+\.\d s \(rate limited\)$/m);
+    });
+
+    it('--quiet prints no progress, and without --stream a successful run prints nothing on stderr', async () => {
+      const quiet = await success('partial-images', ['--stream', '--partial-images', '2', '--quiet']);
+      assert.equal(quiet.run.code, 0, quiet.run.stderr);
+      assert.equal(quiet.run.stderr, '');
+      const plain = await success('ok', []);
+      assert.equal(plain.run.code, 0, plain.run.stderr);
+      assert.equal(plain.run.stderr, '');
     });
 
     it('--output to a folder (trailing /) or no --output: <slug>.png there, printed', async () => {

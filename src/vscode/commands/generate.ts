@@ -15,5 +15,5 @@ export async function generateImage(services: Services): Promise<void> {
     origin?.dispose();
     return;
   }
-  await services.runner.run(prompt, origin);
+  await services.runner.run({ prompt, ...(origin ? { origin } : {}) });
 }

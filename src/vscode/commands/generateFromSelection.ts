@@ -10,5 +10,6 @@ export async function generateImageFromSelection(services: Services): Promise<vo
     void window.showInformationMessage(l10n.t('Select the text that describes the image first.'));
     return;
   }
-  await services.runner.run(prompt, InsertionOrigin.capture(editor));
+  const origin = InsertionOrigin.capture(editor);
+  await services.runner.run({ prompt, ...(origin ? { origin } : {}) });
 }

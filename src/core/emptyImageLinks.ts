@@ -1,0 +1,331 @@
+/**
+ * Markdown authoring (SPEC §7): finds the image links a writer left without a target — `![a fox in the rain]()`,
+ * `![…]( )`, `![…](<>)`, or `![…]` followed by neither `(` nor `[` — so the editor can offer to generate the image
+ * from the alt text and fill the target in. Pure text scanning, no `vscode`: the CodeLens, the code action and the
+ * unit tests share it.
+ *
+ * What is deliberately not a candidate: anything inside fenced code blocks, code spans, HTML comments or front
+ * matter; reference-style images (`![alt][ref]`, `![alt][]`); a bare `![alt]` whose label has a link reference
+ * definition (`[alt]: url`), since that is a working shortcut reference; an escaped `\![…]`; an empty alt (there is
+ * nothing to generate from); and `#![…]` (a shebang or a Rust attribute, not an image).
+ */
+import { formatInsertion } from './links';
+import type { InsertionInput } from './links';
+
+export interface EmptyImageLink {
+  /** `empty`: `()`, `( )` or `(<>)` is there; `missing`: nothing follows the `]`. */
+  kind: 'empty' | 'missing';
+  /** Offset of the `!`. */
+  start: number;
+  /** Offset just after the link (after the `)`, or after the `]` when the target is missing). */
+  end: number;
+  /** The alt text exactly as written between the brackets. */
+  rawAlt: string;
+  /** Offsets of the alt text (inside the brackets). */
+  altStart: number;
+  altEnd: number;
+  /** The prompt: the alt text with markdown escapes and entities decoded and whitespace collapsed. */
+  prompt: string;
+  /**
+   * What filling the target replaces: the `(…)` of an empty target, or the empty range right after the `]` of a
+   * missing one. Only this range changes; the alt text stays exactly as written.
+   */
+  targetStart: number;
+  targetEnd: number;
+}
+
+/** A half-open range [start, end) of the text that is code, a comment or front matter. */
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** CommonMark's escapable characters: ASCII punctuation. */
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
+
+/** Whitespace a link may hold between its parentheses: spaces and tabs with at most one line break. */
+const EMPTY_INSIDE = /^[ \t]*(?:\r?\n[ \t]*)?$/;
+
+export function findEmptyImageLinks(text: string): EmptyImageLink[] {
+  const excluded = excludedSpans(text);
+  const definitions = referenceDefinitions(text, excluded);
+  const isExcluded = spanLookup(excluded);
+  const found: EmptyImageLink[] = [];
+
+  let from = 0;
+  for (;;) {
+    const bang = text.indexOf('![', from);
+    if (bang === -1) break;
+    from = bang + 1;
+    if (isExcluded(bang) || isEscaped(text, bang) || text[bang - 1] === '#') continue;
+
+    const altStart = bang + 2;
+    const close = closingBracket(text, altStart, isExcluded);
+    if (close === undefined) continue;
+    const rawAlt = text.slice(altStart, close);
+    const prompt = promptFromAlt(rawAlt);
+    if (prompt === '') continue;
+
+    const afterBracket = close + 1;
+    const next = text[afterBracket];
+    let link: EmptyImageLink | undefined;
+    if (next === '(') {
+      const target = emptyTarget(text, afterBracket);
+      if (target !== undefined && !isExcluded(target - 1)) {
+        link = { kind: 'empty', start: bang, end: target, rawAlt, altStart, altEnd: close, prompt, targetStart: afterBracket, targetEnd: target };
+      }
+    } else if (next !== '[' && !definitions.has(normalizeLabel(rawAlt))) {
+      link = { kind: 'missing', start: bang, end: afterBracket, rawAlt, altStart, altEnd: close, prompt, targetStart: afterBracket, targetEnd: afterBracket };
+    }
+    if (link) {
+      found.push(link);
+      from = link.end;
+    }
+  }
+  return found;
+}
+
+/** The prompt an alt text stands for: escapes and entities decoded, whitespace collapsed to single spaces. */
+export function promptFromAlt(rawAlt: string): string {
+  return decodeEntities(rawAlt.replace(/\\(.)/gs, (whole, c: string) => (ESCAPABLE.test(c) ? c : whole)))
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * The link destination the normal markdown insertion would write for an image (relative to the document, `/`
+ * separators, `<…>` when needed): taken from `formatInsertion` itself so the two can never disagree.
+ */
+export function markdownImageDestination(input: Omit<InsertionInput, 'format' | 'alt' | 'languageId'>): string {
+  const link = formatInsertion({ ...input, format: 'markdown', alt: '' });
+  const prefix = '![](';
+  if (!link.startsWith(prefix) || !link.endsWith(')')) throw new Error(`unexpected markdown link shape: ${link}`);
+  return link.slice(prefix.length, -1);
+}
+
+/** The text that fills the target of `link`: `(destination)`. */
+export function filledTarget(destination: string): string {
+  return `(${destination})`;
+}
+
+/** Whether the character at `index` is escaped by an odd number of backslashes before it. */
+function isEscaped(text: string, index: number): boolean {
+  let count = 0;
+  for (let i = index - 1; i >= 0 && text[i] === '\\'; i--) count++;
+  return count % 2 === 1;
+}
+
+/**
+ * The offset of the `]` that closes link text starting at `from`: brackets nest, escapes are honoured, code
+ * spans are skipped, and a blank line ends the search (link text never spans paragraphs).
+ */
+function closingBracket(text: string, from: number, isExcluded: (offset: number) => boolean): number | undefined {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '\n' && isBlankLineAfter(text, i)) return undefined;
+    if (isExcluded(i)) continue;
+    if (c === '[') depth++;
+    else if (c === ']') {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+/** Whether the line that starts after the line break at `newline` is blank. */
+function isBlankLineAfter(text: string, newline: number): boolean {
+  for (let i = newline + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') return true;
+    if (c !== ' ' && c !== '\t' && c !== '\r') return false;
+  }
+  return true;
+}
+
+/** For `(` at `open`: the offset after the `)` when what is inside is empty, blank, or `<>`; else undefined. */
+function emptyTarget(text: string, open: number): number | undefined {
+  const close = text.indexOf(')', open + 1);
+  if (close === -1) return undefined;
+  const inside = text.slice(open + 1, close);
+  const bare = inside.trim() === '<>' ? inside.replace('<>', '') : inside;
+  return EMPTY_INSIDE.test(bare) ? close + 1 : undefined;
+}
+
+/** Labels match case-insensitively with whitespace collapsed (CommonMark's label normalisation, simplified). */
+function normalizeLabel(label: string): string {
+  return label.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/** Labels of the link reference definitions (`[label]: destination`) outside code. */
+function referenceDefinitions(text: string, excluded: readonly Span[]): Set<string> {
+  const labels = new Set<string>();
+  const isExcluded = spanLookup(excluded);
+  const definition = /^ {0,3}(?:>[ \t]?)*\[((?:\\.|[^\\\]])+)\]:/gm;
+  for (const match of text.matchAll(definition)) {
+    const label = match[1];
+    if (label !== undefined && !isExcluded(match.index)) labels.add(normalizeLabel(label));
+  }
+  return labels;
+}
+
+/** A lookup over sorted, disjoint spans. */
+function spanLookup(spans: readonly Span[]): (offset: number) => boolean {
+  return (offset) => {
+    let low = 0;
+    let high = spans.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const span = spans[mid] as Span;
+      if (offset < span.start) high = mid - 1;
+      else if (offset >= span.end) low = mid + 1;
+      else return true;
+    }
+    return false;
+  };
+}
+
+/** Front matter, fenced code blocks, HTML comments and code spans, in document order and disjoint. */
+function excludedSpans(text: string): Span[] {
+  const blocks = blockSpans(text);
+  const spans: Span[] = [];
+  let position = 0;
+  for (const block of blocks) {
+    spans.push(...inlineSpans(text, position, block.start));
+    spans.push(block);
+    position = block.end;
+  }
+  spans.push(...inlineSpans(text, position, text.length));
+  return spans;
+}
+
+/** Front matter at the very start, and fenced code blocks (``` or ~~~, inside block quotes and lists too). */
+function blockSpans(text: string): Span[] {
+  const spans: Span[] = [];
+  const lines = lineStarts(text);
+  let index = 0;
+
+  const lineText = (i: number): string => {
+    const start = lines[i] as number;
+    const end = i + 1 < lines.length ? (lines[i + 1] as number) : text.length;
+    return text.slice(start, end).replace(/\r?\n$/, '');
+  };
+  const lineEnd = (i: number): number => (i + 1 < lines.length ? (lines[i + 1] as number) : text.length);
+
+  if (lines.length > 0 && /^---[ \t]*$/.test(lineText(0))) {
+    for (let i = 1; i < lines.length; i++) {
+      if (/^(?:---|\.\.\.)[ \t]*$/.test(lineText(i))) {
+        spans.push({ start: 0, end: lineEnd(i) });
+        index = i + 1;
+        break;
+      }
+    }
+  }
+
+  const opening = /^(?:[ \t]*>)*[ \t]*(`{3,}|~{3,})(.*)$/;
+  while (index < lines.length) {
+    const match = opening.exec(lineText(index));
+    const fence = match?.[1];
+    if (!match || fence === undefined || (fence.startsWith('`') && (match[2] ?? '').includes('`'))) {
+      index++;
+      continue;
+    }
+    const closing = new RegExp(`^(?:[ \\t]*>)*[ \\t]*${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*$`);
+    let end = text.length;
+    let next = lines.length;
+    for (let i = index + 1; i < lines.length; i++) {
+      if (closing.test(lineText(i))) {
+        end = lineEnd(i);
+        next = i + 1;
+        break;
+      }
+    }
+    spans.push({ start: lines[index] as number, end });
+    index = next;
+  }
+  return spans;
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    if (i + 1 < text.length) starts.push(i + 1);
+  }
+  return text.length === 0 ? [] : starts;
+}
+
+/** HTML comments and code spans between `from` and `to` (outside blocks). */
+function inlineSpans(text: string, from: number, to: number): Span[] {
+  const spans: Span[] = [];
+  let i = from;
+  while (i < to) {
+    const c = text[i];
+    if (c === '<' && text.startsWith('<!--', i)) {
+      const close = text.indexOf('-->', i + 4);
+      const end = close === -1 || close + 3 > to ? to : close + 3;
+      spans.push({ start: i, end });
+      i = end;
+      continue;
+    }
+    if (c === '\\') {
+      i += 2;
+      continue;
+    }
+    if (c === '`') {
+      let run = 1;
+      while (text[i + run] === '`') run++;
+      const close = closingBackticks(text, i + run, run, to);
+      if (close !== undefined) {
+        spans.push({ start: i, end: close + run });
+        i = close + run;
+      } else {
+        i += run; // no closer: the backticks are literal
+      }
+      continue;
+    }
+    i++;
+  }
+  return spans;
+}
+
+/** The start of the next run of exactly `length` backticks before a blank line, or undefined. */
+function closingBackticks(text: string, from: number, length: number, to: number): number | undefined {
+  let i = from;
+  while (i < to) {
+    const c = text[i];
+    if (c === '\n' && isBlankLineAfter(text, i)) return undefined;
+    if (c === '`') {
+      let run = 1;
+      while (text[i + run] === '`') run++;
+      if (run === length) return i;
+      i += run;
+      continue;
+    }
+    i++;
+  }
+  return undefined;
+}
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+};
+
+/** The entities a writer is likely to type in alt text: the common named ones and numeric references. */
+function decodeEntities(text: string): string {
+  return text.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]+));/g, (whole, dec?: string, hex?: string, name?: string) => {
+    if (name !== undefined) return NAMED_ENTITIES[name] ?? whole;
+    const code = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? '', 16);
+    if (!Number.isFinite(code) || code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\ufffd';
+    return String.fromCodePoint(code);
+  });
+}
