@@ -3,7 +3,7 @@
  * of `src/` and runs them interleaved on the bench gateway, printing medians of request→file time and
  * peak RSS (with growth over the same build on the 1×1 image). Faster and narrower than `npm run bench`.
  *
- *   node --import tsx bench/compare.ts [--runs 7] [--cases 2048j,2048s] [--sdk] current=. patched=/tmp/copy
+ *   node --import tsx bench/compare.ts [--runs 7] [--cases 2048j,2048s] [--sdk] [--node-flags "--max-semi-space-size=1"] current=. patched=/tmp/copy
  *
  * Each `label=dir` names a folder that contains `src/core/client.ts` (default: this repository).
  * Cases: <side>j (JSON) or <side>s (stream, 3 partial images), e.g. 1024j, 2048s.
@@ -25,8 +25,9 @@ interface Variant {
   script: string;
 }
 
-function parseArgs(argv: string[]): { runs: number; cases: { side: number; stream: boolean }[]; sdk: boolean; roots: { label: string; dir: string }[] } {
+function parseArgs(argv: string[]): { runs: number; cases: { side: number; stream: boolean }[]; sdk: boolean; nodeFlags: string[]; roots: { label: string; dir: string }[] } {
   let runs = 7;
+  let nodeFlags: string[] = [];
   let cases = ['2048j', '2048s'];
   let sdk = false;
   const roots: { label: string; dir: string }[] = [];
@@ -35,6 +36,7 @@ function parseArgs(argv: string[]): { runs: number; cases: { side: number; strea
     if (arg === '--runs') runs = Number(argv[++i]);
     else if (arg === '--cases') cases = (argv[++i] ?? '').split(',');
     else if (arg === '--sdk') sdk = true;
+    else if (arg === '--node-flags') nodeFlags = (argv[++i] ?? '').split(' ').filter(Boolean);
     else {
       const [label, dir] = arg.includes('=') ? (arg.split('=', 2) as [string, string]) : [arg, arg];
       roots.push({ label, dir: resolve(dir) });
@@ -46,7 +48,7 @@ function parseArgs(argv: string[]): { runs: number; cases: { side: number; strea
     if (!m) throw new Error(`bad case ${c}: use e.g. 2048j or 1024s`);
     return { side: Number(m[1]), stream: m[2] === 's' };
   });
-  return { runs, cases: parsed, sdk, roots };
+  return { runs, cases: parsed, sdk, nodeFlags, roots };
 }
 
 async function build(outDir: string, label: string, srcRoot: string | undefined): Promise<Variant> {
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     // (ru_maxrss would start at this process's size, with all the served images in it).
     const rssFile = join(dir, 'rss');
     await new Promise<void>((done) =>
-      spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, v.script, JSON.stringify(job)], { stdio: 'inherit' }).on('exit', () => done()),
+      spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...args.nodeFlags, v.script, JSON.stringify(job)], { stdio: 'inherit' }).on('exit', () => done()),
     );
     const report = JSON.parse(readFileSync(job.report, 'utf8')) as ContenderReport;
     const peakKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());

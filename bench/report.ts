@@ -23,6 +23,11 @@ export interface MachineInfo {
   undici?: string;
   eventsourceParser?: string;
   date: string;
+  /** `git describe --always --dirty` of the tree measured. */
+  commit?: string;
+  /** 1-minute load average when the run started and ended: other work on the machine skews the times. */
+  loadBefore: number;
+  loadAfter?: number;
 }
 
 export interface RunRecord {
@@ -204,10 +209,11 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
   const m = results.machine;
   const out: string[] = [BEGIN, '', '## Results', ''];
   out.push(
-    `Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} × ${m.cpuModel}, ${m.memTotalMiB} MiB RAM, ${m.os}, ${m.kernel}. ` +
+    `Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC${m.commit ? ` (tree ${m.commit})` : ''} on ${m.nproc} × ${m.cpuModel}, ${m.memTotalMiB} MiB RAM, ${m.os}, ${m.kernel}. ` +
       `Node ${m.node} for every Node contender${m.systemNode ? ` (the activation is also timed on the system's Node ${m.systemNode})` : ''}; ` +
       `${m.curl ?? 'curl ?'}, ${m.jq ?? 'jq ?'}; openai SDK ${m.openaiSdk ?? '?'}; undici ${m.undici ?? '?'}, eventsource-parser ${m.eventsourceParser ?? '?'} in our bundle. ` +
-      `${results.rounds} counted rounds (+1 warm-up), contenders alternating; ${results.contenderSeconds.toFixed(0)} s for the client part.`,
+      `${results.rounds} counted rounds (+1 warm-up), contenders alternating; ${results.contenderSeconds.toFixed(0)} s for the client part. ` +
+      `Load average (1 min) ${m.loadBefore.toFixed(1)} at the start, ${m.loadAfter?.toFixed(1) ?? '?'} at the end on ${m.nproc} cores${(m.loadAfter ?? m.loadBefore) > Number(m.nproc) ? ': the machine was busy with other work, so times are noisy (see min–max); peak RSS is not affected' : ''}.`,
     '',
   );
   if (Object.keys(results.unavailable).length) {

@@ -11,7 +11,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
-import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -69,6 +69,8 @@ function machineInfo(): MachineInfo {
     undici: pkgVersion(join(root, 'node_modules', 'undici', 'package.json')),
     eventsourceParser: pkgVersion(join(root, 'node_modules', 'eventsource-parser', 'package.json')),
     date: new Date().toISOString(),
+    commit: commandOutput('git', ['-C', root, 'describe', '--always', '--dirty']),
+    loadBefore: loadavg()[0] ?? 0,
   };
 }
 
@@ -179,7 +181,9 @@ async function runOne(rc: RunContext, contender: ContenderId, caseName: string, 
   } else if (existsSync(output) && expected && readFileSync(output).equals(expected)) {
     record.ok = exitCode === 0;
   } else if (!record.error) {
-    record.error = `exit ${exitCode}; ${existsSync(output) ? 'the file differs from the served image' : 'no file'}${stderr ? `; stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+    // The last line of standard error is the CLI's one-line reason; progress lines before it carry times.
+    const reason = stderr.trim().split('\n').pop() ?? '';
+    record.error = `exit ${exitCode}; ${existsSync(output) ? 'the file differs from the served image' : 'no file'}${reason ? `; stderr: ${reason}` : ''}`;
   }
   if (!record.ok && !record.error) record.error = `exit ${exitCode}${stderr ? `; stderr: ${stderr.trim().slice(0, 300)}` : ''}`;
   rmSync(runDir, { recursive: true, force: true });
@@ -316,6 +320,7 @@ async function main(): Promise<void> {
     activation.push({ node: `${process.version} (coverage)`, runs: await runActivation(process.execPath, bundle, 'coverage', 1) });
   }
 
+  machine.loadAfter = loadavg()[0];
   const results: BenchResults = {
     machine,
     rounds: ROUNDS,

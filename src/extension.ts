@@ -7,12 +7,16 @@ import { window } from 'vscode';
 import type { ExtensionContext } from 'vscode';
 import type { ImageClient } from './core/client';
 import { ApiKeyStore } from './vscode/apiKeyStore';
+import { registerAuthoring } from './vscode/authoring/index';
 import { registerCommands } from './vscode/commands/index';
 import { ConfigurationService } from './vscode/configuration';
 import { logChannelName } from './vscode/constants';
+import { registerEditImage } from './vscode/editImage/index';
 import { GenerationRunner } from './vscode/generationRunner';
 import { GenerationRegistry } from './vscode/generations';
+import { registerGenerateImageTool } from './vscode/lmTool/register';
 import { KnownSecrets, createLogger } from './vscode/log';
+import { registerPreview } from './vscode/preview/index';
 import { ReadonlyDocuments } from './vscode/readonlyDocuments';
 import { RecentPrompts } from './vscode/recentPrompts';
 import type { Services } from './vscode/services';
@@ -64,6 +68,10 @@ export function activate(context: ExtensionContext): void {
     new GenerationStatusBar(registry),
     readonlyDocuments,
     registerCommands(services),
+    registerPreview(services, context.workspaceState, context.extensionUri),
+    registerAuthoring(services),
+    registerEditImage(services),
+    registerGenerateImageTool(services),
   );
   log.info(`CPA GPT Image ${context.extension.packageJSON?.version ?? ''} activated`);
 }

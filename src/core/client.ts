@@ -76,23 +76,54 @@ function quote(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** Reads a whole body with the size cap; `truncate` keeps the first `maxBytes` instead of failing. */
+/** Chunks smaller than this are copied into shared blocks of `BODY_BLOCK_BYTES` (see readBodyBytes). */
+const SMALL_CHUNK_BYTES = 4096;
+const BODY_BLOCK_BYTES = 64 * 1024;
+
+/**
+ * Reads a whole body with the size cap; `truncate` keeps the first `maxBytes` instead of failing.
+ * Small chunks are copied into shared blocks rather than kept one by one: each chunk object costs about
+ * 100 bytes on its own, so a body that arrives a byte at a time would otherwise take some 100 times its
+ * size in memory, far past the cap (an 8 MB body in 1-byte chunks did not fit in a 400 MB heap).
+ */
 async function readBodyBytes(
   body: AsyncIterable<Uint8Array>,
   options: { signal?: AbortSignal; maxBytes: number; truncate?: boolean },
 ): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let block = Buffer.alloc(0);
+  let used = 0;
+  const flush = (): void => {
+    if (used === 0) return;
+    chunks.push(block.subarray(0, used));
+    block = block.subarray(used);
+    used = 0;
+  };
+  const keep = (chunk: Uint8Array): void => {
+    if (chunk.byteLength >= SMALL_CHUNK_BYTES) {
+      flush();
+      chunks.push(chunk);
+      return;
+    }
+    if (block.length - used < chunk.byteLength) {
+      flush();
+      block = Buffer.allocUnsafe(BODY_BLOCK_BYTES);
+    }
+    block.set(chunk, used);
+    used += chunk.byteLength;
+  };
   for await (const chunk of abortableChunks(body, options.signal)) {
     if (total + chunk.byteLength > options.maxBytes) {
       if (!options.truncate) throw tooLargeError(options.maxBytes);
-      chunks.push(chunk.subarray(0, options.maxBytes - total));
+      keep(chunk.subarray(0, options.maxBytes - total));
       total = options.maxBytes;
       break;
     }
-    chunks.push(chunk);
+    keep(chunk);
     total += chunk.byteLength;
   }
+  flush();
   return Buffer.concat(chunks, total);
 }
 
@@ -104,8 +135,21 @@ function mimeForFormat(format: unknown): ImageMime {
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
+/** Characters of the bytes quoted in a "not an image" error. */
+const EXCERPT_CHARS = 80;
+
+/**
+ * The start of bytes that are not an image, with the secrets removed. The excerpt is taken wider than shown and
+ * redacted before it is cut, so that a key in the decoded bytes is never shown cut in two (and so unredacted).
+ */
+function bytesExcerpt(bytes: Uint8Array, secrets: readonly string[]): string {
+  const longest = Math.max(0, ...secrets.map((secret) => secret.length));
+  const wide = redactSecrets(describeBytes(bytes, EXCERPT_CHARS + longest), secrets);
+  return wide.length > EXCERPT_CHARS + 1 ? `${wide.slice(0, EXCERPT_CHARS).replace(/…$/, '')}…` : wide;
+}
+
 /** Decodes the `result` and checks the bytes are an image we can save under the right extension. */
-function decodeImage(found: FoundImage): Pick<GeneratedImage, 'bytes' | 'mime' | 'extension'> {
+function decodeImage(found: FoundImage, secrets: readonly string[]): Pick<GeneratedImage, 'bytes' | 'mime' | 'extension'> {
   const base64 = found.base64.replace(/\s+/g, '');
   if (!BASE64.test(base64)) {
     // Not base64 at all (a URL, a message): quote the text itself, not what decoding would make of it.
@@ -115,7 +159,7 @@ function decodeImage(found: FoundImage): Pick<GeneratedImage, 'bytes' | 'mime' |
   const bytes = Buffer.from(base64, 'base64');
   const type = detectImageType(bytes);
   if (!type) {
-    const excerpt = describeBytes(bytes);
+    const excerpt = bytesExcerpt(bytes, secrets);
     throw new GatewayError(
       'not_image',
       `The gateway returned ${bytes.length} bytes that are not a PNG, JPEG or WebP image; they start with "${excerpt}". Nothing was saved.`,
@@ -159,6 +203,43 @@ function noImageError(response: unknown, streamedText: string): GatewayError {
     `The model answered without making an image.${stopped} Rephrase the prompt to ask for a picture explicitly.${said}`,
     details,
   );
+}
+
+/**
+ * Removes the secrets from text that arrives in pieces (the model's streamed words, shown live by the glue):
+ * a secret split over two pieces would pass a per-piece redaction, so an ending that could be the start of a
+ * secret is held back until the next piece shows whether it is one, or until `flush` at the end of the stream.
+ * Text that ends in no such prefix passes piece for piece, unchanged.
+ */
+function streamingRedactor(secrets: readonly string[]): { push(text: string): string; flush(): string } {
+  let pending = '';
+  const heldLength = (text: string): number => {
+    let held = 0;
+    for (const secret of secrets) {
+      if (secret.length < 4) continue;
+      for (let k = Math.min(secret.length - 1, text.length); k > held; k--) {
+        if (text.endsWith(secret.slice(0, k))) {
+          held = k;
+          break;
+        }
+      }
+    }
+    return held;
+  };
+  return {
+    push(text: string): string {
+      pending = redactSecrets(pending + text, secrets);
+      const cut = pending.length - heldLength(pending);
+      const shown = pending.slice(0, cut);
+      pending = pending.slice(cut);
+      return shown;
+    },
+    flush(): string {
+      const rest = pending;
+      pending = '';
+      return rest;
+    },
+  };
 }
 
 /** Reports each phase once, and never lets a failing listener break the generation. */
@@ -245,14 +326,15 @@ export class ImageClient {
         try {
           progress.resetPhase();
           const result = await this.#attempt(transport, httpRequest, { settings, signal, progress, log, secrets }, attempt);
-          const image = decodeImage(result.found);
+          const image = decodeImage(result.found, secrets);
           const elapsedMs = this.#clock.now() - started;
           log.info(`Image received: ${image.mime}, ${image.bytes.length} bytes, attempt ${attempt}, ${elapsedMs} ms in all.`);
           return {
             ...image,
-            ...(result.found.revisedPrompt !== undefined ? { revisedPrompt: result.found.revisedPrompt } : {}),
-            ...(result.found.size !== undefined ? { size: result.found.size } : {}),
-            ...(result.responseId !== undefined ? { responseId: result.responseId } : {}),
+            // The gateway's texts reach the history, the preview and the log: an echoed key must not.
+            ...(result.found.revisedPrompt !== undefined ? { revisedPrompt: redactSecrets(result.found.revisedPrompt, secrets) } : {}),
+            ...(result.found.size !== undefined ? { size: redactSecrets(result.found.size, secrets) } : {}),
+            ...(result.responseId !== undefined ? { responseId: redactSecrets(result.responseId, secrets) } : {}),
             attempts: attempt,
             elapsedMs,
           };
@@ -328,10 +410,12 @@ export class ImageClient {
     const { signal, settings, progress, secrets } = context;
     progress.phase('receiving');
     const bytes = await readBodyBytes(response.body, { signal, maxBytes: settings.maxResponseBytes });
-    const text = bytes.toString('utf8');
+    // Redacted before anything is read or cut out of it (responseReader's contract): a key cut in two by an
+    // excerpt would no longer be found by a redaction of the excerpt.
+    const text = redactSecrets(bytes.toString('utf8'), secrets);
     const parsed = parseJsonBody(text);
     if (!parsed.ok) {
-      throw readHttpError(response.status, response.headers, redactSecrets(bodyExcerpt(text, 2000), secrets), this.#clock.now());
+      throw readHttpError(response.status, response.headers, bodyExcerpt(text, 2000), this.#clock.now());
     }
     const json = parsed.value;
     const found = readImageFromResponse(json);
@@ -341,13 +425,13 @@ export class ImageClient {
     }
     if (isErrorBody(json)) {
       // The CPA keep-alive quirk: status 200 was committed early, then the error was written as the body.
-      throw readHttpError(response.status, response.headers, redactSecrets(text, secrets), this.#clock.now());
+      throw readHttpError(response.status, response.headers, text, this.#clock.now());
     }
     throw noImageError(json, '');
   }
 
   async #readStream(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
-    const { signal, settings, progress, log } = context;
+    const { signal, settings, progress, log, secrets } = context;
     let found: FoundImage | undefined;
     let responseId: string | undefined;
     let finalResponse: unknown;
@@ -359,9 +443,11 @@ export class ImageClient {
     let echoedTools: unknown[] | undefined;
     const doneItems: unknown[] = [];
     let lastType = '(none)';
+    const textRedactor = streamingRedactor(context.secrets);
 
     for await (const event of readSseEvents(response.body, { signal, maxBytes: settings.maxResponseBytes })) {
-      const raw = event.data.trim();
+      // Redacted before it is parsed, quoted or cut (responseReader's contract); the base64 of an image never holds a key.
+      const raw = redactSecrets(event.data, secrets).trim();
       if (!raw || raw === '[DONE]') continue;
       let data: unknown;
       try {
@@ -414,7 +500,8 @@ export class ImageClient {
         case 'response.output_text.delta':
           if (typeof object.delta === 'string' && object.delta) {
             streamedText += object.delta;
-            progress.emit({ type: 'text', text: object.delta });
+            const shown = textRedactor.push(object.delta);
+            if (shown) progress.emit({ type: 'text', text: shown });
           }
           break;
         case 'response.completed':
@@ -445,6 +532,8 @@ export class ImageClient {
       // A terminal event ends the exchange even if the gateway keeps the connection open.
       if (terminal) break;
     }
+    const heldText = textRedactor.flush();
+    if (heldText) progress.emit({ type: 'text', text: heldText });
 
     if (found) return { found, ...(responseId !== undefined ? { responseId } : {}) };
     if (!terminal) {
@@ -458,7 +547,8 @@ export class ImageClient {
     const final = asObject(finalResponse) ?? {};
     const output = Array.isArray(final.output) && final.output.length > 0 ? final.output : doneItems;
     const tools = Array.isArray(final.tools) ? final.tools : echoedTools;
-    throw noImageError({ ...final, output, ...(tools ? { tools } : {}) }, streamedText);
+    // Redacted as a whole: a key split over two deltas is only whole here.
+    throw noImageError({ ...final, output, ...(tools ? { tools } : {}) }, redactSecrets(streamedText, secrets));
   }
 
   /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */

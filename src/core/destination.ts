@@ -329,3 +329,45 @@ export async function uniquePath(filePath: string, exists: (p: string) => Promis
     `Could not find a free file name for ${filePath}: ${MAX_UNIQUE_ATTEMPTS} names are taken. Clean up the folder or change the destination.`,
   );
 }
+
+/**
+ * Resolves the symbolic links of a POSIX path the way the file system sees it, returning a POSIX path in the
+ * same form (a `Uri.path`), or undefined when nothing exists at that path. Any other failure is thrown.
+ */
+export type RealpathFn = (posixPath: string) => Promise<string | undefined>;
+
+/**
+ * `resolveDestination` works on path strings and cannot see symbolic links: a folder inside the workspace that
+ * links out of it (`images -> /home/me/.ssh`, `docs -> D:\`) would carry the write outside. Call this with the
+ * path `resolveDestination` returned, before writing: it resolves the links of the deepest folder on the way
+ * to the file that already exists and throws `GatewayError('file')` when that folder is really outside the
+ * (equally resolved) workspace folder. Only folders are checked: the file itself is never written through an
+ * existing name (a taken name gets `-2`, and the final rename replaces a link instead of following it).
+ * The check and the write are separate steps, so a link created in between is not seen.
+ */
+export async function assertInsideWorkspace(targetPath: string, workspaceFolderPath: string, realpath: RealpathFn): Promise<void> {
+  const root = stripTrailingSlash(posix.normalize(workspaceFolderPath));
+  const target = posix.normalize(targetPath);
+  if (!isInside(root, target)) {
+    throw new GatewayError('file', `${target} is outside the workspace folder ${root}. Nothing was saved; change the destination.`);
+  }
+  const realRoot = await realpath(root);
+  if (realRoot === undefined) {
+    throw new GatewayError('file', `The workspace folder ${root} does not exist (any more). Nothing was saved; reopen the folder.`);
+  }
+  let folder = posix.dirname(target);
+  let real = await realpath(folder);
+  // Walks up from the file's folder to the deepest one that exists; the root exists, so this ends there at the latest.
+  while (real === undefined && folder !== root && posix.dirname(folder) !== folder) {
+    folder = posix.dirname(folder);
+    real = await realpath(folder);
+  }
+  if (real === undefined || !isInside(stripTrailingSlash(realRoot), stripTrailingSlash(real))) {
+    throw new GatewayError(
+      'file',
+      `The destination ${target} is inside the workspace folder by name, but the folder ${folder} is a symbolic link ` +
+        `(or lies under one) that leads to ${real ?? 'nowhere'}, outside the workspace folder ${root}. Nothing was saved. ` +
+        'Change the destination (cpaImage.destination or markdown.copyFiles.destination) or remove the link.',
+    );
+  }
+}

@@ -12,6 +12,9 @@
 import { formatInsertion } from './links';
 import type { InsertionInput } from './links';
 
+/** The markdown-like languages the authoring actions are offered in (each is `isMarkdownLanguage`). */
+export const markdownLanguageIds: readonly string[] = ['markdown', 'mdx', 'quarto', 'rmd', 'markdown-math'];
+
 export interface EmptyImageLink {
   /** `empty`: `()`, `( )` or `(<>)` is there; `missing`: nothing follows the `]`. */
   kind: 'empty' | 'missing';

@@ -66,8 +66,13 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The failure's own words on one line. OpenSSL's multi-line `<hex>:error:<code>:<library>:<function>:<reason>:<file>:<line>:`
+ * (e.g. https:// to a plain-HTTP port) is cut to its reason, "wrong version number".
+ */
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const text = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+  return /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(text)?.[1] ?? text;
 }
 
 const TLS_CERT_CODES = new Set([

@@ -11,6 +11,40 @@ export const Commands = {
   cancelGeneration: 'cpaImage.cancelGeneration',
 } as const;
 
+/**
+ * The preview panel's and the history's commands (registered by preview/commands.ts, since they take arguments:
+ * a history entry's id from the tree view or the panel).
+ */
+export const PreviewCommands = {
+  showPreview: 'cpaImage.showPreview',
+  showHistory: 'cpaImage.showHistory',
+  clearHistory: 'cpaImage.clearHistory',
+  insertHistoryImage: 'cpaImage.insertHistoryImage',
+  regenerateHistoryImage: 'cpaImage.regenerateHistoryImage',
+  removeHistoryEntry: 'cpaImage.removeHistoryEntry',
+} as const;
+
+/** Edit Image (editImage/): the preview's "Edit…" runs it with the image's Uri. */
+export const editImageCommand = 'cpaImage.editImage';
+
+/** Markdown authoring (authoring/): the CodeLens and quick fix on `![alt]()` run it with (document Uri, link Range). */
+export const generateFromAltTextCommand = 'cpaImage.generateFromAltText';
+
+/** The agent tool's name in `contributes.languageModelTools` (must match /^[\w-]+$/). */
+export const generateImageToolName = 'cpa-image_generate';
+
+/** Key of the image history in `workspaceState`. */
+export const historyStateKey = 'cpaImage.history';
+
+/** The history tree view in the Explorer. */
+export const historyViewId = 'cpaImage.history';
+
+/** The preview webview panel. */
+export const previewViewType = 'cpaImage.preview';
+
+/** Setting (under `cpaImage.`): open the preview panel when a generation starts. */
+export const openPreviewOnGenerateSetting = 'preview.openOnGenerate';
+
 /** The settings section: every setting is `cpaImage.<name>`. */
 export const configSection = 'cpaImage';
 

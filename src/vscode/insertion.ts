@@ -35,6 +35,14 @@ export class InsertionOrigin implements Disposable {
     return new InsertionOrigin(document, document.offsetAt(selection.start), document.offsetAt(selection.end));
   }
 
+  /**
+   * A document without an editor's selection (Regenerate from the history): the run saves where images of this
+   * document go; the place, the start of the document, is used only when nothing replaces the insertion.
+   */
+  static forDocument(document: TextDocument): InsertionOrigin {
+    return new InsertionOrigin(document, 0, 0);
+  }
+
   get languageId(): string {
     return this.document.languageId;
   }
@@ -45,16 +53,7 @@ export class InsertionOrigin implements Disposable {
    */
   async insert(imageUri: Uri, prompt: string, format: InsertFormat, position: InsertPosition): Promise<InsertOutcome> {
     const document = this.document;
-    const sameFileSystem = imageUri.scheme === document.uri.scheme && imageUri.authority === document.uri.authority;
-    const folder = workspace.getWorkspaceFolder(imageUri) ?? workspace.workspaceFolders?.[0];
-    const link = formatInsertion({
-      format,
-      languageId: document.languageId,
-      imagePath: imageUri.path,
-      ...(sameFileSystem && !document.isUntitled ? { documentPath: document.uri.path } : {}),
-      ...(folder && folder.uri.scheme === imageUri.scheme ? { workspaceFolderPath: folder.uri.path } : {}),
-      alt: altFromPrompt(prompt),
-    });
+    const link = linkText(imageUri, prompt, format, document);
 
     if (!isOpenInAnyTab(document)) {
       await env.clipboard.writeText(link);
@@ -79,8 +78,25 @@ export class InsertionOrigin implements Disposable {
   }
 }
 
+/**
+ * The link (or path) for `imageUri` as it would be inserted into `document`; without a document, the path
+ * relative to the workspace folder (what goes to the clipboard when there is nowhere to insert).
+ */
+export function linkText(imageUri: Uri, prompt: string, format: InsertFormat, document?: TextDocument): string {
+  const sameFileSystem = document !== undefined && imageUri.scheme === document.uri.scheme && imageUri.authority === document.uri.authority;
+  const folder = workspace.getWorkspaceFolder(imageUri) ?? workspace.workspaceFolders?.[0];
+  return formatInsertion({
+    format,
+    ...(document ? { languageId: document.languageId } : {}),
+    imagePath: imageUri.path,
+    ...(document && sameFileSystem && !document.isUntitled ? { documentPath: document.uri.path } : {}),
+    ...(folder && folder.uri.scheme === imageUri.scheme ? { workspaceFolderPath: folder.uri.path } : {}),
+    alt: altFromPrompt(prompt),
+  });
+}
+
 /** A closed tab may leave its document alive for a while; what counts for the user is whether a tab shows it. */
-function isOpenInAnyTab(document: TextDocument): boolean {
+export function isOpenInAnyTab(document: TextDocument): boolean {
   if (document.isClosed) return false;
   const key = document.uri.toString();
   return window.tabGroups.all.some((group) =>

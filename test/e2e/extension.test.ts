@@ -9,15 +9,15 @@
  *      node --import tsx --test --test-concurrency=1 test/e2e/extension.test.ts
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Harness, isPng, makeTestKey, sampleFiles, waitFor } from './harness';
+import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor } from './harness';
 
 const apiKey = makeTestKey();
 const keyHint = apiKey.slice(-4);
 const guide = 'docs/guide.md';
-const caseTimeout = { timeout: 120_000 };
+const caseTimeout = { timeout: 180_000 };
 
 /** The recorded body of a /v1/responses request. */
 interface ResponsesBody {
@@ -53,6 +53,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
 
   /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
   async function scene(name: string, body: () => Promise<void>): Promise<void> {
+    await rm(path.join(resultsDir, `${name}-FAILED.png`), { force: true }); // from an earlier run
     try {
       await body();
     } catch (error) {
@@ -124,8 +125,9 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
 
       await h.workbench.runCommand('CPA Image: Generate Image');
       await h.workbench.typeInQuickInput('a lighthouse at dusk');
-      const request = await h.gateway.waitForRequest(scenario.url);
-      assert.equal(request.headers.authorization, `Bearer ${apiKey}`, 'the stored key is sent');
+      const request = await h.requestTo(scenario);
+      // Compared, never printed: a failing assert.equal would put the key in the test output.
+      assert.ok(request.headers.authorization === `Bearer ${apiKey}`, 'the stored key is sent as the bearer token');
       const image = await savedImage('docs/images');
       assert.ok(isPng(await readFile(path.join(h.workspaceDir, image))));
     }));
@@ -147,7 +149,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.screenshot('a-prompt-box');
       await h.workbench.typeInQuickInput(prompt);
 
-      const request = await h.gateway.waitForRequest(scenario.url);
+      const request = await h.requestTo(scenario);
       const body = request.json as ResponsesBody;
       assert.equal(body.input, prompt);
       assert.equal(body.model, 'gpt-5.4', 'a text model, never gpt-image-*');
@@ -180,7 +182,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.screenshot('b-context-menu');
       await h.workbench.clickContextMenu('Generate Image from Selection');
 
-      const request = await h.gateway.waitForRequest(scenario.url);
+      const request = await h.requestTo(scenario);
       assert.equal((request.json as ResponsesBody).input, selection, 'the selection is the prompt, no question asked');
       const image = await savedImage('docs/images');
       assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
@@ -203,7 +205,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.page.keyboard.press('End');
       await h.workbench.runCommand('CPA Image: Generate Image');
       await h.workbench.typeInQuickInput(prompt);
-      await h.gateway.waitForRequest(scenario.url);
+      await h.requestTo(scenario);
       const image = await savedImage('docs/images');
       assert.match(image, /^docs\/images\/[^/]+\.png$/);
       assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
@@ -221,7 +223,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.openFile(guide);
       await h.workbench.runCommand('CPA Image: Generate Image');
       await h.workbench.typeInQuickInput('a fox that will never be drawn');
-      await h.gateway.waitForRequest(scenario.url);
+      await h.requestTo(scenario);
       const message = await waitFor('the error notification', async () =>
         (await h.workbench.notificationTexts()).find((t) => /rejected the API key/.test(t)),
       );
@@ -249,7 +251,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.workbench.goTo(5, 1);
       await h.workbench.runCommand('CPA Image: Generate Image');
       await h.workbench.typeInQuickInput('a picture that takes forever');
-      await h.gateway.waitForRequest(scenario.url);
+      await h.requestTo(scenario);
       const progress = await waitFor('the progress notification', async () =>
         (await h.workbench.notificationTexts()).find((t) => t.includes('Generating image')),
       );
@@ -258,7 +260,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.screenshot('f-running');
 
       await h.workbench.clickNotificationButton('Cancel', 'Generating image');
-      const outcome = await h.gateway.waitForOutcome(scenario.url);
+      const outcome = await h.outcomeOf(scenario);
       assert.equal(outcome.finished, false, 'the connection was closed by the client');
       await generationEnded();
       await h.screenshot('f-cancelled');
@@ -280,7 +282,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.page.keyboard.press('End');
       await h.workbench.runCommand('CPA Image: Generate Image');
       await h.workbench.typeInQuickInput('a fox in three brush strokes');
-      const request = await h.gateway.waitForRequest(scenario.url);
+      const request = await h.requestTo(scenario);
       const body = request.json as ResponsesBody;
       assert.equal(body.stream, true);
       assert.equal(body.tools?.[0]?.partial_images, 2);
@@ -290,7 +292,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
         { timeoutMs: 30_000, intervalMs: 50 },
       );
       assert.match(status, /CPA Image: partial image 1\/2 · \d+:\d\d/);
-      await h.screenshot('g-partial-image-status');
+      await h.screenshot('g-partial-image-status', { settle: false });
       const progress = (await h.workbench.notificationTexts()).find((t) => t.includes('Generating image'));
       assert.ok(progress, 'the progress notification is up as well');
 
@@ -314,8 +316,8 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       );
       await h.workbench.runCommand('CPA Image: Generate Image');
       await h.workbench.typeInQuickInput('a locked treasure chest');
-      const request = await h.gateway.waitForRequest(scenario.url);
-      assert.equal(request.headers.authorization, `Bearer ${apiKey}`);
+      const request = await h.requestTo(scenario);
+      assert.ok(request.headers.authorization === `Bearer ${apiKey}`, 'the key went to the user-settings gateway');
       const image = await savedImage('docs/images');
       assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
       assert.equal(h.gateway.redirectedRequests.length, 0);

@@ -4,7 +4,7 @@
  *
  * One harness serves a whole test file; `resetWorkspace()` gives each case a fresh document state.
  * The gateway scenario of a case is chosen by pointing the USER setting `cpaImage.baseUrl` at it
- * (`useScenario`): the setting is machine-scoped, so it cannot come from the workspace. code-server
+ * (`useScenario`): the setting has application scope, so it cannot come from the workspace. code-server
  * does not notice edits made to the user settings file on disk while it runs (checked: neither an
  * in-place write nor a rename is picked up within 40 s), so the harness edits settings the way a
  * user does, in "Preferences: Open User Settings (JSON)", and saves; a marker in `window.title`
@@ -15,13 +15,21 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } 
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startTestGateway, type ScenarioName, type TestGateway } from '../gateway/server';
+import type { Page } from 'playwright-core';
+import {
+  startTestGateway,
+  type RecordedRequest,
+  type RequestOutcome,
+  type ScenarioName,
+  type TestGateway,
+} from '../gateway/server';
 import {
   installExtension,
   repoRoot,
   resultsDir,
   startCodeServer,
   waitFor,
+  within,
   Workbench,
   type RunningCodeServer,
 } from './vscodeSession';
@@ -108,6 +116,7 @@ export class Harness {
     if (!existsSync(vsixPath)) {
       throw new Error(`No packaged extension at ${vsixPath}: run \`npm run package\` first.`);
     }
+    warnIfStale(vsixPath);
     const root = mkdtempSync(path.join(os.tmpdir(), 'cpa-e2e-'));
     const workspaceDir = options.workspaceDir ?? path.join(root, 'workspace');
     const dirs = {
@@ -120,10 +129,6 @@ export class Harness {
     const logFile = path.join(resultsDir, options.logName ?? 'code-server.log');
     await mkdir(resultsDir, { recursive: true });
     await writeFile(logFile, '');
-    // Failure screenshots of an earlier run would read as this run's.
-    for (const name of await readdir(resultsDir)) {
-      if (name.endsWith('-FAILED.png')) await rm(path.join(resultsDir, name), { force: true });
-    }
 
     const cleanups: (() => Promise<unknown>)[] = [];
     const fail = async (error: unknown): Promise<never> => {
@@ -161,7 +166,7 @@ export class Harness {
     }
   }
 
-  get page() {
+  get page(): Page {
     return this.workbench.page;
   }
 
@@ -206,20 +211,20 @@ export class Harness {
         const shown = await this.workbench.editorText(modalEditor);
         return shown.replace(/\s+/g, '') === expected;
       },
-      { timeoutMs: 10_000, intervalMs: 200 },
+      { timeoutMs: 30_000, intervalMs: 200 },
     );
     await page.keyboard.press('Control+S');
     await waitFor(
       'the new user settings to be saved',
       async () => (await readFile(this.userSettingsPath, 'utf8')).replace(/\s+/g, '') === expected,
-      { timeoutMs: 10_000 },
+      { timeoutMs: 30_000 },
     );
     await waitFor('the new user settings to apply', async () => (await page.title()).includes(titleMarker(generation)), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
     });
     await page.keyboard.press('Escape');
     await waitFor('the settings editor to close', async () => (await page.locator('.modal-editor-part').count()) === 0 ||
-      !(await page.locator('.modal-editor-part').first().isVisible()), { timeoutMs: 5_000 });
+      !(await page.locator('.modal-editor-part').first().isVisible()), { timeoutMs: 20_000 });
     this.currentSettings = next;
   }
 
@@ -232,6 +237,16 @@ export class Harness {
     const url = this.gateway.scenarioUrl(name, params);
     await this.setUserSettings({ ...extraSettings, 'cpaImage.baseUrl': url });
     return { url, name };
+  }
+
+  /** The `count`-th request the gateway received under `scenario` (bounded wait). */
+  async requestTo(scenario: Scenario, count = 1, timeoutMs = 30_000): Promise<RecordedRequest> {
+    return within(`request ${count} to the "${scenario.name}" scenario`, timeoutMs, this.gateway.waitForRequest(scenario.url, count));
+  }
+
+  /** How the gateway's answer to that request ended: `finished` is false when the client hung up (bounded wait). */
+  async outcomeOf(scenario: Scenario, count = 1, timeoutMs = 30_000): Promise<RequestOutcome> {
+    return within(`the end of answer ${count} of the "${scenario.name}" scenario`, timeoutMs, this.gateway.waitForOutcome(scenario.url, count));
   }
 
   /** "CPA Image: Set API Key" through the palette and the password box (stores it in SecretStorage). */
@@ -249,8 +264,14 @@ export class Harness {
     await page.keyboard.press('Escape');
     await this.workbench.runCommand('Notifications: Clear All Notifications');
     await this.workbench.runCommand('File: Save All Files');
+    await waitFor('every editor to be saved', async () => (await page.locator('.tab.dirty').count()) === 0);
     await this.workbench.runCommand('View: Close All Editors');
-    await waitFor('every editor to close', async () => (await page.locator('.editor-group-container .tab').count()) === 0);
+    await waitFor('every editor to close', async () => {
+      // An editor that became dirty again in between asks whether to save: the next case rewrites the file anyway.
+      const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" });
+      if (await dontSave.isVisible()) await dontSave.click();
+      return (await page.locator('.editor-group-container .tab').count()) === 0;
+    });
     await rm(path.join(this.workspaceDir, 'docs', 'images'), { recursive: true, force: true });
     await rm(path.join(this.workspaceDir, 'images'), { recursive: true, force: true });
     await rm(path.join(this.workspaceDir, '.vscode'), { recursive: true, force: true });
@@ -286,8 +307,8 @@ export class Harness {
       .sort();
   }
 
-  async screenshot(name: string): Promise<string> {
-    return this.workbench.screenshot(name);
+  async screenshot(name: string, options: { settle?: boolean } = {}): Promise<string> {
+    return this.workbench.screenshot(name, options);
   }
 
   /** Ends everything, even when a case failed; keeps the extension host logs for inspection. */
@@ -297,7 +318,9 @@ export class Harness {
     await this.gateway.close().catch(() => undefined);
     const logs = path.join(this.userDataDir, 'logs');
     if (existsSync(logs)) {
-      const kept = path.join(resultsDir, 'logs');
+      // One folder per test file (named after its code-server log), so files run one after another keep theirs.
+      const suffix = path.basename(this.logFile, '.log').replace(/^code-server-?/, '');
+      const kept = path.join(resultsDir, suffix ? `logs-${suffix}` : 'logs');
       await rm(kept, { recursive: true, force: true });
       cpSync(logs, kept, { recursive: true });
     }
@@ -309,14 +332,28 @@ export class Harness {
     const found: string[] = [];
     const visit = (entry: string): void => {
       if (!existsSync(entry)) return;
-      if (statSync(entry).isDirectory()) {
+      const stat = statSync(entry);
+      if (stat.isDirectory()) {
         for (const name of readdirSync(entry)) visit(path.join(entry, name));
-      } else if (readFileSync(entry).includes(secret)) {
+      } else if (stat.isFile() && readFileSync(entry).includes(secret)) {
         found.push(entry);
       }
     };
     for (const root of roots) visit(root);
     return found;
+  }
+}
+
+/** A .vsix older than the sources tests yesterday's extension; say so (scripts/e2e-run.sh always packages first). */
+function warnIfStale(vsixPath: string): void {
+  const packagedAt = statSync(vsixPath).mtimeMs;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .reduce((latest, entry) => Math.max(latest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs), 0);
+  const sources = Math.max(newest(path.join(repoRoot, 'src')), statSync(path.join(repoRoot, 'package.json')).mtimeMs);
+  if (sources > packagedAt) {
+    process.stderr.write(`e2e: ${path.relative(repoRoot, vsixPath)} is older than the sources; run \`npm run package\` to test the current code\n`);
   }
 }
 

@@ -58,7 +58,8 @@ export async function waitFor<T>(
   probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   options: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  // Generous: the machine may run several code-servers at once, and a slow success beats a flaky failure.
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 100;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -75,6 +76,19 @@ export async function waitFor<T>(
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
     }
     await pause(intervalMs);
+  }
+}
+
+/** `promise`, or a clear error once `timeoutMs` has passed (for waits on events that may never come). */
+export async function within<T>(what: string, timeoutMs: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -255,7 +269,7 @@ export class Workbench {
   static async open(serverUrl: string, workspaceDir: string): Promise<Workbench> {
     const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 60_000 });
     try {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
       // Same origin as the workbench, so VS Code's clipboard commands work.
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serverUrl });
       const page = await context.newPage();
@@ -287,7 +301,7 @@ export class Workbench {
   private async openQuickInput(text: string): Promise<void> {
     await this.page.keyboard.press('Escape');
     await this.page.keyboard.press('F1');
-    await this.quickInputBox.waitFor({ state: 'visible', timeout: 10_000 });
+    await this.quickInputBox.waitFor({ state: 'visible', timeout: 20_000 });
     await this.quickInputBox.fill(text);
   }
 
@@ -302,7 +316,7 @@ export class Workbench {
   async runCommand(title: string): Promise<void> {
     await this.openQuickInput(`>${title}`);
     const row = this.quickPickRow(title).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
     await row.click();
     // The palette either closes or turns into the command's own input: either way it no longer shows `>title`.
     await waitFor(`the palette to run "${title}"`, async () => {
@@ -316,7 +330,7 @@ export class Workbench {
   async paletteLabels(filter: string, options: { keepOpen?: boolean } = {}): Promise<string[]> {
     await this.openQuickInput(`>${filter}`);
     const rows = this.page.locator('.quick-input-list .monaco-list-row .label-name');
-    await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+    await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
     const labels = (await rows.allInnerTexts()).map((label) => label.trim());
     if (!options.keepOpen) await this.page.keyboard.press('Escape');
     return labels;
@@ -327,7 +341,7 @@ export class Workbench {
     const box = options.password
       ? this.page.locator('.quick-input-widget .quick-input-box input[type="password"]')
       : this.quickInputBox;
-    await box.waitFor({ state: 'visible', timeout: 15_000 });
+    await box.waitFor({ state: 'visible', timeout: 30_000 });
     await box.fill(text);
     await this.page.keyboard.press('Enter');
     await waitFor('the input box to close', async () => !(await this.quickInput.isVisible()));
@@ -335,7 +349,7 @@ export class Workbench {
 
   /** What the open input box shows: its value, prompt/placeholder and any list items. */
   async quickInputState(): Promise<{ value: string; placeholder: string; message: string; items: string[] }> {
-    await this.quickInputBox.waitFor({ state: 'visible', timeout: 15_000 });
+    await this.quickInputBox.waitFor({ state: 'visible', timeout: 30_000 });
     return {
       value: await this.quickInputBox.inputValue(),
       placeholder: (await this.quickInputBox.getAttribute('placeholder')) ?? '',
@@ -350,12 +364,12 @@ export class Workbench {
     const name = path.posix.basename(relPath);
     await this.openQuickInput(relPath);
     const row = this.quickPickRow(name).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
     await row.click();
     await this.page
       .locator('.editor-group-container.active .tab.active', { hasText: name })
-      .waitFor({ state: 'visible', timeout: 15_000 });
-    await this.activeEditor.locator('.view-lines').waitFor({ state: 'visible', timeout: 15_000 });
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    await this.activeEditor.locator('.view-lines').waitFor({ state: 'visible', timeout: 30_000 });
   }
 
   /** The text editor of the active editor group. */
@@ -392,7 +406,7 @@ export class Workbench {
     const box = await text.boundingBox();
     if (!box) throw new Error(`the line "${lineText}" is not visible in the editor`);
     await this.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { button: 'right' });
-    await this.page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await this.page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 20_000 });
   }
 
   /** The titles of the open context menu. */
@@ -406,9 +420,9 @@ export class Workbench {
     const item = this.page
       .locator('.monaco-menu .action-label', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) })
       .first();
-    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.waitFor({ state: 'visible', timeout: 20_000 });
     await item.click();
-    await this.page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+    await this.page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 20_000 });
   }
 
   /** The text of the active editor (or of `editor`), as rendered: fine for documents that fit on screen. */
@@ -443,7 +457,7 @@ export class Workbench {
   async clickNotificationButton(label: string, text?: string | RegExp): Promise<void> {
     const scope = text === undefined ? this.page.locator('.notifications-toasts .notification-list-item') : this.notification(text);
     const button = scope.locator('.monaco-button', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }).first();
-    await button.waitFor({ state: 'visible', timeout: 15_000 });
+    await button.waitFor({ state: 'visible', timeout: 30_000 });
     await button.click();
   }
 
@@ -461,11 +475,30 @@ export class Workbench {
   /** Text of the Output panel's editor (after a command that shows an output channel). */
   async outputText(): Promise<string> {
     const lines = this.page.locator('.part.panel .monaco-editor .view-lines').first();
-    await lines.waitFor({ state: 'visible', timeout: 15_000 });
+    await lines.waitFor({ state: 'visible', timeout: 30_000 });
     return renderedText(lines);
   }
 
-  async screenshot(name: string): Promise<string> {
+  /** Waits until the notification toasts stop moving (they slide in), so a screenshot shows them whole. */
+  async settleNotifications(): Promise<void> {
+    const boxes = () =>
+      this.page
+        .locator('.notifications-toasts .notification-toast')
+        .evaluateAll((toasts) => JSON.stringify(toasts.map((toast) => toast.getBoundingClientRect())));
+    await waitFor(
+      'the notifications to settle',
+      async () => {
+        const before = await boxes();
+        await pause(120);
+        return before === (await boxes());
+      },
+      { timeoutMs: 3_000, intervalMs: 0 },
+    ).catch(() => undefined); // a toast that keeps moving still gets its screenshot
+  }
+
+  /** Saves `test-results/e2e/<name>.png`; `settle: false` for a state that only lasts a moment. */
+  async screenshot(name: string, options: { settle?: boolean } = {}): Promise<string> {
+    if (options.settle !== false) await this.settleNotifications();
     await mkdir(resultsDir, { recursive: true });
     const file = path.join(resultsDir, `${name}.png`);
     await this.page.screenshot({ path: file });

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { filledTarget, findEmptyImageLinks, markdownImageDestination, promptFromAlt } from '../../src/core/emptyImageLinks';
+import { filledTarget, findEmptyImageLinks, markdownImageDestination, markdownLanguageIds, promptFromAlt } from '../../src/core/emptyImageLinks';
+import { isMarkdownLanguage } from '../../src/core/links';
 
 /** The links found in `text`, as what a reader checks: the kind, the raw alt, the prompt, and the target text. */
 function found(text: string): { kind: string; rawAlt: string; prompt: string; target: string }[] {
@@ -129,4 +130,11 @@ describe('markdownImageDestination', () => {
     ['without a document', { imagePath: '/w/images/fox.png', workspaceFolderPath: '/w' }, 'images/fox.png'],
   ];
   for (const [name, input, expected] of cases) it(name, () => assert.equal(markdownImageDestination(input), expected));
+});
+
+describe('markdownLanguageIds', () => {
+  it('offers the actions exactly where a generated image is inserted as a markdown link', () => {
+    for (const id of markdownLanguageIds) assert.ok(isMarkdownLanguage(id), id);
+    assert.ok(markdownLanguageIds.includes('markdown'));
+  });
 });

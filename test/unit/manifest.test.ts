@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Commands, generatingContextKey } from '../../src/vscode/constants';
+import { Commands, PreviewCommands, editImageCommand, generateFromAltTextCommand, generateImageToolName, generatingContextKey, historyViewId } from '../../src/vscode/constants';
+import { markdownLanguageIds } from '../../src/core/emptyImageLinks';
 
 interface Manifest {
   activationEvents: string[];
@@ -10,6 +11,15 @@ interface Manifest {
   contributes: {
     commands: { command: string; title: string; category?: string }[];
     menus: Record<string, { command: string; when?: string; group?: string }[]>;
+    languageModelTools?: {
+      name: string;
+      toolReferenceName?: string;
+      displayName?: string;
+      userDescription?: string;
+      modelDescription?: string;
+      canBeReferencedInPrompt?: boolean;
+      inputSchema?: { type: string; properties: Record<string, { type: string; description?: string }>; required?: string[] };
+    }[];
     configuration: { properties: Record<string, { scope?: string; default?: unknown; order?: number; markdownDescription?: string; description?: string }> };
   };
   capabilities: { untrustedWorkspaces: { supported: string | boolean; restrictedConfigurations?: string[] } };
@@ -23,7 +33,7 @@ describe('package.json', () => {
   it('contributes exactly the commands of constants.ts', () => {
     assert.deepEqual(
       manifest.contributes.commands.map((c) => c.command).sort(),
-      Object.values(Commands).sort(),
+      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, generateFromAltTextCommand].sort(),
     );
   });
 
@@ -38,6 +48,14 @@ describe('package.json', () => {
       'cpaImage.checkConnection': 'Check Connection',
       'cpaImage.showLog': 'Show Log',
       'cpaImage.cancelGeneration': 'Cancel Image Generation',
+      'cpaImage.showPreview': 'Show Image Preview',
+      'cpaImage.showHistory': 'Show Image History',
+      'cpaImage.clearHistory': 'Clear Image History',
+      'cpaImage.insertHistoryImage': 'Insert Image',
+      'cpaImage.regenerateHistoryImage': 'Regenerate Image',
+      'cpaImage.removeHistoryEntry': 'Remove from History',
+      'cpaImage.generateFromAltText': 'Generate Image from Alt Text',
+      'cpaImage.editImage': 'Edit Image…',
     });
     for (const c of manifest.contributes.commands) assert.equal(english(c.category), 'CPA Image', c.command);
   });
@@ -49,14 +67,76 @@ describe('package.json', () => {
     assert.equal(palette?.when, 'editorHasSelection');
   });
 
+  it('offers "Edit Image…" on PNG, JPEG and WebP files in the explorer and in the image preview only', () => {
+    const explorer = manifest.contributes.menus['explorer/context']?.find((m) => m.command === editImageCommand);
+    const preview = manifest.contributes.menus['editor/title']?.find((m) => m.command === editImageCommand);
+    for (const item of [explorer, preview]) {
+      const match = /resourceExtname =~ \/(.+)\/(\w*)/.exec(item?.when ?? '');
+      assert.ok(match, `a resourceExtname regex in ${item?.when}`);
+      const regex = new RegExp(match[1] as string, match[2]);
+      for (const ext of ['.png', '.PNG', '.jpg', '.jpeg', '.JPG', '.webp']) assert.ok(regex.test(ext), ext);
+      for (const ext of ['.gif', '.svg', '.md', '.png.txt', '.pngx', '']) assert.ok(!regex.test(ext), ext);
+    }
+    assert.match(explorer?.when ?? '', /!explorerResourceIsFolder/);
+    assert.match(preview?.when ?? '', /activeCustomEditorId == imagePreview\.previewEditor/);
+  });
+
+  it('lists "Generate Image from Alt Text" in the palette only in markdown-like editors', () => {
+    const palette = manifest.contributes.menus['commandPalette']?.find((m) => m.command === generateFromAltTextCommand);
+    const match = /editorLangId =~ \/(.+)\//.exec(palette?.when ?? '');
+    assert.ok(match, `an editorLangId regex in ${palette?.when}`);
+    const regex = new RegExp(match[1] as string);
+    for (const id of markdownLanguageIds) assert.ok(regex.test(id), id);
+    for (const id of ['plaintext', 'markdownx', 'typescript']) assert.ok(!regex.test(id), id);
+  });
+
+  it('contributes the agent tool that the extension registers, with a schema and descriptions', () => {
+    const tools = manifest.contributes.languageModelTools ?? [];
+    assert.deepEqual(tools.map((t) => t.name), [generateImageToolName]);
+    const tool = tools[0];
+    assert.ok(tool);
+    assert.match(tool.name, /^[\w-]+$/);
+    assert.doesNotMatch(tool.name, /^(copilot_|vscode_)/);
+    assert.equal(tool.toolReferenceName, 'generateImage');
+    assert.equal(tool.canBeReferencedInPrompt, true);
+    assert.ok(english(tool.displayName));
+    assert.ok(english(tool.userDescription));
+    assert.ok((tool.modelDescription ?? '').length > 100);
+    assert.deepEqual(tool.inputSchema?.required, ['prompt']);
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(tool.inputSchema?.properties ?? {}).map(([key, p]) => [key, p.type])),
+      { prompt: 'string', destination: 'string', insertIntoActiveMarkdown: 'boolean' },
+    );
+  });
+
   it('shows "Cancel Image Generation" in the palette only while a generation runs', () => {
     const palette = manifest.contributes.menus['commandPalette']?.find((m) => m.command === Commands.cancelGeneration);
     assert.equal(palette?.when, generatingContextKey);
   });
 
-  it('activates on its commands only (activationEvents empty) and prefers the UI side', () => {
-    assert.deepEqual(manifest.activationEvents, []);
+  it('activates on its commands, and on markdown documents for the alt-text CodeLens; prefers the UI side', () => {
+    // …and to bring the image preview back after a window reload.
+    assert.deepEqual(manifest.activationEvents, [...markdownLanguageIds.map((id) => `onLanguage:${id}`), 'onWebviewPanel:cpaImage.preview']);
     assert.deepEqual(manifest.extensionKind, ['ui', 'workspace']);
+  });
+
+  it('shows the history in the Explorer; its entry commands are on the entries only, not in the palette', () => {
+    const views = (manifest as unknown as { contributes: { views?: Record<string, { id: string; name: string }[]> } }).contributes.views;
+    const view = views?.['explorer']?.find((v) => v.id === historyViewId);
+    assert.equal(english(view?.name), 'CPA Image History');
+    for (const command of [PreviewCommands.insertHistoryImage, PreviewCommands.regenerateHistoryImage, PreviewCommands.removeHistoryEntry]) {
+      assert.equal(manifest.contributes.menus['commandPalette']?.find((m) => m.command === command)?.when, 'false', command);
+      const onEntry = manifest.contributes.menus['view/item/context']?.filter((m) => m.command === command) ?? [];
+      assert.ok(onEntry.length > 0 && onEntry.every((m) => m.when?.includes(`view == ${historyViewId}`)), command);
+    }
+    // Insert needs the file: it is not offered on an entry whose file was deleted.
+    const insert = manifest.contributes.menus['view/item/context']?.filter((m) => m.command === PreviewCommands.insertHistoryImage) ?? [];
+    assert.ok(insert.every((m) => m.when?.endsWith('viewItem == cpaImage.historyEntry')));
+  });
+
+  it('opens the preview on generate by default (cpaImage.preview.openOnGenerate)', () => {
+    const setting = manifest.contributes.configuration.properties['cpaImage.preview.openOnGenerate'];
+    assert.equal(setting?.default, true);
   });
 
   it('contributes exactly the settings the extension reads', () => {
@@ -75,6 +155,7 @@ describe('package.json', () => {
       'cpaImage.outputCompression',
       'cpaImage.outputFormat',
       'cpaImage.partialImages',
+      'cpaImage.preview.openOnGenerate',
       'cpaImage.quality',
       'cpaImage.sessionId',
       'cpaImage.size',

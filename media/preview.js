@@ -1,0 +1,264 @@
+// The preview webview of CPA GPT Image. It draws what the extension posts (the whole state, then partial images
+// and status lines as they come) and posts back the user's clicks by entry id. All text goes through textContent,
+// never innerHTML: prompts are user text. The extension validates every message it receives.
+// @ts-check
+(function () {
+  'use strict';
+
+  // @ts-ignore acquireVsCodeApi is provided by VS Code in webviews.
+  const vscode = acquireVsCodeApi();
+
+  /** @type {{ labels: Record<string, string>, current: any, history: any[] }} */
+  let state = { labels: {}, current: { kind: 'none' }, history: [] };
+
+  const currentRoot = /** @type {HTMLElement} */ (document.getElementById('current'));
+  const historyRoot = /** @type {HTMLElement} */ (document.getElementById('history'));
+
+  /** @param {string} key */
+  function label(key) {
+    return state.labels[key] || key;
+  }
+
+  /**
+   * @param {string} tag
+   * @param {{ className?: string, testid?: string, text?: string, attrs?: Record<string, string> }} [options]
+   * @param {(Node | undefined)[]} [children]
+   */
+  function el(tag, options = {}, children = []) {
+    const node = document.createElement(tag);
+    if (options.className) node.className = options.className;
+    if (options.testid) node.setAttribute('data-testid', options.testid);
+    if (options.text !== undefined) node.textContent = options.text;
+    for (const [name, value] of Object.entries(options.attrs || {})) node.setAttribute(name, value);
+    for (const child of children) if (child) node.appendChild(child);
+    return node;
+  }
+
+  /**
+   * @param {string} text
+   * @param {string} testid
+   * @param {() => void} onClick
+   * @param {{ disabled?: boolean, secondary?: boolean, title?: string }} [options]
+   */
+  function button(text, testid, onClick, options = {}) {
+    const node = /** @type {HTMLButtonElement} */ (el('button', { testid, text, className: options.secondary ? 'secondary' : '' }));
+    node.type = 'button';
+    if (options.title) node.title = options.title;
+    if (options.disabled) node.disabled = true;
+    node.addEventListener('click', (event) => {
+      event.stopPropagation();
+      if (!node.disabled) onClick();
+    });
+    return node;
+  }
+
+  /** @param {string} type @param {string} entryId */
+  function entryRequest(type, entryId) {
+    vscode.postMessage({ type, entryId });
+  }
+
+  /** One metadata row. @param {string} name @param {string | undefined} value @param {string} testid */
+  function row(name, value, testid) {
+    if (value === undefined || value === '') return undefined;
+    return el('div', { className: 'row' }, [el('dt', { text: name }), el('dd', { text: value, testid })]);
+  }
+
+  function renderCurrent() {
+    const current = state.current || { kind: 'none' };
+    currentRoot.replaceChildren();
+    currentRoot.setAttribute('data-kind', current.kind);
+    switch (current.kind) {
+      case 'running':
+        renderRunning(current);
+        break;
+      case 'entry': {
+        const entry = state.history.find((item) => item.id === current.entryId);
+        if (entry) renderEntry(entry);
+        else renderEmpty();
+        break;
+      }
+      case 'failed':
+        currentRoot.append(
+          el('h2', { text: label('failed'), testid: 'current-state' }),
+          el('p', { className: 'prompt', text: current.prompt, testid: 'current-prompt' }),
+          el('p', { className: 'error', text: current.message, testid: 'current-error' }),
+        );
+        break;
+      case 'cancelled':
+        currentRoot.append(
+          el('h2', { text: label('cancelled'), testid: 'current-state' }),
+          el('p', { className: 'prompt', text: current.prompt, testid: 'current-prompt' }),
+        );
+        break;
+      default:
+        renderEmpty();
+    }
+  }
+
+  function renderEmpty() {
+    currentRoot.append(el('p', { className: 'empty', text: label('empty'), testid: 'current-empty' }));
+  }
+
+  /** @param {any} current */
+  function renderRunning(current) {
+    const frame = el('div', { className: 'frame', testid: 'current-frame' });
+    const caption = el('p', { className: 'caption', testid: 'current-caption' });
+    if (current.partial) {
+      showPartial(frame, caption, current.partial);
+    } else {
+      frame.append(el('div', { className: 'placeholder', text: label('waiting'), testid: 'current-waiting' }));
+      caption.textContent = '';
+    }
+    currentRoot.append(
+      el('h2', { text: label('generating'), testid: 'current-state' }),
+      el('p', { className: 'prompt', text: current.prompt, testid: 'current-prompt' }),
+      el('p', { className: 'status', text: current.status, testid: 'current-status' }),
+      frame,
+      caption,
+      el('div', { className: 'actions' }, [
+        button(label('cancel'), 'action-cancel', () => vscode.postMessage({ type: 'cancel', generationId: current.generationId }), {
+          secondary: true,
+        }),
+      ]),
+    );
+  }
+
+  /**
+   * @param {HTMLElement} frame
+   * @param {HTMLElement} caption
+   * @param {{ index: number, caption: string, dataUrl: string }} partial
+   */
+  function showPartial(frame, caption, partial) {
+    const image = el('img', {
+      className: 'image partial',
+      testid: 'current-image',
+      attrs: { src: partial.dataUrl, alt: partial.caption, 'data-kind': 'partial', 'data-index': String(partial.index) },
+    });
+    frame.replaceChildren(image);
+    caption.textContent = partial.caption;
+  }
+
+  /** @param {any} entry */
+  function renderEntry(entry) {
+    const frame = el('div', { className: 'frame', testid: 'current-frame' });
+    if (entry.exists && entry.src) {
+      frame.append(
+        el('img', {
+          className: 'image final',
+          testid: 'current-image',
+          attrs: { src: entry.src, alt: entry.prompt, 'data-kind': 'final', 'data-entry-id': entry.id },
+        }),
+      );
+    } else {
+      frame.append(el('div', { className: 'placeholder deleted', text: label('fileDeletedLong'), testid: 'current-deleted' }));
+    }
+    const id = entry.id;
+    currentRoot.append(
+      frame,
+      el('p', { className: 'caption', text: entry.exists ? label('finalImage') : label('fileDeleted'), testid: 'current-caption' }),
+      el('div', { className: 'actions' }, [
+        button(label('insert'), 'action-insert', () => entryRequest('insert', id), { disabled: !entry.exists }),
+        button(label('regenerate'), 'action-regenerate', () => entryRequest('regenerate', id), { secondary: true }),
+        button(label('copyPath'), 'action-copy-path', () => entryRequest('copyPath', id), { secondary: true }),
+        button(label('reveal'), 'action-reveal', () => entryRequest('reveal', id), { secondary: true, disabled: !entry.exists }),
+        button(label('edit'), 'action-edit', () => entryRequest('edit', id), { secondary: true, disabled: !entry.exists }),
+      ]),
+      el('dl', { className: 'meta', testid: 'current-meta', attrs: { 'data-entry-id': id } }, [
+        row(label('prompt'), entry.prompt, 'current-prompt'),
+        row(label('revisedPrompt'), entry.revisedPrompt, 'current-revised-prompt'),
+        row(label('size'), entry.size, 'current-size'),
+        row(label('model'), entry.model, 'current-model'),
+        row(label('details'), entry.details, 'current-details'),
+        row(label('timeTaken'), entry.elapsed, 'current-time'),
+        row(label('savedTo'), entry.exists ? entry.path : `${entry.path} (${label('fileDeleted')})`, 'current-path'),
+        row(label('fileSize'), entry.bytes, 'current-bytes'),
+        row(label('created'), entry.created, 'current-created'),
+      ]),
+    );
+  }
+
+  function renderHistory() {
+    const items = state.history;
+    const header = el('div', { className: 'history-header' }, [
+      el('h2', { text: `${label('history')} (${items.length})`, testid: 'history-title' }),
+      items.length > 0
+        ? button(label('clearHistory'), 'action-clear-history', () => vscode.postMessage({ type: 'clearHistory' }), { secondary: true })
+        : undefined,
+    ]);
+    const selectedId = state.current && state.current.kind === 'entry' ? state.current.entryId : undefined;
+    const list = el('ul', { className: 'history-list', testid: 'history-list' });
+    for (const item of items) {
+      const thumb = item.exists && item.src
+        ? el('img', { className: 'thumb', attrs: { src: item.src, alt: '', loading: 'lazy' }, testid: 'history-thumb' })
+        : el('div', { className: 'thumb deleted', text: label('fileDeleted'), testid: 'history-deleted' });
+      const li = el(
+        'li',
+        {
+          className: `history-item${item.id === selectedId ? ' selected' : ''}${item.exists ? '' : ' missing'}`,
+          testid: 'history-item',
+          attrs: { 'data-entry-id': item.id, 'data-exists': String(item.exists), tabindex: '0', title: item.path },
+        },
+        [
+          thumb,
+          el('div', { className: 'history-text' }, [
+            el('p', { className: 'history-prompt', text: item.prompt, testid: 'history-prompt' }),
+            el('p', { className: 'history-meta', text: [item.created, item.size, item.model, item.details].filter(Boolean).join(' · '), testid: 'history-meta' }),
+            el('div', { className: 'actions small' }, [
+              button(label('insert'), 'history-insert', () => entryRequest('insert', item.id), { disabled: !item.exists }),
+              button(label('regenerate'), 'history-regenerate', () => entryRequest('regenerate', item.id), { secondary: true }),
+              button('×', 'history-remove', () => entryRequest('remove', item.id), { secondary: true, title: label('remove') }),
+            ]),
+          ]),
+        ],
+      );
+      li.addEventListener('click', () => entryRequest('select', item.id));
+      li.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          entryRequest('select', item.id);
+        }
+      });
+      list.append(li);
+    }
+    historyRoot.replaceChildren(header, items.length > 0 ? list : el('p', { className: 'empty', text: label('emptyHistory'), testid: 'history-empty' }));
+  }
+
+  function render() {
+    document.body.setAttribute('data-ready', 'true');
+    renderCurrent();
+    renderHistory();
+  }
+
+  window.addEventListener('message', (event) => {
+    const message = event.data;
+    if (!message || typeof message !== 'object') return;
+    switch (message.type) {
+      case 'state':
+        state = message.state;
+        render();
+        break;
+      case 'partial': {
+        const current = state.current;
+        if (!current || current.kind !== 'running' || current.generationId !== message.generationId) return;
+        current.partial = { index: message.index, caption: message.caption, dataUrl: message.dataUrl };
+        const frame = currentRoot.querySelector('[data-testid="current-frame"]');
+        const caption = currentRoot.querySelector('[data-testid="current-caption"]');
+        if (frame instanceof HTMLElement && caption instanceof HTMLElement) showPartial(frame, caption, current.partial);
+        break;
+      }
+      case 'status': {
+        const current = state.current;
+        if (!current || current.kind !== 'running' || current.generationId !== message.generationId) return;
+        current.status = message.status;
+        const status = currentRoot.querySelector('[data-testid="current-status"]');
+        if (status) status.textContent = message.status;
+        break;
+      }
+      case 'focusHistory':
+        historyRoot.scrollIntoView({ block: 'start' });
+        break;
+    }
+  });
+
+  vscode.postMessage({ type: 'ready' });
+})();

@@ -1,0 +1,129 @@
+/**
+ * The language-model tool `cpa-image_generate` (#generateImage) (SPEC §7): lets an agent (Copilot's agent mode, or
+ * any extension through `vscode.lm.invokeTool`) generate an image through the same client and settings as the
+ * commands. VS Code asks the user to confirm first — it spends their image quota — showing the prompt, where the file
+ * goes and which document gets the link. The result tells the model the saved path and the markdown link to use.
+ */
+import * as path from 'node:path';
+import { CancellationError, LanguageModelTextPart, LanguageModelToolResult, MarkdownString, l10n, window, workspace } from 'vscode';
+import type {
+  CancellationToken,
+  LanguageModelTool,
+  LanguageModelToolInvocationOptions,
+  LanguageModelToolInvocationPrepareOptions,
+  PreparedToolInvocation,
+  TextEditor,
+  Uri,
+} from 'vscode';
+import { isCancellation } from '../../core/errors';
+import { altFromPrompt, formatInsertion, isMarkdownLanguage } from '../../core/links';
+import { describeError } from '../errorMessages';
+import { promptExcerpt } from '../format';
+import type { GenerationResult } from '../generationRunner';
+import { InsertionOrigin } from '../insertion';
+import type { Services } from '../services';
+import { readToolInput } from './toolInput';
+import type { GenerateImageInput } from './toolInput';
+
+const posix = path.posix;
+
+/** The markdown editor the link would go into: the active editor, else the only visible markdown editor. */
+function markdownEditor(): TextEditor | undefined {
+  const active = window.activeTextEditor;
+  if (active) return isMarkdownLanguage(active.document.languageId) ? active : undefined;
+  const visible = window.visibleTextEditors.filter((e) => isMarkdownLanguage(e.document.languageId));
+  return visible.length === 1 ? visible[0] : undefined;
+}
+
+/** `docs/guide.md` when in a workspace folder, else the file's full path. */
+function workspaceRelative(uri: Uri): string {
+  const folder = workspace.getWorkspaceFolder(uri);
+  if (folder) return posix.relative(folder.uri.path, uri.path);
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
+}
+
+export class GenerateImageTool implements LanguageModelTool<GenerateImageInput> {
+  constructor(private readonly services: Services) {}
+
+  prepareInvocation(options: LanguageModelToolInvocationPrepareOptions<GenerateImageInput>): PreparedToolInvocation {
+    const input = readToolInput(options.input);
+    const editor = input.insertIntoActiveMarkdown ? markdownEditor() : undefined;
+    const message = new MarkdownString('', true);
+    message.appendText(l10n.t('This sends the prompt to your image gateway and uses your image generation quota.'));
+    message.appendMarkdown('\n\n');
+    message.appendMarkdown(`**${l10n.t('Prompt')}:** `).appendText(input.prompt);
+    message.appendMarkdown('\n\n');
+    message
+      .appendMarkdown(`**${l10n.t('Save to')}:** `)
+      .appendText(input.destination ?? l10n.t('where generated images go by default (cpaImage.destination)'));
+    if (input.insertIntoActiveMarkdown) {
+      message.appendMarkdown('\n\n');
+      message
+        .appendMarkdown(`**${l10n.t('Insert the link into')}:** `)
+        .appendText(editor ? workspaceRelative(editor.document.uri) : l10n.t('nothing: no markdown editor is active'));
+    }
+    return {
+      invocationMessage: l10n.t('Generating image “{0}”', promptExcerpt(input.prompt)),
+      confirmationMessages: { title: l10n.t('Generate an image with CPA GPT Image?'), message },
+    };
+  }
+
+  async invoke(options: LanguageModelToolInvocationOptions<GenerateImageInput>, token: CancellationToken): Promise<LanguageModelToolResult> {
+    const input = readToolInput(options.input);
+    const editor = input.insertIntoActiveMarkdown ? markdownEditor() : undefined;
+    const origin = InsertionOrigin.capture(editor);
+    let result: GenerationResult;
+    try {
+      result = await this.services.runner.runOrThrow(
+        {
+          prompt: input.prompt,
+          ...(input.destination !== undefined ? { destination: input.destination } : {}),
+          ...(origin ? { origin } : {}),
+          quiet: true,
+        },
+        token,
+      );
+    } catch (err) {
+      if (isCancellation(err) || token.isCancellationRequested) throw new CancellationError();
+      // The model (and the user, in the chat) get the same words as a notification would show, never the key.
+      throw new Error(describeError(err).message);
+    }
+    return new LanguageModelToolResult([new LanguageModelTextPart(describeResult(result, input, origin !== undefined))]);
+  }
+}
+
+/** What the model learns: the saved path, the link to use, and whether it was already inserted. */
+export function describeResult(result: GenerationResult, input: GenerateImageInput, hadEditor: boolean): string {
+  const saved = workspaceRelative(result.uri);
+  const document = result.documentUri;
+  const folder = workspace.getWorkspaceFolder(result.uri) ?? workspace.workspaceFolders?.[0];
+  const link = formatInsertion({
+    format: 'markdown',
+    imagePath: result.uri.path,
+    ...(document && document.scheme === result.uri.scheme && document.authority === result.uri.authority && result.outcome.kind === 'inserted'
+      ? { documentPath: document.path }
+      : {}),
+    ...(folder && folder.uri.scheme === result.uri.scheme ? { workspaceFolderPath: folder.uri.path } : {}),
+    alt: altFromPrompt(result.prompt),
+  });
+  const lines = [`Saved the image to ${saved} (${result.image.mime}, ${result.image.bytes.length} bytes).`];
+  switch (result.outcome.kind) {
+    case 'inserted':
+      lines.push(
+        `Inserted into ${document ? workspaceRelative(document) : 'the active document'} at the cursor: ${result.outcome.text.trim()}`,
+        `Markdown link (relative to that document): ${link}`,
+      );
+      break;
+    case 'copied':
+      lines.push(
+        `The document was closed before the image was ready, so the link was copied to the clipboard instead: ${result.outcome.text}`,
+        `Markdown link (relative to the workspace root): ${link}`,
+      );
+      break;
+    case 'none':
+      if (input.insertIntoActiveMarkdown && !hadEditor) lines.push('Nothing was inserted: no markdown editor was active.');
+      lines.push(`Markdown link (relative to the workspace root): ${link}`);
+      break;
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,32 @@
+/**
+ * The agent tool's input, read defensively (no `vscode` import, unit-tested): VS Code checks the schema for chat
+ * requests, but an extension calling `vscode.lm.invokeTool` directly can pass anything. The messages go back to the
+ * model, so they say what a valid input looks like.
+ */
+
+export interface GenerateImageInput {
+  prompt: string;
+  /** Workspace-relative file path; the extension follows the real image bytes. */
+  destination?: string;
+  /** Insert the markdown link at the cursor of the active markdown editor. */
+  insertIntoActiveMarkdown?: boolean;
+}
+
+export function readToolInput(input: unknown): GenerateImageInput {
+  const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+  const prompt = typeof record['prompt'] === 'string' ? record['prompt'].trim() : '';
+  if (prompt === '') throw new Error('The input needs a non-empty "prompt" string that describes the image.');
+  const destination = record['destination'];
+  if (destination !== undefined && destination !== null && (typeof destination !== 'string' || destination.trim() === '')) {
+    throw new Error('"destination" must be a workspace-relative file path such as "docs/images/fox.png", or left out.');
+  }
+  const insert = record['insertIntoActiveMarkdown'];
+  if (insert !== undefined && insert !== null && typeof insert !== 'boolean') {
+    throw new Error('"insertIntoActiveMarkdown" must be true or false.');
+  }
+  return {
+    prompt,
+    ...(typeof destination === 'string' ? { destination: destination.trim() } : {}),
+    ...(insert === true ? { insertIntoActiveMarkdown: true } : {}),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The messages between the preview webview and the extension. The webview is never trusted: what it posts is
+ * parsed here into a known shape (anything else is dropped), and the extension then acts only on ids it issued
+ * itself (see previewPanel.ts). No `vscode` import, so the parsing is unit-tested directly.
+ */
+
+/** What the webview may ask for. */
+export type WebviewRequest =
+  | { type: 'ready' }
+  | { type: 'select'; entryId: string }
+  | { type: 'insert'; entryId: string }
+  | { type: 'regenerate'; entryId: string }
+  | { type: 'copyPath'; entryId: string }
+  | { type: 'reveal'; entryId: string }
+  | { type: 'edit'; entryId: string }
+  | { type: 'remove'; entryId: string }
+  | { type: 'cancel'; generationId: number }
+  | { type: 'clearHistory' };
+
+const entryActions = ['select', 'insert', 'regenerate', 'copyPath', 'reveal', 'edit', 'remove'] as const;
+type EntryAction = (typeof entryActions)[number];
+
+/** Entry ids are ours (`newHistoryId`): short, plain characters. */
+const entryIdPattern = /^[0-9a-z-]{1,40}$/;
+
+function isEntryAction(type: unknown): type is EntryAction {
+  return typeof type === 'string' && (entryActions as readonly string[]).includes(type);
+}
+
+/** The request `raw` stands for, or undefined for anything that is not exactly one of the known shapes. */
+export function parseWebviewRequest(raw: unknown): WebviewRequest | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const message = raw as Record<string, unknown>;
+  const type = message['type'];
+  if (type === 'ready' || type === 'clearHistory') return { type };
+  if (type === 'cancel') {
+    const id = message['generationId'];
+    return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? { type, generationId: id } : undefined;
+  }
+  if (isEntryAction(type)) {
+    const entryId = message['entryId'];
+    return typeof entryId === 'string' && entryIdPattern.test(entryId) ? { type, entryId } : undefined;
+  }
+  return undefined;
+}
+
+/** An entry of the history list as the webview shows it (all text already localised and formatted). */
+export interface HistoryItemView {
+  id: string;
+  prompt: string;
+  revisedPrompt?: string;
+  /** A webview URI of the image; absent when the file no longer exists. */
+  src?: string;
+  exists: boolean;
+  /** Where it was saved, as the user reads it (relative to the workspace folder). */
+  path: string;
+  /** `1024x1024 · png · gpt-5.4 · quality high`. */
+  details: string;
+  size: string;
+  model: string;
+  created: string;
+  elapsed: string;
+  bytes: string;
+}
+
+/** What the top of the panel shows. */
+export type CurrentView =
+  | { kind: 'none' }
+  | {
+      kind: 'running';
+      generationId: number;
+      prompt: string;
+      status: string;
+      partial?: { index: number; caption: string; dataUrl: string };
+    }
+  | { kind: 'entry'; entryId: string }
+  | { kind: 'failed'; prompt: string; message: string }
+  | { kind: 'cancelled'; prompt: string };
+
+export interface ViewState {
+  labels: Record<string, string>;
+  current: CurrentView;
+  history: HistoryItemView[];
+}
+
+/** What the extension posts to the webview. */
+export type ExtensionMessage =
+  | { type: 'state'; state: ViewState }
+  | { type: 'status'; generationId: number; status: string }
+  | { type: 'partial'; generationId: number; index: number; caption: string; dataUrl: string }
+  | { type: 'focusHistory' };

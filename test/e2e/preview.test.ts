@@ -1,0 +1,403 @@
+/**
+ * End to end: the image preview panel and the image history (SPEC §7) in a real VS Code (code-server), driven in
+ * Chromium like a user drives it. The preview is a webview: its content lives in nested iframes, found here by the
+ * `data-testid` attributes media/preview.js puts on what it draws. The cases run in order and build on each other
+ * (the history grows from case to case), in one code-server session with its own loopback gateway.
+ *
+ * Run: export PATH=/work/main/.tools/node24/node_modules/.bin:$PATH; npm run -s package &&
+ *      node --import tsx --test --test-concurrency=1 test/e2e/preview.test.ts
+ */
+import assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Frame } from 'playwright-core';
+import { Harness, isPng, makeTestKey, waitFor } from './harness';
+
+const apiKey = makeTestKey();
+const guide = 'docs/guide.md';
+const caseTimeout = { timeout: 180_000 };
+
+/** The recorded body of a /v1/responses request. */
+interface ResponsesBody {
+  model?: unknown;
+  input?: unknown;
+  stream?: unknown;
+  tools?: Record<string, unknown>[];
+}
+
+/**
+ * Runs in the webview: records every change of the main image (kind, partial number, caption) in `window.__shown`,
+ * from now on, so no step can be missed between two polls.
+ */
+const recordShownImages = `(() => {
+  const seen = [];
+  window.__shown = seen;
+  const record = () => {
+    const image = document.querySelector('#current [data-testid="current-image"]');
+    const caption = document.querySelector('#current [data-testid="current-caption"]')?.textContent ?? '';
+    const item = image
+      ? { kind: image.getAttribute('data-kind') ?? '', index: image.getAttribute('data-index') ?? '', caption }
+      : { kind: 'none', index: '', caption };
+    const last = seen[seen.length - 1];
+    if (!last || last.kind !== item.kind || last.index !== item.index) seen.push(item);
+  };
+  record();
+  new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true });
+})()`;
+
+/** What the preview showed as its main image, in the order it showed it. */
+interface Shown {
+  kind: string;
+  index: string;
+  caption: string;
+}
+
+describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60_000 }, () => {
+  let h: Harness;
+  /** Files the cases produced, relative to the workspace. */
+  let firstImage = '';
+  let streamedImage = '';
+  let regeneratedImage = '';
+  let streamedScenarioUrl = '';
+  const streamedPrompt = 'a fox made of autumn leaves';
+
+  before(async () => {
+    h = await Harness.start({ expectedKey: apiKey, logName: 'code-server-preview.log' });
+    await h.setApiKey(apiKey);
+    await waitFor('the "API key saved" notification', async () =>
+      (await h.workbench.notificationTexts()).some((t) => t.startsWith('API key saved')),
+    );
+    await h.workbench.runCommand('Notifications: Clear All Notifications');
+  }, { timeout: 240_000 });
+
+  after(async () => {
+    await h?.close();
+  });
+
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
+  async function scene(name: string, body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (error) {
+      await h.screenshot(`preview-${name}-FAILED`).catch(() => undefined);
+      const notifications = await h.workbench.notificationTexts().catch(() => []);
+      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(notifications)}`;
+      throw error;
+    }
+  }
+
+  /** The frame of our webview (the inner iframe that holds media/preview.js's page), once it has drawn. */
+  async function preview(): Promise<Frame> {
+    return waitFor('the preview webview', async () => {
+      for (const frame of h.page.frames()) {
+        if (frame === h.page.mainFrame() || frame.isDetached()) continue;
+        const ready = await frame.locator('body[data-ready="true"] [data-testid="preview-root"]').count().catch(() => 0);
+        if (ready > 0) return frame;
+      }
+      return undefined;
+    }, { timeoutMs: 30_000 });
+  }
+
+  /** The text of the element `testid` in the preview's top part. */
+  async function currentText(frame: Frame, testid: string): Promise<string> {
+    return (await frame.locator(`#current [data-testid="${testid}"]`).first().innerText()).trim();
+  }
+
+  /** The history items as the panel lists them: id, prompt, whether the file exists, whether Insert is enabled. */
+  async function historyItems(frame: Frame): Promise<{ id: string; prompt: string; exists: boolean; insertEnabled: boolean; regenerateEnabled: boolean }[]> {
+    return frame.locator('[data-testid="history-item"]').evaluateAll((items) =>
+      items.map((item) => ({
+        id: item.getAttribute('data-entry-id') ?? '',
+        prompt: item.querySelector('[data-testid="history-prompt"]')?.textContent ?? '',
+        exists: item.getAttribute('data-exists') === 'true',
+        insertEnabled: !(item.querySelector('[data-testid="history-insert"]') as HTMLButtonElement | null)?.disabled,
+        regenerateEnabled: !(item.querySelector('[data-testid="history-regenerate"]') as HTMLButtonElement | null)?.disabled,
+      })),
+    );
+  }
+
+  /** The tab of the preview panel in the editor area. */
+  function previewTab() {
+    return h.page.locator('.editor-group-container .tab', { hasText: 'Image Preview' });
+  }
+
+  /** Waits for the "Saved …" notification of a finished run and for the progress to go. */
+  async function runFinished(): Promise<void> {
+    await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).some((t) => t.startsWith('Saved ')), {
+      timeoutMs: 60_000,
+    });
+    await waitFor('the progress notification and the status bar item to go', async () =>
+      !(await h.workbench.notificationTexts()).some((t) => t.includes('Generating image')) &&
+      (await h.workbench.statusBarItem(/CPA Image:/).count()) === 0,
+    );
+  }
+
+  it('with cpaImage.preview.openOnGenerate off, a generation opens no panel; "Show Image Preview" then shows its image', caseTimeout, () =>
+    scene('open-on-generate-off', async () => {
+      const scenario = await h.useScenario('ok', { width: 480, height: 320 }, { 'cpaImage.preview.openOnGenerate': false });
+      await h.openFile(guide);
+      await h.workbench.runCommand('CPA Image: Generate Image');
+      await h.workbench.typeInQuickInput('a quiet harbour at dawn');
+      await h.gateway.waitForRequest(scenario.url);
+      await runFinished();
+      const files = await h.listFiles('docs/images');
+      assert.equal(files.length, 1, JSON.stringify(files));
+      firstImage = files[0] as string;
+      assert.equal(await previewTab().count(), 0, 'no preview panel opened');
+
+      await h.workbench.runCommand('CPA Image: Show Image Preview');
+      await previewTab().first().waitFor({ state: 'visible', timeout: 15_000 });
+      const frame = await preview();
+      await frame.locator('#current img[data-kind="final"]').waitFor({ state: 'visible', timeout: 15_000 });
+      assert.equal(await currentText(frame, 'current-prompt'), 'a quiet harbour at dawn');
+      assert.equal(await currentText(frame, 'current-path'), firstImage);
+      await h.screenshot('preview-show-command');
+      // Start the next case from a closed panel, so that it has to open by itself.
+      await h.savedText(guide);
+      await h.workbench.runCommand('View: Close All Editors');
+      await waitFor('the panel to close', async () => (await previewTab().count()) === 0);
+      await h.workbench.runCommand('Notifications: Clear All Notifications');
+    }));
+
+  it('opens beside the editor when a generation starts, shows partial image 1 and 2 before the final image, then its prompt, size and time', caseTimeout, () =>
+    scene('streaming', async () => {
+      const scenario = await h.useScenario(
+        'slow',
+        { delayMs: 600, width: 480, height: 320 },
+        { 'cpaImage.stream': true, 'cpaImage.partialImages': 2, 'cpaImage.size': '1536x1024', 'cpaImage.quality': 'high' },
+      );
+      streamedScenarioUrl = scenario.url;
+      await h.openFile(guide);
+      await h.workbench.goTo(5, 1);
+      await h.page.keyboard.press('End');
+      await h.workbench.runCommand('CPA Image: Generate Image');
+      await h.workbench.typeInQuickInput(streamedPrompt);
+      await h.gateway.waitForRequest(scenario.url);
+
+      await previewTab().first().waitFor({ state: 'visible', timeout: 15_000 });
+      const frame = await preview();
+      // Record every change of the main image from now on, in the webview itself, so no step can be missed.
+      // (A string, not a function: tsx would wrap a function's inner helpers in a `__name` the webview lacks.)
+      await frame.evaluate(recordShownImages);
+      const shown = async (): Promise<Shown[]> => (await frame.evaluate('window.__shown')) as Shown[];
+
+      // The panel did not take the keyboard: the document is still the active editor.
+      assert.equal(
+        (await h.page.locator('.editor-group-container.active .tab.active').innerText()).replace(/\s+/g, ''),
+        'guide.md',
+        'the document stays the active editor',
+      );
+      assert.match((await h.workbench.activeEditor.getAttribute('class')) ?? '', /\bfocused\b/, 'the editor keeps the keyboard');
+      assert.equal(await currentText(frame, 'current-prompt'), streamedPrompt);
+
+      await waitFor('partial image 1 in the preview', async () => (await shown()).some((s) => s.kind === 'partial' && s.index === '1'), {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      });
+      const caption = await currentText(frame, 'current-caption');
+      assert.match(caption, /^partial image [12]\/2$/);
+      assert.match(await currentText(frame, 'current-status'), /partial image [12]\/2 · \d+:\d\d/);
+      await h.screenshot('preview-partial');
+      // A partial image is shown from the bytes that streamed in (a data: URL), not from a file.
+      const partialSrc = await frame.locator('#current img[data-kind="partial"]').getAttribute('src');
+      assert.match(partialSrc ?? '', /^data:image\/png;base64,/);
+      assert.deepEqual(await h.listFiles('docs/images'), [firstImage], 'nothing saved yet while partial images stream');
+
+      await frame.locator('#current img[data-kind="final"]').waitFor({ state: 'visible', timeout: 60_000 });
+      await runFinished();
+      const sequence = (await shown()).filter((s) => s.kind !== 'none');
+      assert.deepEqual(
+        sequence.map((s) => `${s.kind}${s.index}`),
+        ['partial1', 'partial2', 'final'],
+        `partial images 1 and 2 before the final image: ${JSON.stringify(sequence)}`,
+      );
+      assert.deepEqual(sequence.slice(0, 2).map((s) => s.caption), ['partial image 1/2', 'partial image 2/2']);
+
+      const files = await h.listFiles('docs/images');
+      streamedImage = files.find((f) => f !== firstImage) ?? '';
+      assert.ok(streamedImage, `a second image was saved: ${JSON.stringify(files)}`);
+      const bytes = await readFile(path.join(h.workspaceDir, streamedImage));
+      assert.ok(isPng(bytes));
+      assert.deepEqual(bytes, h.gateway.imageFor(scenario.url));
+
+      // The final image is the saved file, loaded through the webview's resource roots under the strict CSP.
+      const natural = await frame
+        .locator('#current img[data-kind="final"]')
+        .evaluate((img) => ({ width: (img as HTMLImageElement).naturalWidth, height: (img as HTMLImageElement).naturalHeight }));
+      assert.deepEqual(natural, { width: 480, height: 320 }, 'the saved image is displayed');
+      assert.equal(await currentText(frame, 'current-caption'), 'Final image');
+      assert.equal(await currentText(frame, 'current-prompt'), streamedPrompt);
+      assert.match(await currentText(frame, 'current-revised-prompt'), new RegExp(`A detailed illustration of ${streamedPrompt}`));
+      assert.equal(await currentText(frame, 'current-size'), '480x320', 'the size the gateway reported');
+      assert.equal(await currentText(frame, 'current-model'), 'gpt-5.4');
+      assert.match(await currentText(frame, 'current-details'), /quality high/);
+      assert.match(await currentText(frame, 'current-time'), /^\d+\.\d s$/);
+      assert.equal(await currentText(frame, 'current-path'), streamedImage);
+      const buttons = (await frame.locator('#current .actions button').allInnerTexts()).map((t) => t.trim());
+      assert.deepEqual(buttons, ['Insert', 'Regenerate', 'Copy Path', 'Reveal in Explorer', 'Edit…']);
+      await h.screenshot('preview-final');
+
+      // The CSP of the panel: nothing remote, scripts only with a nonce.
+      const csp = await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+      assert.match(csp ?? '', /default-src 'none'/);
+      assert.match(csp ?? '', /script-src 'nonce-[^']+'/);
+      assert.doesNotMatch(csp ?? '', /unsafe-inline|unsafe-eval|https?:\/\/(?!\S*vscode)/);
+    }));
+
+  it('Insert puts the link into the document the generation started from, at its cursor; Copy Path copies the path', caseTimeout, () =>
+    scene('insert', async () => {
+      const link = `![${streamedPrompt}](images/${path.posix.basename(streamedImage)})`;
+      // The normal insert already put one link after line 5 when the run ended.
+      await waitFor('the link of the run in the editor', async () => (await h.workbench.editorText()).includes(link));
+      const before = await h.savedText(guide);
+      assert.equal(before.split(link).length - 1, 1);
+      // The user moves on to the end of the document, then chooses Insert in the panel.
+      await h.workbench.cursorToEnd();
+      const frame = await preview();
+      await frame.locator('#current [data-testid="action-insert"]').click();
+      await waitFor('the second link in the editor', async () => (await h.workbench.editorText()).split(link).length - 1 === 2);
+      const after = await h.savedText(guide);
+      assert.equal(after.split(link).length - 1, 2, after);
+      assert.equal(after.trimEnd().slice(-link.length), link, 'inserted at the cursor, at the end of the document');
+      assert.equal(after.slice(0, after.lastIndexOf(link)).trimEnd(), before.trimEnd(), 'nothing else changed');
+      await h.screenshot('preview-insert');
+
+      await (await preview()).locator('#current [data-testid="action-copy-path"]').click();
+      const expected = path.join(h.workspaceDir, streamedImage);
+      const copied = await waitFor('the path on the clipboard', async () => {
+        const text = await h.page.evaluate(() => navigator.clipboard.readText());
+        return text === expected ? text : undefined;
+      });
+      assert.equal(copied, expected);
+      await waitFor('the "Copied" status bar message', async () => (await h.workbench.statusBarTexts()).some((t) => t.includes(`Copied ${expected}`)));
+
+      // Edit… hands the image to "Edit Image…", which asks for the change to make to this very file.
+      await (await preview()).locator('#current [data-testid="action-edit"]').click();
+      const title = h.page.locator('.quick-input-widget .quick-input-title');
+      await waitFor('the Edit Image input box', async () => (await title.isVisible()) && (await title.innerText()).includes(path.posix.basename(streamedImage)));
+      assert.match(await title.innerText(), /Edit Image/);
+      await h.screenshot('preview-edit');
+      await h.page.keyboard.press('Escape');
+      await waitFor('the input box to close', async () => !(await h.workbench.quickInput.isVisible()));
+    }));
+
+  it('Regenerate sends the same prompt and settings again (not the settings changed since) and adds the new image to the history', caseTimeout, () =>
+    scene('regenerate', async () => {
+      const first = h.gateway.requests.filter((r) => (r.json as ResponsesBody | undefined)?.input === streamedPrompt);
+      assert.equal(first.length, 1);
+      const scenarioUrl = streamedScenarioUrl;
+      // The user changes the settings meanwhile: Regenerate still repeats the entry's own settings.
+      await h.setUserSettings({
+        'cpaImage.baseUrl': scenarioUrl,
+        'cpaImage.stream': true,
+        'cpaImage.partialImages': 2,
+        'cpaImage.quality': 'low',
+      });
+      const documentBefore = await h.savedText(guide);
+      const frame = await preview();
+      await frame.locator('#current [data-testid="action-regenerate"]').click();
+      const second = await h.gateway.waitForRequest(scenarioUrl, 2);
+      const a = first[0]?.json as ResponsesBody;
+      const b = second.json as ResponsesBody;
+      assert.equal(b.input, streamedPrompt, 'the same prompt');
+      assert.equal(b.model, a.model, 'the same model');
+      assert.deepEqual(b.tools, a.tools, 'the same image tool settings');
+      assert.equal(b.tools?.[0]?.['quality'], 'high', 'the quality of the entry, not the new setting');
+      assert.equal(b.tools?.[0]?.['size'], '1536x1024');
+
+      const again = await preview();
+      await again.locator('#current [data-testid="current-state"]').filter({ hasText: 'Generating…' }).waitFor({ timeout: 15_000 });
+      await again.locator('#current img[data-kind="final"]').waitFor({ state: 'visible', timeout: 60_000 });
+      await runFinished();
+      const files = await h.listFiles('docs/images');
+      regeneratedImage = files.find((f) => f !== firstImage && f !== streamedImage) ?? '';
+      assert.ok(regeneratedImage, `a new file, the others kept: ${JSON.stringify(files)}`);
+      assert.equal(regeneratedImage, streamedImage.replace(/\.png$/, '-2.png'), 'next to the first one, never overwriting it');
+      assert.equal(await currentText(again, 'current-path'), regeneratedImage);
+      assert.equal(await h.savedText(guide), documentBefore, 'Regenerate does not insert a second link by itself');
+
+      const items = await historyItems(again);
+      assert.deepEqual(items.map((i) => i.prompt), [streamedPrompt, streamedPrompt, 'a quiet harbour at dawn'], 'newest first');
+      assert.ok(items.every((i) => i.exists && i.insertEnabled));
+      await h.screenshot('preview-history');
+    }));
+
+  it('an image deleted outside VS Code keeps its history entry: shown as deleted, Insert disabled, Regenerate still offered', caseTimeout, () =>
+    scene('deleted-file', async () => {
+      await rm(path.join(h.workspaceDir, firstImage));
+      const frame = await preview();
+      const items = await waitFor('the history to mark the entry as deleted', async () => {
+        const list = await historyItems(frame);
+        return list.find((i) => i.prompt === 'a quiet harbour at dawn' && !i.exists) ? list : undefined;
+      });
+      const deleted = items.find((i) => i.prompt === 'a quiet harbour at dawn');
+      assert.deepEqual(
+        { exists: deleted?.exists, insert: deleted?.insertEnabled, regenerate: deleted?.regenerateEnabled },
+        { exists: false, insert: false, regenerate: true },
+      );
+      assert.equal(items.length, 3, 'no entry lost');
+      assert.ok(items.filter((i) => i !== deleted).every((i) => i.exists), 'the other entries are untouched');
+      const deletedItem = frame.locator(`[data-testid="history-item"][data-entry-id="${deleted?.id}"]`);
+      assert.equal((await deletedItem.locator('[data-testid="history-deleted"]').innerText()).trim(), 'file deleted');
+
+      // Choosing it shows what is known about it, with Insert disabled and Regenerate enabled.
+      await deletedItem.locator('[data-testid="history-prompt"]').click();
+      await frame.locator('#current [data-testid="current-deleted"]').waitFor({ timeout: 10_000 });
+      assert.equal(await currentText(frame, 'current-prompt'), 'a quiet harbour at dawn');
+      assert.equal(await frame.locator('#current [data-testid="action-insert"]').isDisabled(), true);
+      assert.equal(await frame.locator('#current [data-testid="action-regenerate"]').isDisabled(), false);
+      assert.match(await currentText(frame, 'current-path'), /\(file deleted\)$/);
+      await h.screenshot('preview-history-deleted');
+    }));
+
+  it('the history survives a window reload, in the panel ("Show Image History") and in the Explorer view', caseTimeout, () =>
+    scene('reload', async () => {
+      await h.workbench.runCommand('Developer: Reload Window');
+      await h.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+      await h.waitForCommand('CPA Image: Show Image History');
+      // VS Code brings the panel back by itself, in its place, showing the newest image.
+      await previewTab().first().waitFor({ state: 'visible', timeout: 30_000 });
+      const restored = await preview();
+      await restored.locator('#current img[data-kind="final"]').waitFor({ state: 'visible', timeout: 15_000 });
+      assert.equal(await currentText(restored, 'current-path'), regeneratedImage);
+      await h.workbench.runCommand('CPA Image: Show Image History');
+      assert.equal(await previewTab().count(), 1, 'one panel, not a second one');
+      assert.equal(await h.page.locator('.editor-group-container').count(), 2, 'the document and the panel, no empty group');
+      const frame = await preview();
+      const items = await waitFor('the history after the reload', async () => {
+        const list = await historyItems(frame);
+        return list.length === 3 ? list : undefined;
+      });
+      assert.deepEqual(
+        items.map((i) => [i.prompt, i.exists]),
+        [
+          [streamedPrompt, true],
+          [streamedPrompt, true],
+          ['a quiet harbour at dawn', false],
+        ],
+      );
+      // The thumbnails of the existing files load; the deleted one shows a placeholder instead.
+      await waitFor('the thumbnails to load', async () => {
+        const sizes = await frame
+          .locator('[data-testid="history-thumb"]')
+          .evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
+        return sizes.length === 2 && sizes.every((w) => w === 480);
+      });
+      assert.equal(await frame.locator('[data-testid="history-deleted"]').count(), 1);
+      await h.screenshot('preview-after-reload');
+
+      // The Explorer's "CPA Image History" view lists the same entries.
+      await h.workbench.runCommand('View: Show Explorer');
+      const header = h.page.locator('.pane-header', { hasText: 'CPA Image History' });
+      await header.waitFor({ state: 'visible', timeout: 15_000 });
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      const pane = h.page.locator('.pane', { has: header });
+      const rows = pane.locator('.monaco-list-row');
+      await waitFor('the history view to list the entries', async () => (await rows.count()) === 3);
+      const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      assert.ok(labels[0]?.startsWith(streamedPrompt), JSON.stringify(labels));
+      assert.match(labels[2] ?? '', /a quiet harbour at dawn.*file deleted/);
+      await h.screenshot('preview-history-view');
+    }));
+});

@@ -1,0 +1,166 @@
+/**
+ * What the client must do with every scenario of the test gateway, in both request modes, with the default
+ * retry policy (3 transient retries, 2 text-fallback retries, 3 rate-limit retries, 30 s ceiling). This is the
+ * executable half of RELIABILITY.md: faults.test.ts checks every row, keySafety.test.ts runs every row with
+ * the canary key, and a test fails when the gateway gains a scenario that has no row here.
+ */
+import type { UserSettings } from '../../src/core/config';
+import type { GatewayErrorKind } from '../../src/core/errors';
+import type { ScenarioName } from '../gateway/server';
+
+export type Outcome =
+  /** An image of this type after `attempts` requests. */
+  | { image: 'png' | 'jpg' | 'webp'; attempts: number }
+  /** A GatewayError of this kind after `requests` requests, whose message matches. */
+  | { error: GatewayErrorKind; requests: number; message: RegExp };
+
+export interface ScenarioRow {
+  scenario: ScenarioName;
+  /** What the row is about, for RELIABILITY.md and the test name. */
+  fault: string;
+  params?: Record<string, string | number>;
+  settings?: UserSettings;
+  nonStream: Outcome;
+  stream: Outcome;
+}
+
+const image = (attempts = 1, type: 'png' | 'jpg' | 'webp' = 'png'): Outcome => ({ image: type, attempts });
+const fails = (error: GatewayErrorKind, requests: number, message: RegExp): Outcome => ({ error, requests, message });
+const both = (outcome: Outcome): { nonStream: Outcome; stream: Outcome } => ({ nonStream: outcome, stream: outcome });
+
+/** 1 + transientRetries: what a transient failure that never clears costs. */
+const TRANSIENT_ATTEMPTS = 4;
+
+export const scenarioTable: readonly ScenarioRow[] = [
+  { scenario: 'ok', fault: 'a normal answer', ...both(image()) },
+  { scenario: 'generating-status', fault: 'final image item left at status "generating"', ...both(image()) },
+  { scenario: 'completed-empty-output', fault: 'response.completed with output []', ...both(image()) },
+  { scenario: 'keepalive', fault: '": keep-alive" SSE comments between events', ...both(image()) },
+  { scenario: 'crlf', fault: 'CRLF line ends', ...both(image()) },
+  { scenario: 'split-chunks', fault: '1–7 byte pieces cutting events, lines and UTF-8 characters', ...both(image()) },
+  { scenario: 'partial-images', fault: 'partial images before the final one', ...both(image()) },
+  { scenario: 'webp-instead', fault: 'WebP bytes although PNG was asked', ...both(image(1, 'webp')) },
+  { scenario: 'jpeg-instead', fault: 'JPEG bytes although PNG was asked', ...both(image(1, 'jpg')) },
+  { scenario: 'rate-limit-retry-after-ms', fault: '429 with retry-after-ms, once', ...both(image(2)) },
+  { scenario: 'rate-limit-retry-after', fault: '429 with Retry-After, once', ...both(image(2)) },
+  { scenario: 'rate-limit-reset-seconds', fault: '429 model_cooldown with reset_seconds, once', ...both(image(2)) },
+  { scenario: 'rate-limit-text', fault: '429 "try again in 1.2s" in the message, once', ...both(image(2)) },
+  { scenario: 'rate-limit-in-stream', fault: 'in-stream response.failed rate_limit_exceeded, once', ...both(image(2)) },
+  { scenario: 'error-event-rate-limit', fault: 'in-stream flat error event rate_limit_exceeded, once', ...both(image(2)) },
+  {
+    scenario: 'usage-limit',
+    fault: '429 usage_limit_reached (resets in days)',
+    ...both(fails('usage_limit', 1, /usage limit or quota has been reached.*resets at/)),
+  },
+  {
+    scenario: 'model-cooldown-long',
+    fault: '429 model_cooldown of 1 h (over the 30 s ceiling)',
+    ...both(fails('rate_limited', 1, /rate limiting requests.*60 min/)),
+  },
+  { scenario: 'tools-empty-once', fault: 'text answer with tools [] once (transient fallback)', ...both(image(2)) },
+  {
+    scenario: 'tools-empty-always',
+    fault: 'text answer with tools [] every time',
+    ...both(fails('no_image', 3, /text instead of an image.*The model said: "I can't generate images here/)),
+  },
+  { scenario: 'auth-string-error', fault: '401 {"error":"Invalid API key"}', ...both(fails('auth', 1, /rejected the API key.*Set API Key/)) },
+  { scenario: 'auth-key-echo', fault: '401 whose message quotes the key it got', ...both(fails('auth', 1, /rejected the API key.*\[REDACTED\]/)) },
+  { scenario: 'forbidden', fault: '403 permission_error', ...both(fails('forbidden', 1, /not allowed to do this.*Image generation is not enabled/)) },
+  { scenario: 'not-found', fault: '404 model_not_found', ...both(fails('not_found', 1, /no such route or model/)) },
+  { scenario: 'bad-request', fault: '400 invalid_request_error', ...both(fails('bad_request', 1, /rejected the request \(400\).*Tool choice/)) },
+  { scenario: 'timeout-408', fault: 'CPA 408 "stream disconnected", once', ...both(image(2)) },
+  {
+    scenario: 'html-502',
+    fault: 'nginx HTML 502 page',
+    ...both(fails('server', TRANSIENT_ATTEMPTS, /HTML page \(status 502\).*502 Bad Gateway/)),
+  },
+  { scenario: 'server-error-once', fault: '503 once', ...both(image(2)) },
+  { scenario: 'server-error-always', fault: '500 every time', ...both(fails('server', TRANSIENT_ATTEMPTS, /gateway failed \(500\)/)) },
+  {
+    scenario: 'truncated-json',
+    fault: 'body cut in the middle of the JSON / of an event',
+    nonStream: fails('protocol', TRANSIENT_ATTEMPTS, /not valid JSON — it may have been cut off/),
+    stream: fails('protocol', TRANSIENT_ATTEMPTS, /stream ended before the image arrived/),
+  },
+  {
+    scenario: 'stream-cut',
+    fault: 'stream that ends without a terminal event (non-stream: CPA 408)',
+    nonStream: fails('server', TRANSIENT_ATTEMPTS, /gateway failed \(408\).*stream disconnected/),
+    stream: fails('protocol', TRANSIENT_ATTEMPTS, /stream ended before the image arrived/),
+  },
+  { scenario: 'stream-cut-once', fault: 'stream cut once, then whole', ...both(image(2)) },
+  {
+    scenario: 'response-failed',
+    fault: 'response.failed server_error (non-stream: 502)',
+    ...both(fails('server', TRANSIENT_ATTEMPTS, /gateway failed.*An error occurred while processing your request/)),
+  },
+  {
+    scenario: 'content-policy',
+    fault: 'image_content_policy_violation',
+    ...both(fails('content_policy', 1, /refused by the content policy.*safety system/)),
+  },
+  {
+    scenario: 'error-event-flat',
+    fault: 'flat error event insufficient_quota (non-stream: 429)',
+    ...both(fails('usage_limit', 1, /usage limit or quota has been reached.*exceeded your current quota/)),
+  },
+  {
+    scenario: 'error-event-nested',
+    fault: 'nested error event, then response.failed',
+    ...both(fails('usage_limit', 1, /usage limit or quota has been reached.*exceeded your current quota/)),
+  },
+  { scenario: 'blank-lines-before-body', fault: 'blank lines before the body (CPA keep-alive)', ...both(image()) },
+  {
+    scenario: 'keepalive-200-error',
+    fault: 'error JSON under status 200 after blank lines',
+    nonStream: fails('server', TRANSIENT_ATTEMPTS, /error under status 200.*unexpected EOF/),
+    stream: fails('server', TRANSIENT_ATTEMPTS, /error under status 200.*unexpected EOF/),
+  },
+  {
+    scenario: 'hang',
+    fault: 'no answer at all (timeout 300 ms)',
+    settings: { timeoutSeconds: 0.3 },
+    ...both(fails('timeout', 1, /did not answer within 300 ms/)),
+  },
+  {
+    scenario: 'hang-after-headers',
+    fault: 'headers, then a body that never ends (timeout 300 ms)',
+    settings: { timeoutSeconds: 0.3 },
+    ...both(fails('timeout', 1, /did not answer within 300 ms/)),
+  },
+  {
+    scenario: 'not-image',
+    fault: 'result that decodes to an HTML page',
+    ...both(fails('not_image', 1, /not a PNG, JPEG or WebP image; they start with "<!DOCTYPE html>/)),
+  },
+  {
+    scenario: 'huge',
+    fault: 'response over the size cap (16 MiB against a 1 MiB cap)',
+    params: { bytes: 16 * 1024 * 1024 },
+    settings: { maxResponseMiB: 1 },
+    ...both(fails('too_large', 1, /larger than the 1 MiB limit/)),
+  },
+  {
+    scenario: 'reset-mid-body',
+    fault: 'connection reset in the middle of the body',
+    ...both(fails('network', TRANSIENT_ATTEMPTS, /closed before the answer was complete/)),
+  },
+  {
+    scenario: 'redirect',
+    fault: '307 to another origin',
+    ...both(fails('config', 1, /redirected the request \(307\) to http:\/\/127\.0\.0\.2:\d+; it was not followed and the API key was not sent there/)),
+  },
+  { scenario: 'slow', fault: 'events spaced out in time', params: { delayMs: 5 }, ...both(image()) },
+  {
+    scenario: 'response-incomplete',
+    fault: 'response.incomplete (max_output_tokens) without an image',
+    ...both(fails('no_image', 1, /stopped early \(max_output_tokens\).*Here is a plan for the picture/)),
+  },
+  { scenario: 'queued', fault: 'response.queued before the work starts', ...both(image()) },
+  { scenario: 'data-only', fault: 'data: lines only, and a final [DONE]', ...both(image()) },
+];
+
+export const modes = [
+  { stream: false, label: 'non-stream', pick: (row: ScenarioRow) => row.nonStream },
+  { stream: true, label: 'stream', pick: (row: ScenarioRow) => row.stream },
+] as const;
