@@ -1,33 +1,84 @@
-// Profiles one contender run: node --cpu-prof (and optional extra flags) on a non-minified build.
+/**
+ * Runs one contender once on the bench gateway under extra Node flags, for digging into a number:
+ *
+ *   node --import tsx bench/profile.ts <contender.ts> <1024|2048|tiny> <j|s> [node flags...]
+ *   node --import tsx bench/profile.ts bench/contenders/ours-lib.ts 2048 s --cpu-prof
+ *   node --import tsx bench/profile.ts bench/contenders/sdk.ts 2048 j -r ./bench/memsampler.cjs
+ *
+ * The contender is bundled without minification (readable function names). With `--cpu-prof` the top
+ * self times of the profile are printed. The child is spawned straight from here, so its own
+ * resourceUsage().maxRSS includes this process's size (Linux keeps a forked child's peak across exec): use
+ * the memsampler preload or `npm run bench` for memory.
+ */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { buildCases, BENCH_KEY } from './fixtures';
+import { BENCH_KEY, BENCH_PROMPT, PARTIAL_IMAGES, buildCases } from './fixtures';
 import { startBenchGateway } from './server';
-const [entry, caseName, streamArg, ...flags] = process.argv.slice(2);
-(async () => {
-  const out = `/tmp/bx/${entry!.replace(/\W/g, '_')}.js`;
-  await esbuild.build({ entryPoints: [entry!], bundle: true, platform: 'node', format: 'cjs', target: 'node20.18', outfile: out, define: { __EXTENSION_VERSION__: '"x"' }, logLevel: 'error' });
-  const cases = buildCases(caseName === 'tiny' ? [] : [Number(caseName)]);
-  const gw = await startBenchGateway(cases, BENCH_KEY);
-  rmSync('/tmp/bx/prof', { recursive: true, force: true }); mkdirSync('/tmp/bx/prof');
-  const job = { baseUrl: gw.baseUrlFor('p1', caseName!), apiKey: BENCH_KEY, prompt: 'x', stream: streamArg === 's', partialImages: 3, output: `/tmp/bx/outp.png`, report: `/tmp/bx/rp.json` };
-  await new Promise<void>((res) => { const c = spawn(process.execPath, [...flags, out, JSON.stringify(job)], { stdio: 'inherit', cwd: '/tmp/bx/prof' }); c.on('exit', () => res()); });
-  const r = JSON.parse(readFileSync(job.report, 'utf8'));
-  console.log('ok', r.ok, r.error ?? '', 'in-proc ms', (r.fileWrittenAt - r.requestStartedAt).toFixed(0), 'maxRSS MiB', (r.maxRssKiB / 1024).toFixed(1));
-  await gw.close();
-  const profs = readdirSync('/tmp/bx/prof').filter((f) => f.endsWith('.cpuprofile'));
-  for (const f of profs) {
-    const p = JSON.parse(readFileSync(`/tmp/bx/prof/${f}`, 'utf8')) as { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number; children?: number[] }[]; samples: number[]; timeDeltas: number[] };
-    const dt = new Map<number, number>();
-    p.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
-    const self = new Map<string, number>();
-    for (const n of p.nodes) {
-      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').slice(-1)[0]}:${n.callFrame.lineNumber + 1}`;
-      self.set(key, (self.get(key) ?? 0) + (dt.get(n.id) ?? 0));
-    }
-    const total = [...self.values()].reduce((a, b) => a + b, 0);
-    console.log(`profile total ${(total / 1000).toFixed(0)} ms; top self time:`);
-    for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 22)) console.log(`  ${(v / 1000).toFixed(1).padStart(7)} ms  ${k}`);
+import type { ContenderReport } from './contenders/common';
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function printTopSelfTimes(file: string, top = 20): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const self = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').pop() ?? ''}:${lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (byNode.get(node.id) ?? 0));
   }
-})();
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`profile: ${(total / 1000).toFixed(0)} ms sampled; top self times:`);
+  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(us / 1000).toFixed(1).padStart(9)} ms  ${key}`);
+}
+
+async function main(): Promise<void> {
+  const [entry, caseName, mode, ...flags] = process.argv.slice(2);
+  if (!entry || !caseName || (mode !== 'j' && mode !== 's')) throw new Error('usage: profile.ts <contender.ts> <1024|2048|tiny> <j|s> [node flags...]');
+  const dir = mkdtempSync(join(tmpdir(), 'cpa-profile-'));
+  try {
+    const script = join(dir, 'contender.js');
+    await esbuild.build({
+      entryPoints: [resolve(entry)],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20.18',
+      outfile: script,
+      logLevel: 'error',
+      define: { __EXTENSION_VERSION__: JSON.stringify('0.0.0-profile') },
+    });
+    const cases = buildCases(caseName === 'tiny' ? [] : [Number(caseName)]);
+    const gateway = await startBenchGateway(cases, BENCH_KEY);
+    const job = {
+      baseUrl: gateway.baseUrlFor('profile', caseName),
+      apiKey: BENCH_KEY,
+      prompt: BENCH_PROMPT,
+      stream: mode === 's',
+      partialImages: PARTIAL_IMAGES,
+      output: join(dir, 'out.png'),
+      report: join(dir, 'report.json'),
+    };
+    const nodeFlags = flags.includes('--cpu-prof') ? [...flags, `--cpu-prof-dir=${dir}`] : flags;
+    await new Promise<void>((done) => spawn(process.execPath, [...nodeFlags, script, JSON.stringify(job)], { stdio: 'inherit' }).on('exit', () => done()));
+    await gateway.close();
+    const report = JSON.parse(readFileSync(job.report, 'utf8')) as ContenderReport;
+    console.log(`${report.ok ? 'ok' : `failed: ${report.error ?? ''}`}; request → file ${(report.fileWrittenAt - report.requestStartedAt).toFixed(0)} ms in-process`);
+    for (const f of readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'))) printTopSelfTimes(join(dir, f));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -213,7 +213,7 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
       `Node ${m.node} for every Node contender${m.systemNode ? ` (the activation is also timed on the system's Node ${m.systemNode})` : ''}; ` +
       `${m.curl ?? 'curl ?'}, ${m.jq ?? 'jq ?'}; openai SDK ${m.openaiSdk ?? '?'}; undici ${m.undici ?? '?'}, eventsource-parser ${m.eventsourceParser ?? '?'} in our bundle. ` +
       `${results.rounds} counted rounds (+1 warm-up), contenders alternating; ${results.contenderSeconds.toFixed(0)} s for the client part. ` +
-      `Load average (1 min) ${m.loadBefore.toFixed(1)} at the start, ${m.loadAfter?.toFixed(1) ?? '?'} at the end on ${m.nproc} cores${(m.loadAfter ?? m.loadBefore) > Number(m.nproc) ? ': the machine was busy with other work, so times are noisy (see min–max); peak RSS is not affected' : ''}.`,
+      `Load average (1 min) ${m.loadBefore.toFixed(1)} at the start, ${m.loadAfter?.toFixed(1) ?? '?'} at the end on ${m.nproc} cores${(m.loadAfter ?? m.loadBefore) > Number(m.nproc) ? ': the machine was busy with other work, so times are noisy (see min–max); peak RSS much less so' : ''}.`,
     '',
   );
   if (Object.keys(results.unavailable).length) {

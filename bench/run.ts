@@ -5,7 +5,7 @@
  *  3. times the extension's cold `require` + `activate()` and checks what it initialised,
  *  4. writes bench/results/latest.json and rewrites the results section of BENCHMARKS.md.
  *
- * Knobs (environment): BENCH_ROUNDS (default 5, plus one warm-up round that is not counted),
+ * Knobs (environment): BENCH_ROUNDS (default 7, plus one warm-up round that is not counted),
  * BENCH_SIZES (default "1024,2048"), BENCH_ACTIVATION_RUNS (default 15), BENCH_ONLY (comma-separated
  * contender ids), BENCH_NO_WRITE=1 (do not touch BENCHMARKS.md).
  */
@@ -26,7 +26,7 @@ const root = resolve(__dirname, '..');
 const resultsDir = join(root, 'bench', 'results');
 const buildDir = join(resultsDir, 'build');
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SIZES = (process.env.BENCH_SIZES ?? '1024,2048').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const ACTIVATION_RUNS = Number(process.env.BENCH_ACTIVATION_RUNS ?? 15);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
