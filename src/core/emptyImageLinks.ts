@@ -41,18 +41,24 @@ export interface EmptyImageLink {
 interface Span {
   start: number;
   end: number;
+  /** A fenced code block or front matter: it ends the paragraph around it. */
+  block?: boolean;
 }
 
 /** CommonMark's escapable characters: ASCII punctuation. */
 const ESCAPABLE = /[!-/:-@[-`{-~]/;
 
-/** Whitespace a link may hold between its parentheses: spaces and tabs with at most one line break. */
-const EMPTY_INSIDE = /^[ \t]*(?:\r?\n[ \t]*)?$/;
+/**
+ * An empty target at a `(`: spaces and tabs with at most one line break, optionally around `<>`. Sticky and bounded,
+ * so a `(` that opens a real target is rejected at its first other character.
+ */
+const EMPTY_TARGET = /\([ \t]*(\r?\n)?[ \t]*(?:<>[ \t]*(\r?\n)?[ \t]*)?\)/y;
 
 export function findEmptyImageLinks(text: string): EmptyImageLink[] {
   const excluded = excludedSpans(text);
   const definitions = referenceDefinitions(text, excluded);
   const isExcluded = spanLookup(excluded);
+  const closers = matchBrackets(text, excluded);
   const found: EmptyImageLink[] = [];
 
   let from = 0;
@@ -63,7 +69,7 @@ export function findEmptyImageLinks(text: string): EmptyImageLink[] {
     if (isExcluded(bang) || isEscaped(text, bang) || text[bang - 1] === '#') continue;
 
     const altStart = bang + 2;
-    const close = closingBracket(text, altStart, isExcluded);
+    const close = closers.get(bang + 1);
     if (close === undefined) continue;
     const rawAlt = text.slice(altStart, close);
     const prompt = promptFromAlt(rawAlt);
@@ -74,7 +80,7 @@ export function findEmptyImageLinks(text: string): EmptyImageLink[] {
     let link: EmptyImageLink | undefined;
     if (next === '(') {
       const target = emptyTarget(text, afterBracket);
-      if (target !== undefined && !isExcluded(target - 1)) {
+      if (target !== undefined) {
         link = { kind: 'empty', start: bang, end: target, rawAlt, altStart, altEnd: close, prompt, targetStart: afterBracket, targetEnd: target };
       }
     } else if (next !== '[' && !definitions.has(normalizeLabel(rawAlt))) {
@@ -119,26 +125,33 @@ function isEscaped(text: string, index: number): boolean {
 }
 
 /**
- * The offset of the `]` that closes link text starting at `from`: brackets nest, escapes are honoured, code
- * spans are skipped, and a blank line ends the search (link text never spans paragraphs).
+ * For every `[` of link text, the `]` that closes it: brackets nest, escapes are honoured, code spans and comments
+ * are skipped, and a blank line or a code block ends a paragraph (link text never spans one). One pass with a stack,
+ * so a text full of unclosed brackets costs no more than any other.
  */
-function closingBracket(text: string, from: number, isExcluded: (offset: number) => boolean): number | undefined {
-  let depth = 0;
-  for (let i = from; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\') {
-      i++;
+function matchBrackets(text: string, excluded: readonly Span[]): Map<number, number> {
+  const closers = new Map<number, number>();
+  const open: number[] = [];
+  let next = 0; // the next excluded span
+  for (let i = 0; i < text.length; i++) {
+    const span = excluded[next];
+    if (span && i >= span.start) {
+      if (span.block || /\n[ \t]*\r?\n/.test(text.slice(span.start, span.end))) open.length = 0;
+      i = span.end - 1;
+      next++;
       continue;
     }
-    if (c === '\n' && isBlankLineAfter(text, i)) return undefined;
-    if (isExcluded(i)) continue;
-    if (c === '[') depth++;
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (c === '\n') {
+      if (isBlankLineAfter(text, i)) open.length = 0;
+    } else if (c === '[') open.push(i);
     else if (c === ']') {
-      if (depth === 0) return i;
-      depth--;
+      const opener = open.pop();
+      if (opener !== undefined) closers.set(opener, i);
     }
   }
-  return undefined;
+  return closers;
 }
 
 /** Whether the line that starts after the line break at `newline` is blank. */
@@ -153,11 +166,12 @@ function isBlankLineAfter(text: string, newline: number): boolean {
 
 /** For `(` at `open`: the offset after the `)` when what is inside is empty, blank, or `<>`; else undefined. */
 function emptyTarget(text: string, open: number): number | undefined {
-  const close = text.indexOf(')', open + 1);
-  if (close === -1) return undefined;
-  const inside = text.slice(open + 1, close);
-  const bare = inside.trim() === '<>' ? inside.replace('<>', '') : inside;
-  return EMPTY_INSIDE.test(bare) ? close + 1 : undefined;
+  EMPTY_TARGET.lastIndex = open;
+  const match = EMPTY_TARGET.exec(text);
+  if (!match) return undefined;
+  // At most one line break inside the parentheses (two would be a blank line: the paragraph ends).
+  if (match[1] !== undefined && match[2] !== undefined) return undefined;
+  return open + match[0].length;
 }
 
 /** Labels match case-insensitively with whitespace collapsed (CommonMark's label normalisation, simplified). */
@@ -169,7 +183,7 @@ function normalizeLabel(label: string): string {
 function referenceDefinitions(text: string, excluded: readonly Span[]): Set<string> {
   const labels = new Set<string>();
   const isExcluded = spanLookup(excluded);
-  const definition = /^ {0,3}(?:>[ \t]?)*\[((?:\\.|[^\\\]])+)\]:/gm;
+  const definition = /^ {0,3}(?:>[ \t]?)*\[((?:\\.|[^\\\]\n])+)\]:/gm;
   for (const match of text.matchAll(definition)) {
     const label = match[1];
     if (label !== undefined && !isExcluded(match.index)) labels.add(normalizeLabel(label));
@@ -199,11 +213,11 @@ function excludedSpans(text: string): Span[] {
   const spans: Span[] = [];
   let position = 0;
   for (const block of blocks) {
-    spans.push(...inlineSpans(text, position, block.start));
+    for (const span of inlineSpans(text, position, block.start)) spans.push(span);
     spans.push(block);
     position = block.end;
   }
-  spans.push(...inlineSpans(text, position, text.length));
+  for (const span of inlineSpans(text, position, text.length)) spans.push(span);
   return spans;
 }
 
@@ -223,7 +237,7 @@ function blockSpans(text: string): Span[] {
   if (lines.length > 0 && /^---[ \t]*$/.test(lineText(0))) {
     for (let i = 1; i < lines.length; i++) {
       if (/^(?:---|\.\.\.)[ \t]*$/.test(lineText(i))) {
-        spans.push({ start: 0, end: lineEnd(i) });
+        spans.push({ start: 0, end: lineEnd(i), block: true });
         index = i + 1;
         break;
       }
@@ -248,7 +262,7 @@ function blockSpans(text: string): Span[] {
         break;
       }
     }
-    spans.push({ start: lines[index] as number, end });
+    spans.push({ start: lines[index] as number, end, block: true });
     index = next;
   }
   return spans;
@@ -262,15 +276,17 @@ function lineStarts(text: string): number[] {
   return text.length === 0 ? [] : starts;
 }
 
-/** HTML comments and code spans between `from` and `to` (outside blocks). */
+/** HTML comments and code spans between `from` and `to` (outside blocks), whichever starts first winning. */
 function inlineSpans(text: string, from: number, to: number): Span[] {
   const spans: Span[] = [];
+  const closers = new BacktickClosers(text, from, to);
+  let commentClose = -2; // memo of the last `-->` search: offsets only grow, so a result stays valid
   let i = from;
   while (i < to) {
     const c = text[i];
     if (c === '<' && text.startsWith('<!--', i)) {
-      const close = text.indexOf('-->', i + 4);
-      const end = close === -1 || close + 3 > to ? to : close + 3;
+      if (commentClose !== -1 && commentClose < i + 4) commentClose = text.indexOf('-->', i + 4);
+      const end = commentClose === -1 || commentClose + 3 > to ? to : commentClose + 3;
       spans.push({ start: i, end });
       i = end;
       continue;
@@ -282,7 +298,7 @@ function inlineSpans(text: string, from: number, to: number): Span[] {
     if (c === '`') {
       let run = 1;
       while (text[i + run] === '`') run++;
-      const close = closingBackticks(text, i + run, run, to);
+      const close = closers.next(i + run, run);
       if (close !== undefined) {
         spans.push({ start: i, end: close + run });
         i = close + run;
@@ -296,22 +312,53 @@ function inlineSpans(text: string, from: number, to: number): Span[] {
   return spans;
 }
 
-/** The start of the next run of exactly `length` backticks before a blank line, or undefined. */
-function closingBackticks(text: string, from: number, length: number, to: number): number | undefined {
-  let i = from;
-  while (i < to) {
-    const c = text[i];
-    if (c === '\n' && isBlankLineAfter(text, i)) return undefined;
-    if (c === '`') {
-      let run = 1;
-      while (text[i + run] === '`') run++;
-      if (run === length) return i;
-      i += run;
-      continue;
+/**
+ * Finds the run of exactly n backticks that closes a code span, in the same paragraph. The runs and the blank lines
+ * are indexed once, so each lookup is a binary search: a text full of unmatched backticks stays linear.
+ */
+class BacktickClosers {
+  /** Starts of the maximal backtick runs, by run length, in order. */
+  private readonly runs = new Map<number, number[]>();
+  /** Offsets of the line breaks that are followed by a blank line (paragraph ends), in order. */
+  private readonly paragraphEnds: number[] = [];
+
+  constructor(text: string, from: number, private readonly to: number) {
+    for (let i = from; i < to; i++) {
+      const c = text[i];
+      if (c === '`') {
+        let run = 1;
+        while (i + run < to && text[i + run] === '`') run++;
+        const starts = this.runs.get(run) ?? [];
+        starts.push(i);
+        this.runs.set(run, starts);
+        i += run - 1;
+      } else if (c === '\n' && isBlankLineAfter(text, i)) {
+        this.paragraphEnds.push(i);
+      }
     }
-    i++;
   }
-  return undefined;
+
+  /** The start of the first run of exactly `length` backticks at or after `after`, before the paragraph ends. */
+  next(after: number, length: number): number | undefined {
+    const starts = this.runs.get(length);
+    if (!starts) return undefined;
+    const candidate = starts[firstAtOrAfter(starts, after)];
+    if (candidate === undefined || candidate >= this.to) return undefined;
+    const paragraphEnd = this.paragraphEnds[firstAtOrAfter(this.paragraphEnds, after)];
+    return paragraphEnd !== undefined && paragraphEnd < candidate ? undefined : candidate;
+  }
+}
+
+/** The index of the first value ≥ `target` in an ascending array (its length when there is none). */
+function firstAtOrAfter(sorted: readonly number[], target: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((sorted[mid] as number) < target) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {

@@ -21,8 +21,10 @@
  *       `undefined` clears that setting (Regenerate passes all of GenerationSettings).
  *   GenerationResult = { id; uri; image; outcome; prompt; settings: GenerationSettings; startedAt; elapsedMs;
  *                        documentUri? (the origin's document) }
+ *   overrideFor(result.settings) gives the settingsOverride that repeats a run exactly (Regenerate).
  *   Events: onDidStart(Generation), onDidProgress({ generation, event }) (client events plus a `saving` phase),
  *           onDidFinish({ generation, result?, error? }) (neither: the save dialog was dismissed).
+ *   Subscribers: history/imageHistory.ts records every result; preview/previewPanel.ts shows the runs.
  */
 import { EventEmitter, ProgressLocation, commands, l10n, window, workspace } from 'vscode';
 import type { CancellationToken, Disposable, Event, Uri } from 'vscode';
