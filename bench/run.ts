@@ -7,7 +7,8 @@
  *
  * Knobs (environment): BENCH_ROUNDS (default 7, plus one warm-up round that is not counted),
  * BENCH_SIZES (default "1024,2048"), BENCH_ACTIVATION_RUNS (default 15), BENCH_ONLY (comma-separated
- * contender ids), BENCH_NO_WRITE=1 (do not touch BENCHMARKS.md).
+ * contender ids), BENCH_NO_WRITE=1 (do not touch BENCHMARKS.md), BENCH_RENDER_ONLY=1 (measure nothing: render
+ * bench/results/latest.json into BENCHMARKS.md again, after a change to report.ts).
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ import { renderMarkdown, rewriteResultsSection, summarise, type BenchResults, ty
 const root = resolve(__dirname, '..');
 const resultsDir = join(root, 'bench', 'results');
 const buildDir = join(resultsDir, 'build');
+/** scripts/bench.sh copies the production dist/ here, out of reach of development rebuilds; dist/ otherwise. */
+const distDir = existsSync(join(resultsDir, 'dist', 'extension.js')) ? join(resultsDir, 'dist') : join(root, 'dist');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SIZES = (process.env.BENCH_SIZES ?? '1024,2048').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -216,15 +219,15 @@ async function runActivation(nodeBin: string, bundle: string, mode: 'timing' | '
 
 function sizes(): SizeInfo {
   const size = (p: string) => (existsSync(p) ? statSync(p).size : undefined);
-  const extension = join(root, 'dist', 'extension.js');
+  const extension = join(distDir, 'extension.js');
   const info: SizeInfo = {
     extensionJs: size(extension),
     extensionJsGzip: existsSync(extension) ? gzipSync(readFileSync(extension), { level: 9 }).length : undefined,
-    cliJs: size(join(root, 'dist', 'cli.js')),
+    cliJs: size(join(distDir, 'cli.js')),
     vsix: size(join(root, 'dist-vsix', 'cpa-gpt-image.vsix')),
     extensionInputs: [],
   };
-  const metaPath = join(root, 'dist', 'meta.json');
+  const metaPath = join(distDir, 'meta.json');
   if (existsSync(metaPath)) {
     const metas = JSON.parse(readFileSync(metaPath, 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> }[];
     for (const meta of metas) {
@@ -242,7 +245,16 @@ function sizes(): SizeInfo {
   return info;
 }
 
+function renderOnly(): void {
+  const { summary: _old, ...results } = JSON.parse(readFileSync(join(resultsDir, 'latest.json'), 'utf8')) as BenchResults & { summary?: unknown };
+  void _old;
+  const markdown = renderMarkdown(results, summarise(results));
+  rewriteResultsSection(join(root, 'BENCHMARKS.md'), markdown);
+  process.stdout.write(`${markdown}\n`);
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_RENDER_ONLY === '1') return renderOnly();
   const machine = machineInfo();
   log(`machine: ${machine.nproc} cores, ${machine.cpuModel}, ${machine.memTotalMiB} MiB, node ${machine.node}`);
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
@@ -260,7 +272,7 @@ async function main(): Promise<void> {
     else unavailable[id] = why;
   };
   consider('curl-jq', !!commandOutput('jq', ['--version']) && !!commandOutput('curl', ['--version']), 'curl or jq missing');
-  consider('ours-cli', existsSync(join(root, 'dist', 'cli.js')), 'dist/cli.js not built');
+  consider('ours-cli', existsSync(join(distDir, 'cli.js')), 'dist/cli.js not built');
   consider('ours-lib', !buildErrors.oursLib, buildErrors.oursLib ?? '');
   consider('openai-sdk', !buildErrors.sdk, buildErrors.sdk ?? '');
   consider('wire', !!commandOutput('curl', ['--version']), 'curl missing');
@@ -275,7 +287,7 @@ async function main(): Promise<void> {
   const bodyFiles = { stream: join(scratch, 'body-stream.json'), nonStream: join(scratch, 'body.json') };
   writeFileSync(bodyFiles.stream, JSON.stringify(requestBody(true)));
   writeFileSync(bodyFiles.nonStream, JSON.stringify(requestBody(false)));
-  const ctx: LaunchContext = { timeBin, nodeBin: process.execPath, buildDir, cliPath: join(root, 'dist', 'cli.js'), runDir: scratch, bodyFiles, homeDir };
+  const ctx: LaunchContext = { timeBin, nodeBin: process.execPath, buildDir, cliPath: join(distDir, 'cli.js'), runDir: scratch, bodyFiles, homeDir };
   const rc: RunContext = { ctx, scratch, gateway, cases };
 
   const jobs: { caseName: string; stream: boolean }[] = caseList.flatMap((c) => [
@@ -306,7 +318,7 @@ async function main(): Promise<void> {
   }
   const contenderSeconds = (performance.now() - started) / 1000;
 
-  const bundle = join(root, 'dist', 'extension.js');
+  const bundle = join(distDir, 'extension.js');
   const activation: BenchResults['activation'] = [];
   if (buildErrors.activation) log(`activation child not built: ${buildErrors.activation}`);
   else if (!existsSync(bundle)) log('dist/extension.js missing: activation not measured');

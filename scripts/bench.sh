@@ -2,7 +2,7 @@
 # `npm run bench`: builds the production bundles and the .vsix, then measures, in one run, our client
 # (CLI and library) against the openai SDK and a curl | jq | base64 floor on a loopback gateway serving
 # large images, plus the extension's start-up cost; rewrites the results section of BENCHMARKS.md.
-# Knobs: BENCH_ROUNDS, BENCH_SIZES, BENCH_ACTIVATION_RUNS, BENCH_ONLY, BENCH_NO_WRITE (see bench/run.ts).
+# Knobs: BENCH_ROUNDS, BENCH_SIZES, BENCH_ACTIVATION_RUNS, BENCH_ONLY, BENCH_NO_WRITE, BENCH_RENDER_ONLY (bench/run.ts).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -29,16 +29,21 @@ if [ ! -f bench/node_modules/openai/package.json ]; then
 fi
 
 echo "bench: building (production) with Node $(node --version)" >&2
-node esbuild.mjs --production
+# Measure a private copy: other work in the tree may rebuild dist/ (a development build) at any moment.
+snapshot=bench/results/dist
+for attempt in 1 2 3; do
+  node esbuild.mjs --production
+  rm -rf "$snapshot" && mkdir -p "$snapshot"
+  cp dist/extension.js dist/cli.js dist/meta.json "$snapshot"/
+  # A production bundle carries no source map comment; a development one does.
+  if ! grep -q 'sourceMappingURL' "$snapshot/extension.js" "$snapshot/cli.js"; then break; fi
+  echo "bench: dist/ was rebuilt for development while copying; building again" >&2
+  [ "$attempt" -lt 3 ] || { echo "bench: could not get a production build of dist/" >&2; exit 1; }
+done
 mkdir -p dist-vsix
+# The project's own packaging command (package.json "package"), so the size is that of the shipped .vsix.
 vsix=dist-vsix/cpa-gpt-image.vsix
 rm -f "$vsix"
-if ! npx --no-install vsce package --no-dependencies --out "$vsix" >&2; then
-  # vsce refuses relative README links when it cannot tell the repository's web address; the size of
-  # the package does not depend on that, so measure it with placeholder base URLs rather than not at all.
-  echo "bench: plain 'vsce package' failed (above); packaging again with placeholder --baseContentUrl for the size" >&2
-  npx --no-install vsce package --no-dependencies --baseContentUrl https://example.invalid/ --baseImagesUrl https://example.invalid/ --out "$vsix" >&2 ||
-    { echo "bench: packaging the .vsix failed; its size is reported as n/a" >&2; rm -f "$vsix"; }
-fi
+npm run --silent package >&2 || { echo "bench: packaging the .vsix failed; its size is reported as n/a" >&2; rm -f "$vsix"; }
 
 exec node --import tsx bench/run.ts "$@"

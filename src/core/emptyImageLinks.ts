@@ -210,14 +210,15 @@ function spanLookup(spans: readonly Span[]): (offset: number) => boolean {
 /** Front matter, fenced code blocks, HTML comments and code spans, in document order and disjoint. */
 function excludedSpans(text: string): Span[] {
   const blocks = blockSpans(text);
+  const comments = new CommentEnds(text);
   const spans: Span[] = [];
   let position = 0;
   for (const block of blocks) {
-    for (const span of inlineSpans(text, position, block.start)) spans.push(span);
+    for (const span of inlineSpans(text, position, block.start, comments)) spans.push(span);
     spans.push(block);
     position = block.end;
   }
-  for (const span of inlineSpans(text, position, text.length)) spans.push(span);
+  for (const span of inlineSpans(text, position, text.length, comments)) spans.push(span);
   return spans;
 }
 
@@ -277,16 +278,15 @@ function lineStarts(text: string): number[] {
 }
 
 /** HTML comments and code spans between `from` and `to` (outside blocks), whichever starts first winning. */
-function inlineSpans(text: string, from: number, to: number): Span[] {
+function inlineSpans(text: string, from: number, to: number, comments: CommentEnds): Span[] {
   const spans: Span[] = [];
   const closers = new BacktickClosers(text, from, to);
-  let commentClose = -2; // memo of the last `-->` search: offsets only grow, so a result stays valid
   let i = from;
   while (i < to) {
     const c = text[i];
     if (c === '<' && text.startsWith('<!--', i)) {
-      if (commentClose !== -1 && commentClose < i + 4) commentClose = text.indexOf('-->', i + 4);
-      const end = commentClose === -1 || commentClose + 3 > to ? to : commentClose + 3;
+      const close = comments.after(i + 4);
+      const end = close === -1 || close + 3 > to ? to : close + 3;
       spans.push({ start: i, end });
       i = end;
       continue;
@@ -310,6 +310,18 @@ function inlineSpans(text: string, from: number, to: number): Span[] {
     i++;
   }
   return spans;
+}
+
+/** The next `-->`, remembered across segments: the offsets asked for only grow, so one answer serves many. */
+class CommentEnds {
+  private found = -2;
+
+  constructor(private readonly text: string) {}
+
+  after(offset: number): number {
+    if (this.found !== -1 && this.found < offset) this.found = this.text.indexOf('-->', offset);
+    return this.found;
+  }
 }
 
 /**

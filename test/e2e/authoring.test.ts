@@ -184,6 +184,36 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       assert.equal(after, ['Draft', '# The fox files', '', `![${alt}](${image}) ends the line, edited meanwhile`, ''].join('\n'));
     }));
 
+  it('a target the user fills in meanwhile is never overwritten: the link goes to the clipboard instead', caseTimeout, () =>
+    scene('codelens-user-wins', async () => {
+      const scenario = await h.useScenario('slow', { delayMs: 800 }, { 'cpaImage.preview.openOnGenerate': false });
+      const doc = 'docs/fox.md';
+      const alt = 'a fox at the window';
+      const before = ['# Foxes', '', `![${alt}]() and more`, ''].join('\n');
+      await writeWorkspaceFile(doc, before);
+      await h.openFile(doc);
+      const lens = codeLenses().filter({ hasText: 'Generate Image from Alt Text' });
+      await lens.first().waitFor({ state: 'visible', timeout: 20_000 });
+      await lens.first().click();
+      await h.gateway.waitForRequest(scenario.url);
+      await h.workbench.goTo(3, alt.length + 5); // between the parentheses
+      await h.page.keyboard.type('mine.png');
+      await waitFor('the user\'s own target', async () => (await h.workbench.editorText()).includes(`![${alt}](mine.png) and more`));
+
+      const warning = await waitFor(
+        'the warning that the link changed',
+        async () => (await h.workbench.notificationTexts()).find((t) => t.startsWith('The image link changed')),
+        { timeoutMs: 30_000 },
+      );
+      const image = 'images/a-fox-at-the-window.png';
+      assert.ok(warning.endsWith(`![${alt}](${image})`), warning);
+      assert.deepEqual(await h.listFiles('docs/images'), [`docs/${image}`], 'the image is saved all the same');
+      const clipboard = await h.page.evaluate(() => navigator.clipboard.readText());
+      assert.equal(clipboard, `![${alt}](${image})`, 'the link is on the clipboard');
+      await h.screenshot('authoring-codelens-user-wins');
+      assert.equal(await h.savedText(doc), before.replace('()', '(mine.png)'), 'the user\'s target is kept');
+    }));
+
   it('quick fix (Ctrl+.) on a missing target ![alt]: lists the action and fills the target in', caseTimeout, () =>
     scene('quick-fix', async () => {
       const scenario = await h.useScenario('ok', undefined, { 'cpaImage.preview.openOnGenerate': false });
@@ -220,7 +250,7 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       const menu = await explorerContextMenu('docs/photo.png');
       assert.ok(menu.includes('Edit Image…'), `the explorer menu offers "Edit Image…": ${JSON.stringify(menu)}`);
       await h.screenshot('authoring-edit-image-menu');
-      await h.workbench.clickContextMenu('Edit Image…');
+      await clickMenuItem('Edit Image…');
 
       const box = await h.workbench.quickInputState();
       assert.match(box.message + box.placeholder, /photo\.png/, `the input box names the image: ${JSON.stringify(box)}`);
@@ -278,7 +308,7 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       await writeWorkspaceFile('docs/fake.png', 'hello, I am text pretending to be a PNG\n');
       const menu = await explorerContextMenu('docs/fake.png');
       assert.ok(menu.includes('Edit Image…'), 'offered by the name: the bytes are checked when it runs');
-      await h.workbench.clickContextMenu('Edit Image…');
+      await clickMenuItem('Edit Image…');
       const error = await waitFor('the error notification', async () =>
         (await h.workbench.notificationTexts()).find((t) => t.includes('is not a PNG, JPEG or WebP image')),
       );
@@ -397,6 +427,21 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
         assert.deepEqual(await h.listFiles('images'), []);
       }));
   });
+
+  /**
+   * Clicks a context-menu entry. A menu that has only just opened can take the click as the end of the right-click
+   * that opened it and stay open; then the entry is clicked again (only while the menu is still up, so never twice).
+   */
+  async function clickMenuItem(title: string): Promise<void> {
+    const menu = h.page.locator('.monaco-menu');
+    const item = menu.locator('.action-label', { hasText: new RegExp(`^\\s*${title}\\s*$`) }).first();
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await waitFor(`"${title}" to run`, async () => {
+      if (!(await menu.first().isVisible())) return true;
+      await item.click({ timeout: 2_000 }).catch(() => undefined);
+      return !(await menu.first().isVisible());
+    }, { intervalMs: 500 });
+  }
 
   /**
    * Right-clicks `relPath` (a file in docs/) in the explorer and returns the menu's titles. The folder is expanded by

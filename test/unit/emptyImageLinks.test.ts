@@ -106,6 +106,22 @@ describe('findEmptyImageLinks', () => {
   });
 
   it('finds nothing in an empty text', () => assert.deepEqual(findEmptyImageLinks(''), []));
+
+  // The CodeLens runs on every change of the document: text full of unclosed brackets, unmatched backticks or
+  // parentheses that never close must not make it quadratic (these took 15 s and more before the scan was linear).
+  const pathological: [string, string][] = [
+    ['unclosed image brackets', '![a '.repeat(50_000)],
+    ['parentheses that never close', '![a](  '.repeat(50_000)],
+    ['backtick runs of growing length', Array.from({ length: 700 }, (_, i) => `${'`'.repeat(i + 1)} x `).join('')],
+    ['comments cut by code blocks', '<!-- a\n```\nb\n```\n'.repeat(20_000) + '-->'],
+  ];
+  for (const [name, text] of pathological) {
+    it(`stays fast on ${name}`, () => {
+      const started = performance.now();
+      findEmptyImageLinks(text);
+      assert.ok(performance.now() - started < 2_000, `took ${Math.round(performance.now() - started)} ms`);
+    });
+  }
 });
 
 describe('promptFromAlt', () => {

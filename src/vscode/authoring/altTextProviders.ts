@@ -13,6 +13,17 @@ import type { AltTextFills } from './altTextFills';
 
 export const markdownSelector: DocumentSelector = markdownLanguageIds.map((language) => ({ language }));
 
+const scanned = new WeakMap<TextDocument, { version: number; links: EmptyImageLink[] }>();
+
+/** The empty image links of `document` as it is now; scanned once per version (code actions ask on every cursor move). */
+export function emptyLinksOf(document: TextDocument): EmptyImageLink[] {
+  const cached = scanned.get(document);
+  if (cached && cached.version === document.version) return cached.links;
+  const links = findEmptyImageLinks(document.getText());
+  scanned.set(document, { version: document.version, links });
+  return links;
+}
+
 function linkRange(document: TextDocument, link: EmptyImageLink): Range {
   return new Range(document.positionAt(link.start), document.positionAt(link.end));
 }
@@ -44,7 +55,7 @@ export class AltTextCodeLensProvider implements CodeLensProvider, Disposable {
   }
 
   provideCodeLenses(document: TextDocument): CodeLens[] {
-    const links = findEmptyImageLinks(document.getText());
+    const links = emptyLinksOf(document);
     const shared = sharedLines(document, links);
     return links.map((link) => {
       const range = linkRange(document, link);
@@ -78,7 +89,7 @@ export class AltTextCodeActionProvider implements CodeActionProvider {
   provideCodeActions(document: TextDocument, range: Range): CodeAction[] {
     const start = document.offsetAt(range.start);
     const end = document.offsetAt(range.end);
-    const links = findEmptyImageLinks(document.getText()).filter(
+    const links = emptyLinksOf(document).filter(
       (link) => link.start <= end && start <= link.end && !this.fills.isPending(document, link),
     );
     return links.map((link) => {

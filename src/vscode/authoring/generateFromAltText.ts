@@ -6,12 +6,12 @@
  */
 import { Position, Range, Uri, l10n, window, workspace } from 'vscode';
 import type { TextDocument, TextEditor } from 'vscode';
-import { findEmptyImageLinks } from '../../core/emptyImageLinks';
 import type { EmptyImageLink } from '../../core/emptyImageLinks';
 import { isMarkdownLanguage } from '../../core/links';
 import { InsertionOrigin } from '../insertion';
 import type { Services } from '../services';
 import type { AltTextFills } from './altTextFills';
+import { emptyLinksOf } from './altTextProviders';
 
 interface Target {
   editor: TextEditor;
@@ -59,7 +59,7 @@ async function findTarget(uriArg: unknown, rangeArg: unknown): Promise<Target | 
 export function linkAt(document: TextDocument, range: Range): EmptyImageLink | undefined {
   const start = document.offsetAt(range.start);
   const end = document.offsetAt(range.end);
-  const links = findEmptyImageLinks(document.getText());
+  const links = emptyLinksOf(document);
   return links.find((link) => link.start <= start && start <= link.end) ?? links.find((link) => link.start <= end && start <= link.end);
 }
 
