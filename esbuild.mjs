@@ -1,44 +1,93 @@
-// Builds the two bundles: dist/extension.js (loaded by VS Code) and dist/cli.js (the command-line tool).
-// Both bundle undici and eventsource-parser so the .vsix ships no node_modules.
+// Builds three bundles: dist/extension.js (loaded by VS Code), dist/cli.js (the command-line tool) and
+// dist/undici.js (undici on its own), so that the .vsix ships no node_modules.
+//
+// undici is about 80 % of what the extension would otherwise bundle, and it is only needed for the first request
+// (src/core/transport.ts loads it lazily). Left out of extension.js and cli.js, its import becomes a require of
+// ./undici.js beside them, read from disk on the first request instead of being parsed at every activation
+// (BENCHMARKS.md F8). Importing this file gives the same plugin and options to tests without building anything.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const production = process.argv.includes('--production');
-const watch = process.argv.includes('--watch');
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const root = dirname(fileURLToPath(import.meta.url));
 
-/** @type {import('esbuild').BuildOptions} */
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  // The oldest extension host we support (VS Code 1.96) runs Node 20.18.
-  target: 'node20.18',
-  sourcemap: !production,
-  sourcesContent: false,
-  minify: production,
-  logLevel: 'warning',
-  define: { __EXTENSION_VERSION__: JSON.stringify(pkg.version) },
-  logOverride: { 'import-is-undefined': 'error' },
+/** Leaves undici out of a bundle: `import('undici')` becomes a require of the separately built ./undici.js beside it. */
+export const undiciBesideBundle = {
+  name: 'undici-beside-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.js', external: true }));
+  },
 };
 
-const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  {
-    ...common,
-    entryPoints: ['src/cli.ts'],
-    outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
-  },
-];
+/** @returns {import('esbuild').BuildOptions} */
+export function commonOptions({ production = false } = {}) {
+  const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
+  return {
+    // Paths in the metafile (dist/meta.json, read by the benchmark) are relative to the project.
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    // The oldest extension host we support (VS Code 1.96) runs Node 20.18.
+    target: 'node20.18',
+    // `import()` of an external becomes `require`: Node's import() of a CommonJS bundle would only see its
+    // default export, since the bundle's named exports are not statically visible to Node's CJS lexer.
+    supported: { 'dynamic-import': false },
+    sourcemap: !production,
+    sourcesContent: false,
+    minify: production,
+    logLevel: 'warning',
+    define: { __EXTENSION_VERSION__: JSON.stringify(pkg.version) },
+    logOverride: { 'import-is-undefined': 'error' },
+  };
+}
 
-if (watch) {
-  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
-  await Promise.all(contexts.map((c) => c.watch()));
-  console.log('[watch] build started');
-} else {
-  const results = await Promise.all(builds.map((b) => esbuild.build({ ...b, metafile: true })));
-  const { writeFileSync, mkdirSync } = await import('node:fs');
-  mkdirSync('dist', { recursive: true });
-  writeFileSync('dist/meta.json', JSON.stringify(results.map((r) => r.metafile)));
+/** @returns {import('esbuild').BuildOptions[]} */
+export function buildOptions({ production = false } = {}) {
+  const common = commonOptions({ production });
+  return [
+    { ...common, entryPoints: [resolve(root, 'src/extension.ts')], outfile: resolve(root, 'dist/extension.js'), external: ['vscode'], plugins: [undiciBesideBundle] },
+    {
+      ...common,
+      entryPoints: [resolve(root, 'src/cli.ts')],
+      outfile: resolve(root, 'dist/cli.js'),
+      banner: { js: '#!/usr/bin/env node' },
+      plugins: [undiciBesideBundle],
+    },
+    { ...common, entryPoints: [createRequire(import.meta.url).resolve('undici')], outfile: resolve(root, 'dist/undici.js') },
+  ];
+}
+
+/**
+ * Writes each output through a temporary file and a rename, and only when it changed: test files build dist/ in
+ * parallel processes while others run the CLI from it, which must never read half a bundle.
+ */
+function writeAtomically(outputFiles) {
+  for (const file of outputFiles) {
+    if (existsSync(file.path) && readFileSync(file.path).equals(file.contents)) continue;
+    mkdirSync(dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
+}
+
+async function main() {
+  const production = process.argv.includes('--production');
+  const builds = buildOptions({ production });
+  if (process.argv.includes('--watch')) {
+    const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+    await Promise.all(contexts.map((c) => c.watch()));
+    console.log('[watch] build started');
+    return;
+  }
+  const results = await Promise.all(builds.map((b) => esbuild.build({ ...b, metafile: true, write: false })));
+  for (const result of results) writeAtomically(result.outputFiles);
+  writeAtomically([{ path: resolve(root, 'dist/meta.json'), contents: Buffer.from(JSON.stringify(results.map((r) => r.metafile))) }]);
+}
+
+if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url) {
+  await main();
 }

@@ -60,6 +60,8 @@ export interface SizeInfo {
   extensionJs?: number;
   extensionJsGzip?: number;
   cliJs?: number;
+  /** undici, built on its own and required by the two bundles on the first request (absent before that split). */
+  undiciJs?: number;
   vsix?: number;
   extensionInputs: { name: string; bytes: number }[];
 }
@@ -281,6 +283,7 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
     '|---|---:|',
     `| \`dist/extension.js\` (production, minified) | ${kib(s.extensionJs)} (${kib(s.extensionJsGzip)} gzipped) |`,
     `| \`dist/cli.js\` | ${kib(s.cliJs)} |`,
+    ...(s.undiciJs !== undefined ? [`| \`dist/undici.js\` (undici, loaded by both on the first request) | ${kib(s.undiciJs)} |`] : []),
     `| \`dist-vsix/cpa-gpt-image.vsix\` | ${kib(s.vsix)} |`,
     '',
   );

@@ -224,6 +224,7 @@ function sizes(): SizeInfo {
     extensionJs: size(extension),
     extensionJsGzip: existsSync(extension) ? gzipSync(readFileSync(extension), { level: 9 }).length : undefined,
     cliJs: size(join(distDir, 'cli.js')),
+    undiciJs: size(join(distDir, 'undici.js')),
     vsix: size(join(root, 'dist-vsix', 'cpa-gpt-image.vsix')),
     extensionInputs: [],
   };

@@ -7,6 +7,8 @@
 
   // @ts-ignore acquireVsCodeApi is provided by VS Code in webviews.
   const vscode = acquireVsCodeApi();
+  document.body.setAttribute('data-script', 'loaded');
+  document.body.setAttribute('data-script-ms', String(Math.round(performance.now())));
 
   /** @type {{ labels: Record<string, string>, current: any, history: any[] }} */
   let state = { labels: {}, current: { kind: 'none' }, history: [] };
@@ -234,6 +236,7 @@
     if (!message || typeof message !== 'object') return;
     switch (message.type) {
       case 'state':
+        if (!document.body.hasAttribute('data-state-ms')) document.body.setAttribute('data-state-ms', String(Math.round(performance.now())));
         state = message.state;
         render();
         break;

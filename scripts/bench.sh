@@ -34,7 +34,7 @@ snapshot=bench/results/dist
 for attempt in 1 2 3; do
   node esbuild.mjs --production
   rm -rf "$snapshot" && mkdir -p "$snapshot"
-  cp dist/extension.js dist/cli.js dist/meta.json "$snapshot"/
+  cp dist/extension.js dist/cli.js dist/undici.js dist/meta.json "$snapshot"/
   # A production bundle carries no source map comment; a development one does.
   if ! grep -q 'sourceMappingURL' "$snapshot/extension.js" "$snapshot/cli.js"; then break; fi
   echo "bench: dist/ was rebuilt for development while copying; building again" >&2

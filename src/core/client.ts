@@ -23,6 +23,7 @@ import {
 } from './responseReader';
 import { decideRetry, initialRetryState, nextRetryState } from './retry';
 import { describeBytes, detectImageType } from './imageType';
+import { Base64Splicer, type SplicedValue } from './base64Splice';
 
 export interface ImageClientOptions {
   transport?: HttpTransport;
@@ -148,15 +149,43 @@ function bytesExcerpt(bytes: Uint8Array, secrets: readonly string[]): string {
   return wide.length > EXCERPT_CHARS + 1 ? `${wide.slice(0, EXCERPT_CHARS).replace(/…$/, '')}…` : wide;
 }
 
-/** Decodes the `result` and checks the bytes are an image we can save under the right extension. */
-function decodeImage(found: FoundImage, secrets: readonly string[]): Pick<GeneratedImage, 'bytes' | 'mime' | 'extension'> {
-  const base64 = found.base64.replace(/\s+/g, '');
-  if (!BASE64.test(base64)) {
-    // Not base64 at all (a URL, a message): quote the text itself, not what decoding would make of it.
-    const excerpt = describeBytes(Buffer.from(base64.slice(0, 200), 'utf8'));
-    throw new GatewayError('not_image', `The gateway's image result is not base64 data; it starts with "${excerpt}". Nothing was saved.`, { excerpt });
+/**
+ * What clean base64 of this text decodes to, in bytes; -1 when a length check cannot tell (a lone last
+ * character decodes to nothing whatever it is). Node's decoder skips what is not base64 and stops at padding,
+ * so any such character, or whitespace, gives fewer bytes than this.
+ */
+function cleanDecodedLength(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  const chars = base64.length - padding;
+  return chars % 4 === 1 ? -1 : Math.floor((chars * 3) / 4);
+}
+
+function notBase64Error(start: Uint8Array): GatewayError {
+  // Not base64 at all (a URL, a message): quote the text itself, not what decoding would make of it.
+  const excerpt = describeBytes(start);
+  return new GatewayError('not_image', `The gateway's image result is not base64 data; it starts with "${excerpt}". Nothing was saved.`, { excerpt });
+}
+
+/**
+ * Decodes the `result` (or takes the bytes the splicer decoded as they arrived) and checks they are an image
+ * we can save under the right extension.
+ */
+function decodeImage(found: FoundImage, secrets: readonly string[], spliced?: SplicedValue): Pick<GeneratedImage, 'bytes' | 'mime' | 'extension'> {
+  let bytes: Uint8Array | undefined;
+  if (spliced) {
+    bytes = spliced.bytes();
+    if (!bytes) throw notBase64Error(spliced.head.subarray(0, 200));
+  } else {
+    // Decode first and look closer only when the length is not what clean base64 gives: the whitespace
+    // removal and the alphabet check each walk the whole text (BENCHMARKS.md F4).
+    const fast = Buffer.from(found.base64, 'base64');
+    if (fast.length === cleanDecodedLength(found.base64)) bytes = fast;
+    else {
+      const base64 = found.base64.replace(/\s+/g, '');
+      if (!BASE64.test(base64)) throw notBase64Error(Buffer.from(found.base64.slice(0, 200), 'utf8'));
+      bytes = Buffer.from(base64, 'base64');
+    }
   }
-  const bytes = Buffer.from(base64, 'base64');
   const type = detectImageType(bytes);
   if (!type) {
     const excerpt = bytesExcerpt(bytes, secrets);
@@ -255,6 +284,8 @@ function progressReporter(listener: ((event: ProgressEvent) => void) | undefined
   };
   return {
     emit,
+    /** Partial images are only worth decoding for someone (BENCHMARKS.md F2). */
+    hasListener: listener !== undefined,
     phase(phase: Phase): void {
       if (phase === lastPhase) return;
       lastPhase = phase;
@@ -269,6 +300,8 @@ type Progress = ReturnType<typeof progressReporter>;
 
 interface AttemptResult {
   found: FoundImage;
+  /** The image's bytes when they were taken out of the body as they arrived (`found.base64` is then a placeholder). */
+  spliced?: SplicedValue;
   responseId?: string;
 }
 
@@ -326,7 +359,7 @@ export class ImageClient {
         try {
           progress.resetPhase();
           const result = await this.#attempt(transport, httpRequest, { settings, signal, progress, log, secrets }, attempt);
-          const image = decodeImage(result.found, secrets);
+          const image = decodeImage(result.found, secrets, result.spliced);
           const elapsedMs = this.#clock.now() - started;
           log.info(`Image received: ${image.mime}, ${image.bytes.length} bytes, attempt ${attempt}, ${elapsedMs} ms in all.`);
           return {
@@ -409,7 +442,16 @@ export class ImageClient {
   async #readJson(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
     const { signal, settings, progress, secrets } = context;
     progress.phase('receiving');
-    const bytes = await readBodyBytes(response.body, { signal, maxBytes: settings.maxResponseBytes });
+    // The image's base64 is decoded as it arrives and never becomes a string; everything else is read as text.
+    // Content-Length bounds the image, so it is decoded into one buffer of that size (pages never written cost nothing).
+    const contentLength = Number(response.headers['content-length']);
+    const knownLength = Number.isSafeInteger(contentLength) && contentLength > 0 && contentLength <= settings.maxResponseBytes;
+    const splicer = new Base64Splicer({
+      keys: { result: 'decode' },
+      maxTotalBytes: settings.maxResponseBytes,
+      ...(knownLength ? { sizeHint: Math.floor((contentLength * 3) / 4) + 3 } : {}),
+    });
+    const bytes = await readBodyBytes(splicer.splice(abortableChunks(response.body, signal)), { signal, maxBytes: settings.maxResponseBytes });
     // Redacted before anything is read or cut out of it (responseReader's contract): a key cut in two by an
     // excerpt would no longer be found by a redaction of the excerpt.
     const text = redactSecrets(bytes.toString('utf8'), secrets);
@@ -421,7 +463,8 @@ export class ImageClient {
     const found = readImageFromResponse(json);
     if (found) {
       const id = asObject(json)?.id;
-      return { found, ...(typeof id === 'string' ? { responseId: id } : {}) };
+      const spliced = splicer.take(found.base64);
+      return { found, ...(spliced ? { spliced } : {}), ...(typeof id === 'string' ? { responseId: id } : {}) };
     }
     if (isErrorBody(json)) {
       // The CPA keep-alive quirk: status 200 was committed early, then the error was written as the body.
@@ -433,6 +476,7 @@ export class ImageClient {
   async #readStream(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
     const { signal, settings, progress, log, secrets } = context;
     let found: FoundImage | undefined;
+    let foundSpliced: SplicedValue | undefined;
     let responseId: string | undefined;
     let finalResponse: unknown;
     let terminal: string | undefined;
@@ -444,8 +488,17 @@ export class ImageClient {
     const doneItems: unknown[] = [];
     let lastType = '(none)';
     const textRedactor = streamingRedactor(context.secrets);
+    // Every image's base64 is taken out of the stream as it arrives: the final one decoded on the way, the
+    // previews kept as text for a listener (decoded if it looks at them) or dropped unread when there is none.
+    // Events are then a few KiB, so the size cap bounds one event or one image, not the whole stream, which
+    // carries the previews and repeats the image in response.completed (BENCHMARKS.md F1, F2, F5).
+    const splicer = new Base64Splicer({
+      keys: { result: 'decode', partial_image_b64: progress.hasListener ? 'keep' : 'drop' },
+      maxValueBytes: settings.maxResponseBytes,
+    });
+    const events = readSseEvents(splicer.splice(abortableChunks(response.body, signal)), { signal, maxEventBytes: settings.maxResponseBytes });
 
-    for await (const event of readSseEvents(response.body, { signal, maxBytes: settings.maxResponseBytes })) {
+    for await (const event of events) {
       // Redacted before it is parsed, quoted or cut (responseReader's contract); the base64 of an image never holds a key.
       const raw = redactSecrets(event.data, secrets).trim();
       if (!raw || raw === '[DONE]') continue;
@@ -475,14 +528,41 @@ export class ImageClient {
           break;
         case 'response.image_generation_call.partial_image': {
           progress.phase('generating');
-          const base64 = typeof object.partial_image_b64 === 'string' ? object.partial_image_b64.replace(/\s+/g, '') : '';
-          if (!base64 || !BASE64.test(base64)) break;
-          const bytes = Buffer.from(base64, 'base64');
+          if (!progress.hasListener) break;
+          const text = typeof object.partial_image_b64 === 'string' ? object.partial_image_b64 : '';
+          const spliced = splicer.take(text);
+          let image: { readonly bytes: Uint8Array; sniffed: Uint8Array } | undefined;
+          if (spliced) {
+            // Decoded on first access only: the command line counts previews, the preview panel shows them.
+            let decoded: Uint8Array | undefined;
+            image = {
+              get bytes(): Uint8Array {
+                decoded ??= spliced.bytes() ?? new Uint8Array(0);
+                return decoded;
+              },
+              sniffed: Buffer.from(spliced.head.toString('latin1', 0, 24), 'base64'),
+            };
+          } else if (!Base64Splicer.isPlaceholder(text)) {
+            const base64 = text.replace(/\s+/g, '');
+            if (!base64 || !BASE64.test(base64)) break;
+            const bytes = Buffer.from(base64, 'base64');
+            image = { bytes, sniffed: bytes };
+          }
+          if (!image) break;
           const index = typeof object.partial_image_index === 'number' ? object.partial_image_index : partialCount;
           partialCount += 1;
-          const mime = detectImageType(bytes)?.mime ?? mimeForFormat(object.output_format ?? settings.tool.outputFormat);
+          const mime = detectImageType(image.sniffed)?.mime ?? mimeForFormat(object.output_format ?? settings.tool.outputFormat);
           const expected = settings.tool.partialImages;
-          progress.emit({ type: 'partialImage', index, bytes, mime, ...(expected !== undefined ? { expected } : {}) });
+          const lazy = image;
+          progress.emit({
+            type: 'partialImage',
+            index,
+            get bytes(): Uint8Array {
+              return lazy.bytes;
+            },
+            mime,
+            ...(expected !== undefined ? { expected } : {}),
+          });
           break;
         }
         case 'response.image_generation_call.completed':
@@ -493,6 +573,10 @@ export class ImageClient {
           const item = readImageFromResponse({ item: object.item });
           if (item && !found) {
             found = item;
+            foundSpliced = splicer.take(item.base64);
+            // The image is in hand: later copies (response.completed repeats it) are skipped unread, while the
+            // events after it are still read for the model's trailing text (BENCHMARKS.md F3).
+            splicer.stopKeeping();
             progress.phase('receiving');
           }
           break;
@@ -509,7 +593,10 @@ export class ImageClient {
           terminal = type;
           finalResponse = object.response;
           // The item seen earlier counts even when the final `output` is empty (gateway.md §6.2 variant a).
-          found ??= readImageFromResponse(object.response);
+          if (!found) {
+            found = readImageFromResponse(object.response);
+            if (found) foundSpliced = splicer.take(found.base64);
+          }
           break;
         case 'response.failed':
         case 'error': {
@@ -531,11 +618,13 @@ export class ImageClient {
       }
       // A terminal event ends the exchange even if the gateway keeps the connection open.
       if (terminal) break;
+      // Values of this event that nobody took (a partial image in an unexpected place, a second image) go.
+      splicer.releaseThrough(raw);
     }
     const heldText = textRedactor.flush();
     if (heldText) progress.emit({ type: 'text', text: heldText });
 
-    if (found) return { found, ...(responseId !== undefined ? { responseId } : {}) };
+    if (found) return { found, ...(foundSpliced ? { spliced: foundSpliced } : {}), ...(responseId !== undefined ? { responseId } : {}) };
     if (!terminal) {
       throw new GatewayError(
         'protocol',

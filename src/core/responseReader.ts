@@ -234,14 +234,21 @@ function quoted(words: string | undefined): string {
   return words ? ` The gateway said: "${words}"` : '';
 }
 
-/** When a usage limit lifts, from `resets_at` (unix s) or `resets_in_seconds` (relative to now). */
+/** The latest time a `Date` can hold (±8.64e15 ms); `toISOString()` throws a RangeError beyond it. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * When a usage limit lifts, from `resets_at` (unix s) or `resets_in_seconds` (relative to now). A time no `Date`
+ * can hold (`resets_at: 1e20`) is treated as not stated, rather than breaking the message that shows it.
+ */
 function resetsAtMs(info: ErrorInfo | undefined, now: number): number | undefined {
   const object = info?.object;
   if (!object) return undefined;
+  const valid = (ms: number): number | undefined => (ms <= MAX_DATE_MS ? ms : undefined);
   const at = object.resets_at;
-  if (typeof at === 'number' && Number.isFinite(at) && at > 0) return epochMsFromResetsAt(at);
+  if (typeof at === 'number' && Number.isFinite(at) && at > 0) return valid(epochMsFromResetsAt(at));
   const inSeconds = object.resets_in_seconds;
-  if (typeof inSeconds === 'number' && Number.isFinite(inSeconds) && inSeconds >= 0) return now + inSeconds * 1000;
+  if (typeof inSeconds === 'number' && Number.isFinite(inSeconds) && inSeconds >= 0) return valid(now + inSeconds * 1000);
   return undefined;
 }
 

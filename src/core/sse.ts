@@ -13,20 +13,27 @@ export interface SseEvent {
 
 export interface ReadBodyOptions {
   signal?: AbortSignal;
-  /** Largest number of bytes accepted; more fails with `GatewayError('too_large')`. */
+  /** Largest number of bytes accepted in all; more fails with `GatewayError('too_large')`. */
   maxBytes?: number;
+  /**
+   * Largest event: bytes read since the last complete event (comments included); more fails with
+   * `GatewayError('too_large')`. This bounds what the reader holds at once while the stream as a whole may be
+   * longer: a streamed image comes with its previews and is repeated in `response.completed`. A chunk that
+   * completes an event restarts the count, so the bound may be passed by up to one chunk.
+   */
+  maxEventBytes?: number;
 }
 
 const MIB = 1024 * 1024;
 
 /** The error for a body over the cap, naming the cap the way the user sets it (MiB). */
-export function tooLargeError(maxBytes: number): GatewayError {
+export function tooLargeError(maxBytes: number, subject = "The gateway's response"): GatewayError {
   const mib = maxBytes / MIB;
   // Tiny caps (tests, odd settings) would round to "0 MiB"; name them in bytes instead.
   const shown = mib >= 0.01 ? `${Number(mib.toFixed(2))} MiB` : `${maxBytes} bytes`;
   return new GatewayError(
     'too_large',
-    `The gateway's response is larger than the ${shown} limit, so it was not read to the end. ` +
+    `${subject} is larger than the ${shown} limit, so it was not read to the end. ` +
       `Raise the response size limit (maxResponseMiB) if such large images are expected.`,
   );
 }
@@ -92,16 +99,19 @@ export async function* readSseEvents(
   body: AsyncIterable<Uint8Array>,
   options: ReadBodyOptions = {},
 ): AsyncGenerator<SseEvent> {
-  const { signal, maxBytes } = options;
+  const { signal, maxBytes, maxEventBytes } = options;
   const queue: SseEvent[] = [];
+  let dispatched = 0;
   const parser = createParser({
     onEvent(message) {
+      dispatched += 1;
       queue.push(message.event === undefined ? { data: message.data } : { event: message.event, data: message.data });
     },
   });
   // `stream: true` keeps a multi-byte character that is split across chunks until its last byte arrives.
   const decoder = new TextDecoder('utf-8');
   let total = 0;
+  let sinceEvent = 0;
   let lastChar = '';
 
   const feed = (text: string): void => {
@@ -113,7 +123,12 @@ export async function* readSseEvents(
   for await (const chunk of abortableChunks(body, signal)) {
     total += chunk.byteLength;
     if (maxBytes !== undefined && total > maxBytes) throw tooLargeError(maxBytes);
+    const before = dispatched;
     feed(decoder.decode(chunk, { stream: true }));
+    sinceEvent = dispatched === before ? sinceEvent + chunk.byteLength : 0;
+    if (maxEventBytes !== undefined && sinceEvent > maxEventBytes) {
+      throw tooLargeError(maxEventBytes, "An event of the gateway's stream");
+    }
     while (queue.length > 0) {
       yield queue.shift() as SseEvent;
       throwIfAborted(signal);

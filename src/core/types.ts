@@ -58,7 +58,11 @@ export interface GatewaySettings {
   tool: ImageToolOptions;
   /** Overall time allowed for one HTTP attempt (headers and body), in ms. Default 10 minutes. */
   timeoutMs: number;
-  /** Largest response body accepted, in bytes. Default 64 MiB. */
+  /**
+   * Size cap in bytes (default 64 MiB), so a broken gateway cannot exhaust memory: a non-streamed body is capped
+   * as a whole; a stream is capped per event and per image value in it, not in total, since it carries the
+   * previews and repeats the final image in `response.completed` (a 2048² PNG with 3 previews is ~80 MiB).
+   */
   maxResponseBytes: number;
   retry: RetrySettings;
   proxy?: ProxySettings;

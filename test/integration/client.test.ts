@@ -357,6 +357,15 @@ describe('ImageClient against the test gateway', () => {
       });
     }
 
+    it('size cap (stream): the stream may be longer than maxResponseBytes (the image comes twice); one image may not', async () => {
+      const params = { width: 1024, height: 1024, noise: 1 }; // 3 MiB PNG, 4 MiB of base64, sent twice
+      const u = url('ok', params);
+      const fits = await generate(u, { stream: true, settings: { maxResponseBytes: 6 * 1024 * 1024 } });
+      expectImage(fits, gw.imageFor(u));
+      const tooBig = await generate(url('ok', params), { stream: true, settings: { maxResponseBytes: 3 * 1024 * 1024 } });
+      assert.match(expectError(tooBig, 'too_large').message, /An image in the gateway's answer is larger than the 3 MiB limit/);
+    });
+
     it('partial-images: one event per partial, in order, each the served PNG, all before the final image', async () => {
       const u = url('partial-images');
       const run = await generate(u, { stream: true, tool: { partialImages: 2 } });

@@ -1,6 +1,6 @@
 /**
- * The .vsix holds only what a user needs: the bundle, the manifest and its translations, the icon and the
- * three documents. No sources, tests, maps, node_modules or the CLI (it is for the command line, not VS Code).
+ * The .vsix holds only what a user needs: the bundle (and undici beside it), the manifest and its translations,
+ * the icon and the three documents. No sources, tests, maps, node_modules or the CLI (it is for the command line, not VS Code).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,6 +37,7 @@ describe('packaged extension', () => {
       'LICENSE',
       'README.md',
       'dist/extension.js',
+      'dist/undici.js',
       'l10n/bundle.l10n.zh-cn.json',
       'package.json',
       'package.nls.json',
@@ -49,6 +50,18 @@ describe('packaged extension', () => {
     assert.deepEqual(unexpected, [], 'nothing else is packaged (only media assets besides the list)');
     assert.ok(files.includes('media/icon.png'), 'the icon is packaged');
     assert.ok(!files.some((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('node_modules/')));
+  });
+
+  it('undici is not inside dist/extension.js: it is dist/undici.js, required from it only by path', () => {
+    const metas = JSON.parse(readFileSync(path.join(root, 'dist/meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }[];
+    const inputsOf = (file: string): string[] => Object.keys(metas.find((m) => m.outputs[file])?.outputs[file]?.inputs ?? {});
+    for (const bundle of ['dist/extension.js', 'dist/cli.js']) {
+      const inputs = inputsOf(bundle);
+      assert.ok(inputs.some((i) => i.startsWith('src/')), `${bundle} was built`);
+      assert.deepEqual(inputs.filter((i) => i.includes('node_modules/undici/')), [], `${bundle} bundles no undici`);
+      assert.match(readFileSync(path.join(root, bundle), 'utf8'), /require\("\.\/undici\.js"\)/, `${bundle} requires ./undici.js`);
+    }
+    assert.ok(inputsOf('dist/undici.js').some((i) => i.includes('node_modules/undici/')), 'dist/undici.js is undici');
   });
 
   it('the manifest points at files that are packaged', () => {

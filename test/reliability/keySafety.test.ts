@@ -71,9 +71,12 @@ const echoModes: { mode: EchoMode; expect: 'image' | GatewayError['kind'] }[] = 
   { mode: 'event-name', expect: 'image' },
 ];
 
-/** `text` with the key placed so that it straddles character `cut` (where an excerpt or a quote stops). */
+/**
+ * `text` with the key placed across character `cut` (where an excerpt or a quote stops), 12 of its characters
+ * before the cut: a redaction applied after the cut would no longer recognise the key, and leak those 12.
+ */
 function straddling(key: string, cut: number, filler = 'x'): string {
-  return `${filler.repeat(cut - 5)}${key} and more words after it`;
+  return `${filler.repeat(cut - 12)}${key} and more words after it`;
 }
 
 /** Pieces of 3 characters: the key is split over several events. */
@@ -146,12 +149,13 @@ function echo(mode: EchoMode, key: string, res: ServerResponse): void {
     }
     case 'not-base64': {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ output: [image({ result: `https://images.example/${key}/x.png ${straddling(key, 80)}` })] }));
+      res.end(JSON.stringify({ output: [image({ result: straddling(key, 80, '~') })] }));
       return;
     }
     case 'truncated-json': {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(`{"output":[{"type":"message","text":"${straddling(key, 2000)}`);
+      const start = '{"output":[{"type":"message","text":"';
+      res.end(`${start}${straddling(key, 200 - start.length)}`);
       return;
     }
     case 'redirect': {

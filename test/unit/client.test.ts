@@ -6,6 +6,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -575,6 +576,200 @@ describe('ImageClient.generate streaming (in-memory transport)', () => {
   });
 });
 
+describe('ImageClient with large images: base64 read as it arrives', () => {
+  /** A PNG signature and random bytes: an "image" whose base64 is far over the splice threshold. */
+  const bigPng = (size: number): Buffer => Buffer.concat([PNG.subarray(0, 16), randomBytes(size)]);
+  const final = bigPng(40_000);
+  const partials = [bigPng(20_000), bigPng(21_000), bigPng(22_000)];
+
+  /** Splits every piece of a body into pieces of `size` bytes. */
+  function rechunk(response: HttpResponse, size: number): HttpResponse {
+    const source = response.body;
+    async function* pieces(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of source) for (let i = 0; i < chunk.length; i += size) yield chunk.subarray(i, i + size);
+    }
+    return { ...response, body: pieces() };
+  }
+
+  /** Runs `fn` and counts the bytes decoded from base64 by Buffer#write (how the splicer decodes) meanwhile. */
+  async function countingDecodes<T>(fn: () => Promise<T>): Promise<{ result: T; decoded: number }> {
+    const proto = Buffer.prototype as unknown as { write: (...args: unknown[]) => number };
+    const original = proto.write;
+    let decoded = 0;
+    proto.write = function (this: Buffer, ...args: unknown[]): number {
+      const written = original.apply(this, args);
+      if (args.includes('base64')) decoded += written;
+      return written;
+    };
+    try {
+      return { result: await fn(), decoded };
+    } finally {
+      proto.write = original;
+    }
+  }
+
+  /** Three previews, the image (written with `\/` escapes, as some JSON encoders do), text, and the image again. */
+  function stream(): HttpResponse {
+    const events = [
+      { type: 'response.created', response: { id: 'resp_big', output: [] } },
+      ...partials.map((p, i) => ({ type: 'response.image_generation_call.partial_image', partial_image_index: i, partial_image_b64: p.toString('base64') })),
+      { type: 'response.output_item.done', item: { type: 'image_generation_call', result: final.toString('base64') } },
+      { type: 'response.output_text.delta', delta: 'Here it is.' },
+      { type: 'response.completed', response: { id: 'resp_big', output: [{ type: 'image_generation_call', result: final.toString('base64') }] } },
+    ];
+    const frames = events.map((e) => {
+      const data = JSON.stringify(e);
+      return `event: ${e.type}\ndata: ${e.type === 'response.output_item.done' ? data.replace(/\//g, '\\/') : data}\n\n`;
+    });
+    return { status: 200, headers: { 'content-type': 'text/event-stream' }, body: bodyOf(...frames) };
+  }
+
+  for (const size of [1, 7, 4096, 65_536]) {
+    it(`non-streaming, in ${size}-byte pieces, with and without Content-Length: the exact image`, async () => {
+      const text = JSON.stringify(imageResponse(final.toString('base64'))).replace(/\//g, '\\/');
+      const variants: Record<string, string>[] = [{}, { 'content-length': String(Buffer.byteLength(text)) }];
+      for (const headers of variants) {
+        const transport = new ScriptedTransport([rechunk(json(200, text, headers), size)]);
+        const image = await new ImageClient({ transport, clock: new FakeClock() }).generate(settings(), { prompt: 'x' });
+        assert.deepEqual(Buffer.from(image.bytes), final);
+        assert.equal(image.revisedPrompt, 'A squirrel.');
+        assert.equal(image.responseId, 'resp_123');
+      }
+    });
+
+    it(`streaming, in ${size}-byte pieces: the exact partial images, image and text`, async () => {
+      const events: ProgressEvent[] = [];
+      const transport = new ScriptedTransport([rechunk(stream(), size)]);
+      const image = await new ImageClient({ transport, clock: new FakeClock() }).generate(settings({ stream: true }), { prompt: 'x' }, { onProgress: (e) => events.push(e) });
+      assert.deepEqual(Buffer.from(image.bytes), final);
+      assert.equal(image.responseId, 'resp_big');
+      const seen = events.flatMap((e) => (e.type === 'partialImage' ? [[e.index, e.mime, Buffer.from(e.bytes)]] : []));
+      assert.deepEqual(seen, partials.map((p, i) => [i, 'image/png', p]));
+      assert.deepEqual(events.flatMap((e) => (e.type === 'text' ? [e.text] : [])), ['Here it is.']);
+    });
+  }
+
+  it('F2/F3: partial images are not decoded without a listener, nor for one that does not look; the repeat is not decoded', async () => {
+    const run = (onProgress?: (e: ProgressEvent) => void) =>
+      countingDecodes(() =>
+        new ImageClient({ transport: new ScriptedTransport([stream()]), clock: new FakeClock() }).generate(settings({ stream: true }), { prompt: 'x' }, onProgress ? { onProgress } : {}),
+      );
+    // Only the final image, once: not the previews, not its repeat in response.completed.
+    const silent = await run();
+    assert.deepEqual(Buffer.from(silent.result.bytes), final);
+    assert.equal(silent.decoded, final.length);
+    const counted: ProgressEvent[] = [];
+    const counting = await run((e) => counted.push(e));
+    assert.equal(counting.decoded, final.length);
+    assert.equal(counted.filter((e) => e.type === 'partialImage').length, 3);
+    // A listener that looks decodes each preview once, on first access.
+    const looked: Buffer[] = [];
+    const looking = await run((e) => {
+      if (e.type === 'partialImage') looked.push(Buffer.from(e.bytes), Buffer.from(e.bytes));
+    });
+    assert.deepEqual(looked, partials.flatMap((p) => [p, p]));
+    assert.equal(looking.decoded, final.length + partials.reduce((n, p) => n + p.length, 0));
+  });
+
+  it('F5: a stream several times maxResponseBytes long is fine when each event and image is under it', async () => {
+    const cap = 100_000; // each image is 40–54 kB of base64; the stream is over 240 kB
+    const transport = new ScriptedTransport([rechunk(stream(), 4096)]);
+    const image = await new ImageClient({ transport, clock: new FakeClock() }).generate(settings({ stream: true, maxResponseBytes: cap }), { prompt: 'x' }, { onProgress: () => undefined });
+    assert.deepEqual(Buffer.from(image.bytes), final);
+  });
+
+  it('F5: one image over maxResponseBytes is too large, in a stream', async () => {
+    const transport = new ScriptedTransport([rechunk(stream(), 4096)]);
+    await assert.rejects(
+      new ImageClient({ transport, clock: new FakeClock() }).generate(settings({ stream: true, maxResponseBytes: 50_000 }), { prompt: 'x' }),
+      isKind('too_large', (e) => assert.match(e.message, /An image in the gateway's answer is larger than the 0\.05 MiB limit/)),
+    );
+  });
+
+  it('F5: a non-streamed body over maxResponseBytes is too large as a whole', async () => {
+    const text = JSON.stringify(imageResponse(final.toString('base64')));
+    const transport = new ScriptedTransport([rechunk(json(200, text), 4096)]);
+    await assert.rejects(
+      new ImageClient({ transport, clock: new FakeClock() }).generate(settings({ maxResponseBytes: text.length - 1 }), { prompt: 'x' }),
+      isKind('too_large', (e) => assert.match(e.message, /The gateway's response is larger than/)),
+    );
+  });
+
+  for (const stream of [false, true]) {
+    const respond = (result: string): HttpResponse =>
+      stream
+        ? sse([{ type: 'response.output_item.done', item: { type: 'image_generation_call', result } }, { type: 'response.completed', response: { output: [] } }])
+        : json(200, imageResponse(result));
+    const label = stream ? 'stream' : 'non-stream';
+
+    it(`malformed long base64 is not_image quoting its start, not a crash (${label})`, async () => {
+      const b64 = final.toString('base64');
+      for (const broken of [`${b64.slice(0, 30_000)}$${b64.slice(30_001)}`, `${b64.slice(0, 30_000)}==${b64.slice(30_000)}`]) {
+        const transport = new ScriptedTransport([rechunk(respond(broken), 5000)]);
+        await assert.rejects(
+          new ImageClient({ transport, clock: new FakeClock() }).generate(settings({ stream }), { prompt: 'x' }),
+          isKind('not_image', (e) => {
+            assert.match(e.message, /not base64 data; it starts with "iVBORw0KGgo/);
+            assert.equal(e.details.excerpt, `${b64.slice(0, 80)}…`);
+          }),
+        );
+        assert.equal(transport.requests.length, 1, 'not retried');
+      }
+    });
+
+    it(`long clean base64 that is not an image is not_image quoting the bytes (${label})`, async () => {
+      const text = Buffer.concat([Buffer.from('<html>oops</html>'), randomBytes(9000)]).toString('base64');
+      const transport = new ScriptedTransport([respond(text)]);
+      await assert.rejects(
+        new ImageClient({ transport, clock: new FakeClock() }).generate(settings({ stream }), { prompt: 'x' }),
+        isKind('not_image', (e) => assert.match(e.message, /9017 bytes that are not a PNG, JPEG or WebP image; they start with "<html>oops<\/html>/)),
+      );
+    });
+  }
+
+  it('a long result that is prose, not base64, is still named as such', async () => {
+    const prose = `I cannot attach images. ${'Here is a long explanation instead. '.repeat(200)}`;
+    const transport = new ScriptedTransport([json(200, imageResponse(prose))]);
+    await assert.rejects(
+      new ImageClient({ transport, clock: new FakeClock() }).generate(settings(), { prompt: 'x' }),
+      isKind('not_image', (e) => assert.match(e.message, /not base64 data; it starts with "I cannot attach images\./)),
+    );
+  });
+
+  it('a long body cut inside the image is a retryable protocol error whose excerpt names the base64, not the bytes', async () => {
+    const text = JSON.stringify(imageResponse(final.toString('base64')));
+    const truncated = text.slice(0, text.indexOf('"result"') + 20_000);
+    const transport = new ScriptedTransport([json(200, truncated), json(200, truncated), json(200, truncated)]);
+    await assert.rejects(
+      new ImageClient({ transport, clock: new FakeClock() }).generate(settings(), { prompt: 'x' }),
+      isKind('protocol', (e) => {
+        assert.match(e.message, /not valid JSON/);
+        assert.match(e.details.excerpt ?? '', /"result":"<base64 #0>$/);
+      }),
+    );
+    assert.equal(transport.requests.length, 3);
+  });
+});
+
+describe('decoding a short result (the text path)', () => {
+  const cases: [string, string, 'ok' | 'not base64'][] = [
+    ['clean', PNG_B64, 'ok'],
+    ['with line breaks and spaces', PNG_B64.replace(/(.{10})/g, '$1\n '), 'ok'],
+    ['URL-safe alphabet', PNG_B64.replace(/\+/g, '-').replace(/\//g, '_'), 'ok'],
+    ['a data: URL', `data:image/png;base64,${PNG_B64}`, 'ok'],
+    ['an invalid character in the middle', `${PNG_B64.slice(0, 40)}$${PNG_B64.slice(40)}`, 'not base64'],
+    ['an invalid lone last character', `${PNG_B64}$`, 'not base64'],
+    ['padding in the middle', `${PNG_B64.slice(0, 40)}==${PNG_B64.slice(40)}`, 'not base64'],
+  ];
+  for (const [name, result, outcome] of cases) {
+    it(`${name}: ${outcome}`, async () => {
+      const run = new ImageClient({ transport: new ScriptedTransport([json(200, imageResponse(result))]), clock: new FakeClock() }).generate(settings(), { prompt: 'x' });
+      if (outcome === 'ok') assert.deepEqual(Buffer.from((await run).bytes), PNG);
+      else await assert.rejects(run, isKind('not_image', (e) => assert.match(e.message, /not base64 data/)));
+    });
+  }
+});
+
 describe('ImageClient cancellation', () => {
   it('an aborted signal fails before any request', async () => {
     const transport = new ScriptedTransport([json(200, imageResponse())]);
@@ -851,16 +1046,36 @@ describe('ImageClient against a real HTTP server', { timeout: 15_000 }, () => {
     assert.ok(sent < total / 2, `the server sent ${sent} bytes`);
   });
 
-  it('streaming size cap', async () => {
+  it('streaming size cap: one event over maxResponseBytes stops the read and closes the connection', async () => {
+    let sent = 0;
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ type: 'response.in_progress' })}\n\ndata: {"type":"response.in_progress","pad":"`);
+      const pump = (): void => {
+        if (res.destroyed || sent > 10_000_000) return;
+        sent += 10_000;
+        res.write('x,'.repeat(5_000), () => setImmediate(pump));
+      };
+      pump();
+    });
+    const before = server.closedConnections();
+    await assert.rejects(
+      realClient().generate(settings({ baseUrl: server.url, stream: true, maxResponseBytes: 100_000 }), { prompt: 'x' }),
+      isKind('too_large', (e) => assert.match(e.message, /An event of the gateway's stream is larger than the 0\.1 MiB limit/)),
+    );
+    while (server.closedConnections() === before) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(sent < 1_000_000, `the server sent ${sent} bytes`);
+  });
+
+  it('streaming size cap: a stream longer than maxResponseBytes whose events are all under it is read to the image', async () => {
     const server = await startServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const filler = `data: ${JSON.stringify({ type: 'response.in_progress', pad: 'x'.repeat(10_000) })}\n\n`;
-      writeSlowly(res, Array.from({ length: 50 }, () => filler));
+      const done = `data: ${JSON.stringify({ type: 'response.completed', response: { output: [{ type: 'image_generation_call', result: PNG_B64 }] } })}\n\n`;
+      writeSlowly(res, [...Array.from({ length: 50 }, () => filler), done]);
     });
-    await assert.rejects(
-      realClient().generate(settings({ baseUrl: server.url, stream: true, maxResponseBytes: 100_000 }), { prompt: 'x' }),
-      isKind('too_large'),
-    );
+    const image = await realClient().generate(settings({ baseUrl: server.url, stream: true, maxResponseBytes: 100_000 }), { prompt: 'x' });
+    assert.deepEqual(Buffer.from(image.bytes), PNG);
   });
 
   it('a stream cut by the server without a terminal event is retried, then reported', async () => {
@@ -966,32 +1181,25 @@ describe('undici is loaded lazily', { timeout: 30_000 }, () => {
   it('bundled like the extension, creating a client does not load undici; the first request does', async () => {
     const { build } = await import('esbuild');
     const root = resolve(import.meta.dirname, '../..');
+    // The real build's options and plugin: undici stays out of the bundle, which requires ./undici.js beside it.
+    const { commonOptions, undiciBesideBundle } = (await import(join(root, 'esbuild.mjs'))) as {
+      commonOptions: () => Record<string, unknown>;
+      undiciBesideBundle: import('esbuild').Plugin;
+    };
     const dir = mkdtempSync(join(tmpdir(), 'cpa-lazy-'));
     try {
       const bundle = join(dir, 'client.cjs');
       const realUndici = join(root, 'node_modules/undici/index.js');
       await build({
+        ...commonOptions(),
         entryPoints: [join(root, 'src/core/client.ts')],
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
         outfile: bundle,
+        sourcemap: false,
         logLevel: 'silent',
-        plugins: [
-          {
-            // undici is bundled as in the real build, through a wrapper that marks when it is evaluated.
-            name: 'mark-undici',
-            setup(b) {
-              b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'marked' }));
-              b.onLoad({ filter: /.*/, namespace: 'marked' }, () => ({
-                contents: `globalThis.__undiciLoaded = true; module.exports = require(${JSON.stringify(realUndici)});`,
-                loader: 'js',
-                resolveDir: root,
-              }));
-            },
-          },
-        ],
+        plugins: [undiciBesideBundle],
       });
+      // The undici.js beside the bundle marks when it is evaluated.
+      writeFileSync(join(dir, 'undici.js'), `globalThis.__undiciLoaded = true; module.exports = require(${JSON.stringify(realUndici)});`);
       const script = join(dir, 'probe.cjs');
       writeFileSync(
         script,

@@ -118,6 +118,21 @@ describe('readSseEvents', () => {
     assert.equal(events.length, 2);
   });
 
+  it('maxEventBytes bounds one event, not the stream: many events may add up to more', async () => {
+    const event = `data: ${'x'.repeat(100)}\n\n`; // 108 bytes
+    const bytes = (text: string) => [...Buffer.from(text)].map((b) => Uint8Array.of(b));
+    // Ten events, 1080 bytes, under a 108-byte cap: each event is within it.
+    assert.equal((await collect(chunksOf(...bytes(event.repeat(10))), { maxEventBytes: 108 })).length, 10);
+    // One event well over it is refused (the chunk that completes an event restarts the count, so the bound is
+    // exact to within a chunk).
+    const bigger = `data: ${'x'.repeat(110)}\n\n`;
+    await assert.rejects(collect(chunksOf(...bytes(event + bigger + event)), { maxEventBytes: 108 }), (err: unknown) => {
+      return err instanceof GatewayError && err.kind === 'too_large' && /An event of the gateway's stream is larger than the 108 bytes limit/.test(err.message);
+    });
+    // Comments count towards the event they precede: an endless comment is bounded too.
+    await assert.rejects(collect(chunksOf(...bytes(`: ${'k'.repeat(200)}\n`)), { maxEventBytes: 108 }), isKind('too_large'));
+  });
+
   it('fails with cancelled when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -138,6 +138,7 @@ export class ImagePreview implements Disposable {
       { viewColumn: ViewColumn.Beside, preserveFocus },
       { enableScripts: true, enableFindWidget: false, retainContextWhenHidden: false, localResourceRoots: roots },
     );
+    this.services.log.info(`[diag] created panel`);
     this.attach(panel);
   }
 
@@ -166,6 +167,7 @@ export class ImagePreview implements Disposable {
     this.ready = false;
     panel.webview.onDidReceiveMessage((raw: unknown) => this.received(raw));
     panel.onDidChangeViewState(() => {
+      this.services.log.info(`[diag] viewstate visible=${panel.visible} active=${panel.active} col=${panel.viewColumn} ready=${this.ready}`);
       // A hidden webview is discarded; it loads again (and says `ready`) when shown.
       if (!panel.visible) this.ready = false;
     });
@@ -193,6 +195,7 @@ export class ImagePreview implements Disposable {
     const { history, actions, registry } = this.services;
     switch (request.type) {
       case 'ready':
+        this.services.log.info(`[diag] ready received (current ${this.current.kind})`);
         this.ready = true;
         await this.render();
         return;
@@ -234,7 +237,8 @@ export class ImagePreview implements Disposable {
   }
 
   private post(message: ExtensionMessage): void {
-    if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+    if (message.type !== 'status') this.services.log.info(`[diag] post ${message.type} ${message.type === 'state' ? message.state.current.kind : ''} panel=${!!this.panel} ready=${this.ready}`);
+    if (this.panel && this.ready) void this.panel.webview.postMessage(message).then((ok) => { if (message.type !== 'status') this.services.log.info(`[diag] posted ${message.type} → ${ok}`); });
   }
 
   private postStatus(): void {
@@ -251,14 +255,16 @@ export class ImagePreview implements Disposable {
   /** Sends the whole state; a newer render that finishes first wins. */
   private async render(): Promise<void> {
     const panel = this.panel;
+    this.services.log.info(`[diag] render current=${this.current.kind} panel=${!!panel} ready=${this.ready}`);
     if (!panel || !this.ready) return;
     const sequence = ++this.renderSequence;
     const state = await this.state(panel);
-    if (sequence !== this.renderSequence || this.panel !== panel || !this.ready) return;
+    if (sequence !== this.renderSequence || this.panel !== panel || !this.ready) { this.services.log.info(`[diag] render dropped seq=${sequence}/${this.renderSequence} ready=${this.ready}`); return; }
     const roots = this.localResourceRoots();
     const key = rootsKey(roots);
     if (key !== this.rootsKey) {
       // A new root reloads the webview, which then says `ready` and gets this state.
+      this.services.log.info(`[diag] roots changed: reload`);
       this.rootsKey = key;
       this.ready = false;
       panel.webview.options = { enableScripts: true, localResourceRoots: roots };
