@@ -1,14 +1,14 @@
 /**
  * The CPU cost of reading one large answer once it is in memory, without the network or process start-up:
- * the way the client reads today (whole body → string → JSON.parse; SSE: TextDecoder → eventsource-parser →
- * JSON.parse per event) against the byte-level splicing of bench/prototype/base64Splice.ts (finding F1).
+ * the text path the client used before finding F1 (whole body → string → JSON.parse; SSE: TextDecoder →
+ * eventsource-parser → JSON.parse per event) against the byte-level splicing it uses now (src/core/base64Splice.ts).
  * Same 64 KiB chunks as the socket gives, same bodies as the bench gateway serves; medians of 9 runs.
  *
  *   node --import tsx bench/readpath.ts [side]
  */
 import { readSseEvents } from '../src/core/sse';
 import { buildCases } from './fixtures';
-import { Base64Splicer } from './prototype/base64Splice';
+import { Base64Splicer } from '../src/core/base64Splice';
 import { median } from './stats';
 
 const side = Number(process.argv[2] ?? 2048);
@@ -45,14 +45,13 @@ async function jsonToday(): Promise<Buffer> {
 }
 
 async function jsonSpliced(): Promise<Buffer> {
-  const splicer = new Base64Splicer();
-  splicer.sizeHint = Math.ceil((imageCase!.jsonBody.length * 3) / 4);
+  const splicer = new Base64Splicer({ keys: { result: 'decode' }, sizeHint: Math.floor((imageCase!.jsonBody.length * 3) / 4) + 3 });
   const parts: Buffer[] = [];
   for await (const part of splicer.splice(source(jsonChunks))) parts.push(Buffer.from(part));
   const json = JSON.parse(Buffer.concat(parts).toString('utf8')) as Json;
-  const taken = splicer.take(json.output?.[0]?.result ?? '');
-  if (!taken?.clean) throw new Error('not base64');
-  return taken.bytes;
+  const bytes = splicer.take(json.output?.[0]?.result ?? '')?.bytes();
+  if (!bytes) throw new Error('not base64');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Partial images decoded too (a preview listener is there); stops at response.completed like the client. */
@@ -73,19 +72,19 @@ async function sseToday(): Promise<Buffer> {
 }
 
 async function sseSpliced(): Promise<Buffer> {
-  const splicer = new Base64Splicer();
-  let image: Buffer | undefined;
+  const splicer = new Base64Splicer({ keys: { result: 'decode', partial_image_b64: 'keep' } });
+  let image: Uint8Array | undefined;
   for await (const event of readSseEvents(splicer.splice(source(sseChunks)))) {
     const data = JSON.parse(event.data) as Json;
-    if (data.type === 'response.image_generation_call.partial_image') splicer.take(data.partial_image_b64 ?? '');
+    if (data.type === 'response.image_generation_call.partial_image') splicer.take(data.partial_image_b64 ?? '')?.bytes();
     if (data.type === 'response.output_item.done' && !image) {
-      image = splicer.take(data.item?.result ?? '')?.bytes;
-      splicer.dropNewPayloads = true;
+      image = splicer.take(data.item?.result ?? '')?.bytes();
+      splicer.stopKeeping();
     }
     if (data.type === 'response.completed') break;
   }
   if (!image) throw new Error('no image');
-  return image;
+  return Buffer.from(image.buffer, image.byteOffset, image.byteLength);
 }
 
 async function measure(label: string, fn: () => Promise<Buffer>): Promise<void> {
@@ -101,10 +100,10 @@ async function measure(label: string, fn: () => Promise<Buffer>): Promise<void> 
 
 async function main(): Promise<void> {
   console.log(`${side}×${side}: image ${(expected.length / 1048576).toFixed(1)} MiB, JSON body ${(imageCase!.jsonBody.length / 1048576).toFixed(1)} MiB, SSE body ${(imageCase!.sseBytes / 1048576).toFixed(1)} MiB`);
-  await measure('JSON, as the client reads it today', jsonToday);
-  await measure('JSON, base64 spliced out at the byte level', jsonSpliced);
-  await measure('SSE (3 partials + final), as today', sseToday);
-  await measure('SSE (3 partials + final), spliced', sseSpliced);
+  await measure('JSON, read as text (before F1)', jsonToday);
+  await measure('JSON, base64 spliced out at the byte level (now)', jsonSpliced);
+  await measure('SSE (3 partials decoded + final), as text (before F1)', sseToday);
+  await measure('SSE (3 partials decoded + final), spliced (now)', sseSpliced);
 }
 
 void main();

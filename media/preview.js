@@ -1,17 +1,20 @@
 // The preview webview of CPA GPT Image. It draws what the extension posts (the whole state, then partial images
 // and status lines as they come) and posts back the user's clicks by entry id. All text goes through textContent,
-// never innerHTML: prompts are user text. The extension validates every message it receives.
+// never innerHTML: prompts are user text. The extension validates every message it receives, and this page draws
+// only messages of the shapes it knows.
+//
+// Delivery: the extension answers each `ready` with the whole state. This page says `ready` as soon as it listens,
+// and says it again, less and less often, until a state has reached it: a message can be lost while the webview is
+// still being set up, and without a state the page would stay blank.
 // @ts-check
 (function () {
   'use strict';
 
   // @ts-ignore acquireVsCodeApi is provided by VS Code in webviews.
   const vscode = acquireVsCodeApi();
-  document.body.setAttribute('data-script', 'loaded');
-  document.body.setAttribute('data-script-ms', String(Math.round(performance.now())));
 
-  /** @type {{ labels: Record<string, string>, current: any, history: any[] }} */
-  let state = { labels: {}, current: { kind: 'none' }, history: [] };
+  /** @type {{ labels: Record<string, string>, current: any, history: any[], focusHistory: number }} */
+  let state = { labels: {}, current: { kind: 'none' }, history: [], focusHistory: 0 };
 
   const currentRoot = /** @type {HTMLElement} */ (document.getElementById('current'));
   const historyRoot = /** @type {HTMLElement} */ (document.getElementById('history'));
@@ -231,18 +234,82 @@
     renderHistory();
   }
 
+  /** The "Show Image History" request this panel last scrolled for; kept across reloads of the page. */
+  function focusHistoryDone() {
+    const saved = vscode.getState();
+    return saved && typeof saved.focusHistory === 'number' ? saved.focusHistory : 0;
+  }
+
+  /** Scrolls to the history once per request of "Show Image History" (see ViewState.focusHistory). */
+  function followFocusHistory() {
+    const request = state.focusHistory;
+    if (request === focusHistoryDone()) return;
+    vscode.setState({ focusHistory: request });
+    if (request !== 0) historyRoot.scrollIntoView({ block: 'start' });
+  }
+
+  /** @param {unknown} value */
+  function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+
+  /** @param {any} value */
+  function isViewState(value) {
+    return (
+      isObject(value) &&
+      isObject(value.labels) &&
+      isObject(value.current) &&
+      typeof value.current.kind === 'string' &&
+      Array.isArray(value.history) &&
+      value.history.every((/** @type {any} */ item) => isObject(item) && typeof item.id === 'string') &&
+      typeof value.focusHistory === 'number'
+    );
+  }
+
+  /** The running generation the page shows, when `generationId` is that one. @param {unknown} generationId */
+  function runningGeneration(generationId) {
+    const current = state.current;
+    return typeof generationId === 'number' && current && current.kind === 'running' && current.generationId === generationId
+      ? current
+      : undefined;
+  }
+
+  let hasState = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let readyTimer;
+
+  /**
+   * Says `ready` now, then again after `delayMs` (doubling up to 5 s, for about two minutes) until a state comes.
+   * @param {number} delayMs
+   * @param {number} attemptsLeft
+   */
+  function sayReady(delayMs, attemptsLeft) {
+    vscode.postMessage({ type: 'ready' });
+    if (attemptsLeft <= 0) return;
+    readyTimer = setTimeout(() => {
+      if (!hasState) sayReady(Math.min(delayMs * 2, 5000), attemptsLeft - 1);
+    }, delayMs);
+  }
+
   window.addEventListener('message', (event) => {
     const message = event.data;
-    if (!message || typeof message !== 'object') return;
+    if (!isObject(message)) return;
     switch (message.type) {
-      case 'state':
-        if (!document.body.hasAttribute('data-state-ms')) document.body.setAttribute('data-state-ms', String(Math.round(performance.now())));
+      case 'state': {
+        if (!isViewState(message.state)) return;
+        hasState = true;
+        if (readyTimer !== undefined) clearTimeout(readyTimer);
         state = message.state;
         render();
+        followFocusHistory();
         break;
+      }
       case 'partial': {
-        const current = state.current;
-        if (!current || current.kind !== 'running' || current.generationId !== message.generationId) return;
+        const current = runningGeneration(message.generationId);
+        if (!current) return;
+        if (typeof message.index !== 'number' || typeof message.caption !== 'string') return;
+        // Only an image carried in the message itself, never a URL to fetch.
+        if (typeof message.dataUrl !== 'string' || !/^data:image\/(png|jpeg|webp);base64,/.test(message.dataUrl)) return;
         current.partial = { index: message.index, caption: message.caption, dataUrl: message.dataUrl };
         const frame = currentRoot.querySelector('[data-testid="current-frame"]');
         const caption = currentRoot.querySelector('[data-testid="current-caption"]');
@@ -250,18 +317,16 @@
         break;
       }
       case 'status': {
-        const current = state.current;
-        if (!current || current.kind !== 'running' || current.generationId !== message.generationId) return;
+        const current = runningGeneration(message.generationId);
+        if (!current || typeof message.status !== 'string') return;
         current.status = message.status;
         const status = currentRoot.querySelector('[data-testid="current-status"]');
         if (status) status.textContent = message.status;
         break;
       }
-      case 'focusHistory':
-        historyRoot.scrollIntoView({ block: 'start' });
-        break;
     }
   });
 
-  vscode.postMessage({ type: 'ready' });
+  // Listening from here on: ask for the state.
+  sayReady(250, 27);
 })();

@@ -235,9 +235,10 @@ class Payload implements SplicedValue {
   }
 
   append(text: Buffer): void {
+    // Counted even when dropped: a dropped preview still tells how large the final image will be.
+    this.length += text.length;
     if (this.#action === 'drop' || text.length === 0) return;
     if (this.head.length < HEAD_BYTES) this.head = Buffer.concat([this.head, text.subarray(0, HEAD_BYTES - this.head.length)]);
-    this.length += text.length;
     if (this.#decoder) this.#decoder.push(text);
     else this.#text?.push(text);
   }

@@ -160,10 +160,40 @@ function cleanDecodedLength(base64: string): number {
   return chars % 4 === 1 ? -1 : Math.floor((chars * 3) / 4);
 }
 
-function notBase64Error(start: Uint8Array): GatewayError {
-  // Not base64 at all (a URL, a message): quote the text itself, not what decoding would make of it.
-  const excerpt = describeBytes(start);
+function notBase64Error(start: Uint8Array, secrets: readonly string[]): GatewayError {
+  // Not base64 at all (a URL, a message): quote the text itself, not what decoding would make of it. A long value
+  // taken out of the body was not redacted with it, so the excerpt is redacted before it is cut.
+  const excerpt = bytesExcerpt(start, secrets);
   return new GatewayError('not_image', `The gateway's image result is not base64 data; it starts with "${excerpt}". Nothing was saved.`, { excerpt });
+}
+
+/** A preview image: its first bytes (enough for the type) now, all of them on first request. */
+interface Preview {
+  start: Uint8Array;
+  bytes(): Uint8Array;
+}
+
+/**
+ * The preview in `value`: one the splicer took out of the stream stays base64 until someone asks for its bytes
+ * (the command line only counts previews; the preview panel shows them), a short one still in the text is
+ * decoded at once. Undefined when there is none, it was dropped, or it is not base64.
+ */
+function readPreview(splicer: Base64Splicer, value: unknown): Preview | undefined {
+  const text = typeof value === 'string' ? value : '';
+  const spliced = splicer.take(text);
+  if (spliced) {
+    let decoded: Uint8Array | undefined;
+    return {
+      start: Buffer.from(spliced.head.toString('latin1', 0, 24), 'base64'),
+      // A preview that turns out not to be clean base64 shows as an empty image rather than as garbage.
+      bytes: () => (decoded ??= spliced.bytes() ?? new Uint8Array(0)),
+    };
+  }
+  if (Base64Splicer.isPlaceholder(text)) return undefined;
+  const base64 = text.replace(/\s+/g, '');
+  if (!base64 || !BASE64.test(base64)) return undefined;
+  const bytes = Buffer.from(base64, 'base64');
+  return { start: bytes, bytes: () => bytes };
 }
 
 /**
@@ -174,7 +204,7 @@ function decodeImage(found: FoundImage, secrets: readonly string[], spliced?: Sp
   let bytes: Uint8Array | undefined;
   if (spliced) {
     bytes = spliced.bytes();
-    if (!bytes) throw notBase64Error(spliced.head.subarray(0, 200));
+    if (!bytes) throw notBase64Error(spliced.head, secrets);
   } else {
     // Decode first and look closer only when the length is not what clean base64 gives: the whitespace
     // removal and the alphabet check each walk the whole text (BENCHMARKS.md F4).
@@ -182,7 +212,7 @@ function decodeImage(found: FoundImage, secrets: readonly string[], spliced?: Sp
     if (fast.length === cleanDecodedLength(found.base64)) bytes = fast;
     else {
       const base64 = found.base64.replace(/\s+/g, '');
-      if (!BASE64.test(base64)) throw notBase64Error(Buffer.from(found.base64.slice(0, 200), 'utf8'));
+      if (!BASE64.test(base64)) throw notBase64Error(Buffer.from(found.base64.slice(0, 256), 'utf8'), secrets);
       bytes = Buffer.from(base64, 'base64');
     }
   }
@@ -529,36 +559,17 @@ export class ImageClient {
         case 'response.image_generation_call.partial_image': {
           progress.phase('generating');
           if (!progress.hasListener) break;
-          const text = typeof object.partial_image_b64 === 'string' ? object.partial_image_b64 : '';
-          const spliced = splicer.take(text);
-          let image: { readonly bytes: Uint8Array; sniffed: Uint8Array } | undefined;
-          if (spliced) {
-            // Decoded on first access only: the command line counts previews, the preview panel shows them.
-            let decoded: Uint8Array | undefined;
-            image = {
-              get bytes(): Uint8Array {
-                decoded ??= spliced.bytes() ?? new Uint8Array(0);
-                return decoded;
-              },
-              sniffed: Buffer.from(spliced.head.toString('latin1', 0, 24), 'base64'),
-            };
-          } else if (!Base64Splicer.isPlaceholder(text)) {
-            const base64 = text.replace(/\s+/g, '');
-            if (!base64 || !BASE64.test(base64)) break;
-            const bytes = Buffer.from(base64, 'base64');
-            image = { bytes, sniffed: bytes };
-          }
-          if (!image) break;
+          const preview = readPreview(splicer, object.partial_image_b64);
+          if (!preview) break;
           const index = typeof object.partial_image_index === 'number' ? object.partial_image_index : partialCount;
           partialCount += 1;
-          const mime = detectImageType(image.sniffed)?.mime ?? mimeForFormat(object.output_format ?? settings.tool.outputFormat);
+          const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(object.output_format ?? settings.tool.outputFormat);
           const expected = settings.tool.partialImages;
-          const lazy = image;
           progress.emit({
             type: 'partialImage',
             index,
             get bytes(): Uint8Array {
-              return lazy.bytes;
+              return preview.bytes();
             },
             mime,
             ...(expected !== undefined ? { expected } : {}),

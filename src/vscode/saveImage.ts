@@ -8,9 +8,10 @@
 import * as path from 'node:path';
 import { FileSystemError, FileType, Uri, l10n, window, workspace } from 'vscode';
 import type { TextDocument, WorkspaceFolder } from 'vscode';
-import { matchCopyFilesDestination, resolveDestination, slugFromPrompt, uniquePath } from '../core/destination';
+import { assertInsideWorkspace, matchCopyFilesDestination, resolveDestination, slugFromPrompt, uniquePath } from '../core/destination';
 import { GatewayError, throwIfAborted } from '../core/errors';
 import type { GeneratedImage } from '../core/types';
+import { nativeRealpath } from './nativeRealpath';
 import { readCopyFilesDestination } from './settings';
 
 const posix = path.posix;
@@ -75,7 +76,10 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
     slug: slugFromPrompt(prompt),
     ext: image.extension,
   });
-  const uri = await writeUnique(base.with({ path: target, query: '', fragment: '' }), image.bytes, signal);
+  const targetUri = base.with({ path: target, query: '', fragment: '' });
+  // The same root resolveDestination contained the path in: the workspace folder, else the document's folder.
+  await assertReallyInside(targetUri, folder?.uri.path ?? posix.dirname((document as TextDocument).uri.path));
+  const uri = await writeUnique(targetUri, image.bytes, signal);
   return { uri, patternSource };
 }
 
@@ -86,6 +90,9 @@ async function saveNextTo(original: Uri, image: GeneratedImage, signal: AbortSig
   const dot = name.lastIndexOf('.');
   const base = dot > 0 ? name.slice(0, dot) : name;
   const target = original.with({ path: posix.join(dir, `${base}-edit.${image.extension}`), query: '', fragment: '' });
+  // An image inside a workspace folder keeps its edit inside it too; one the user opened from elsewhere was their choice.
+  const folder = workspace.getWorkspaceFolder(original);
+  if (folder) await assertReallyInside(target, folder.uri.path);
   const uri = await writeUnique(target, image.bytes, signal);
   return { uri, patternSource: 'next to the edited image' };
 }
@@ -119,8 +126,26 @@ async function saveAtChosenDestination(
   const escaped = withExtension.replace(/^\/+/, '').replace(/\$/g, () => '\\$');
   const pattern = `/${escaped}${trimmed.endsWith('/') ? '${fileName}' : ''}`;
   const target = resolveDestination({ pattern, workspaceFolderPath: folder.uri.path, slug: slugFromPrompt(prompt), ext: image.extension });
-  const uri = await writeUnique(folder.uri.with({ path: target, query: '', fragment: '' }), image.bytes, signal);
+  const targetUri = folder.uri.with({ path: target, query: '', fragment: '' });
+  await assertReallyInside(targetUri, folder.uri.path);
+  const uri = await writeUnique(targetUri, image.bytes, signal);
   return { uri, patternSource: 'chosen destination' };
+}
+
+/**
+ * `resolveDestination` contains the path as a string; a folder on the way may still be a symbolic link that leads
+ * out of the workspace (`docs/images -> /home/me/.ssh`). On the local file system the links are resolved and such a
+ * folder is refused with a `GatewayError('file')` that names it (RELIABILITY.md §4). Other schemes (virtual file
+ * systems) have no realpath: there the string containment stands. Only the folder matters: the file name changes
+ * (`-2`, `-3`) within it, and the final rename never writes through an existing name.
+ */
+async function assertReallyInside(target: Uri, root: string): Promise<void> {
+  if (target.scheme !== 'file') return;
+  await assertInsideWorkspace(
+    target.path,
+    root,
+    nativeRealpath({ toNative: (p) => target.with({ path: p }).fsPath, toPosix: (p) => Uri.file(p).path }),
+  );
 }
 
 async function saveWithDialog(request: SaveRequest): Promise<SavedImage | undefined> {

@@ -282,6 +282,17 @@ describe('Base64Splicer on an SSE stream', () => {
     assert.ok(splicer.take('<base64 #1>'));
   });
 
+  it('previews, even dropped ones, size the buffer the final image is decoded into: one allocation, no joining', async () => {
+    for (const action of ['drop', 'keep'] as const) {
+      const splicer = new Base64Splicer({ keys: { result: 'decode', partial_image_b64: action } });
+      await events(splicer, cut(stream(), [3000, 9000, 20_000]));
+      const bytes = splicer.take('<base64 #1>')!.bytes()!;
+      assert.deepEqual(Buffer.from(bytes), final);
+      // 9000 decoded bytes of preview, a quarter more and 64 KiB of room.
+      assert.equal(bytes.buffer.byteLength, Math.ceil(partial.length * 1.25) + 64 * 1024, action);
+    }
+  });
+
   it('stopKeeping drops the value being read and every later one; releaseThrough forgets an event', async () => {
     const splicer = new Base64Splicer({ keys: { result: 'decode', partial_image_b64: 'keep' } });
     const body = stream();

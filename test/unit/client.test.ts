@@ -727,6 +727,19 @@ describe('ImageClient with large images: base64 read as it arrives', () => {
     });
   }
 
+  it('a key inside a long base64-looking result is not shown, not even cut in two by the excerpt', async () => {
+    const b64 = final.toString('base64');
+    const result = `${'A'.repeat(70)}${KEY}${b64.slice(0, 20_000)}$${b64.slice(20_000)}`;
+    const transport = new ScriptedTransport([json(200, imageResponse(result))]);
+    await assert.rejects(
+      new ImageClient({ transport, clock: new FakeClock() }).generate(settings(), { prompt: 'x' }),
+      isKind('not_image', (e) => {
+        assert.doesNotMatch(e.message + JSON.stringify(e.details), /sk-test/);
+        assert.match(e.message, /it starts with "A{70}\[REDACTED/);
+      }),
+    );
+  });
+
   it('a long result that is prose, not base64, is still named as such', async () => {
     const prose = `I cannot attach images. ${'Here is a long explanation instead. '.repeat(200)}`;
     const transport = new ScriptedTransport([json(200, imageResponse(prose))]);

@@ -77,15 +77,25 @@ export type CurrentView =
   | { kind: 'failed'; prompt: string; message: string }
   | { kind: 'cancelled'; prompt: string };
 
+/** Everything the webview shows: each `state` message replaces the last one entirely. */
 export interface ViewState {
   labels: Record<string, string>;
   current: CurrentView;
   history: HistoryItemView[];
+  /**
+   * The latest request of "Show Image History" to scroll to the history: 0 for none, else a number unique across
+   * panels and sessions. The webview scrolls when it differs from the one it last acted on (kept in its own state,
+   * so a reload does not scroll again). Part of the state rather than a message of its own, so that the request is
+   * not lost with a message posted while the webview was still loading.
+   */
+  focusHistory: number;
 }
 
-/** What the extension posts to the webview. */
+/**
+ * What the extension posts to the webview. `status` and `partial` update a running generation between states and are
+ * ignored unless the webview shows that very generation.
+ */
 export type ExtensionMessage =
   | { type: 'state'; state: ViewState }
   | { type: 'status'; generationId: number; status: string }
-  | { type: 'partial'; generationId: number; index: number; caption: string; dataUrl: string }
-  | { type: 'focusHistory' };
+  | { type: 'partial'; generationId: number; index: number; caption: string; dataUrl: string };

@@ -4,9 +4,16 @@
  * as it streams, then the final image with its prompt, revised prompt, size, model and time taken, and the history
  * of this workspace below it. Its buttons run HistoryActions.
  *
- * The panel's state lives here, not in the webview (which is discarded while hidden): each time the webview loads it
- * says `ready` and gets the whole state again. Requests from the webview are parsed by messages.ts and act only on
- * entry ids of the history and generation ids of runs that are going on.
+ * The panel's state lives here, not in the webview (which is discarded while hidden, and may still be loading when a
+ * fast run has already ended). Delivery never depends on guessing whether the webview is listening: every change
+ * posts the whole state at once (a post to a webview that is not listening yet is simply lost), and each time the
+ * webview loads it says `ready` — again and again until a state reaches it — and each `ready` is answered with the
+ * whole current state. Rendering never changes what the panel shows: a render that starts before a fast run ends
+ * (say, on a `ready` that comes in while the image is being saved) holds a list of the history without the run's
+ * entry, and must not take that to mean the entry the run has just shown is gone ("No image yet").
+ *
+ * Requests from the webview are parsed by messages.ts and act only on entry ids of the history and generation ids of
+ * runs that are going on.
  */
 import { Uri, ViewColumn, env, l10n, window, workspace } from 'vscode';
 import type { Disposable, WebviewPanel } from 'vscode';
@@ -23,7 +30,7 @@ import type { HistoryEntry } from '../history/historyEntries';
 import type { ImageHistory } from '../history/imageHistory';
 import { previewHtml } from './html';
 import { parseWebviewRequest } from './messages';
-import type { CurrentView, ExtensionMessage, HistoryItemView, ViewState, WebviewRequest } from './messages';
+import type { CurrentView, ExtensionMessage, HistoryItemView, WebviewRequest } from './messages';
 
 export interface PreviewServices {
   extensionUri: Uri;
@@ -59,10 +66,9 @@ export interface ShowOptions {
 
 export class ImagePreview implements Disposable {
   private panel: WebviewPanel | undefined;
-  /** The webview said `ready` since its HTML was (re)loaded: messages posted before that are lost. */
-  private ready = false;
   private current: Current = { kind: 'none' };
-  private pendingFocusHistory = false;
+  /** The latest "Show Image History" request for this panel (0: none), sent in every state; see ViewState. */
+  private focusHistoryRequest = 0;
   private renderSequence = 0;
   private rootsKey = '';
   private readonly disposables: Disposable[] = [];
@@ -84,6 +90,7 @@ export class ImagePreview implements Disposable {
         }
         this.postStatus();
       }),
+      // The history records the run before this runs (it subscribed first, see index.ts).
       runner.onDidFinish(({ generation, result, error }) => {
         if (this.current.kind !== 'running' || this.current.generation !== generation) return;
         const prompt = generation.prompt;
@@ -96,7 +103,11 @@ export class ImagePreview implements Disposable {
       }),
       // Once a second while anything runs: the elapsed time.
       registry.onDidChange(() => this.postStatus()),
-      history.onDidChange(() => void this.render()),
+      history.onDidChange(() => {
+        // An entry shown at the top that has left the history (removed, cleared) is no longer shown.
+        if (this.current.kind === 'entry' && !history.get(this.current.entryId)) this.current = { kind: 'none' };
+        void this.render();
+      }),
       workspace.onDidChangeWorkspaceFolders(() => void this.render()),
     );
   }
@@ -106,8 +117,9 @@ export class ImagePreview implements Disposable {
     const { history } = this.services;
     if (options.entryId !== undefined && history.get(options.entryId)) this.current = { kind: 'entry', entryId: options.entryId };
     else if (this.current.kind === 'none' && history.list()[0]) this.current = { kind: 'entry', entryId: (history.list()[0] as HistoryEntry).id };
-    if (options.focusHistory) this.pendingFocusHistory = true;
     this.open(options.preserveFocus ?? false);
+    // Unique across panels and sessions, so a webview never takes a new request for one it has already acted on.
+    if (options.focusHistory) this.focusHistoryRequest = Math.max(Date.now(), this.focusHistoryRequest + 1);
     void this.render();
   }
 
@@ -138,7 +150,6 @@ export class ImagePreview implements Disposable {
       { viewColumn: ViewColumn.Beside, preserveFocus },
       { enableScripts: true, enableFindWidget: false, retainContextWhenHidden: false, localResourceRoots: roots },
     );
-    this.services.log.info(`[diag] created panel`);
     this.attach(panel);
   }
 
@@ -164,18 +175,12 @@ export class ImagePreview implements Disposable {
     panel.title = l10n.t('Image Preview');
     panel.iconPath = Uri.joinPath(extensionUri, 'media', 'icon.png');
     this.panel = panel;
-    this.ready = false;
+    // Requests made for an earlier panel are not this one's.
+    this.focusHistoryRequest = 0;
+    // Listening before the HTML is set, so the first `ready` cannot be missed.
     panel.webview.onDidReceiveMessage((raw: unknown) => this.received(raw));
-    panel.onDidChangeViewState(() => {
-      this.services.log.info(`[diag] viewstate visible=${panel.visible} active=${panel.active} col=${panel.viewColumn} ready=${this.ready}`);
-      // A hidden webview is discarded; it loads again (and says `ready`) when shown.
-      if (!panel.visible) this.ready = false;
-    });
     panel.onDidDispose(() => {
-      if (this.panel === panel) {
-        this.panel = undefined;
-        this.ready = false;
-      }
+      if (this.panel === panel) this.panel = undefined;
     });
     panel.webview.html = previewHtml(panel.webview, extensionUri, l10n.t('Image Preview'), env.language);
   }
@@ -195,8 +200,7 @@ export class ImagePreview implements Disposable {
     const { history, actions, registry } = this.services;
     switch (request.type) {
       case 'ready':
-        this.services.log.info(`[diag] ready received (current ${this.current.kind})`);
-        this.ready = true;
+        // The webview has just loaded (or reloaded, or has not had a state yet): it gets the whole state.
         await this.render();
         return;
       case 'clearHistory':
@@ -236,9 +240,17 @@ export class ImagePreview implements Disposable {
     }
   }
 
+  /**
+   * Posts to the webview whatever it may be doing: a message the webview cannot receive yet (still loading, or
+   * discarded while hidden) is lost, which is harmless, since the webview says `ready` when it loads and gets the
+   * whole state then.
+   */
   private post(message: ExtensionMessage): void {
-    if (message.type !== 'status') this.services.log.info(`[diag] post ${message.type} ${message.type === 'state' ? message.state.current.kind : ''} panel=${!!this.panel} ready=${this.ready}`);
-    if (this.panel && this.ready) void this.panel.webview.postMessage(message).then((ok) => { if (message.type !== 'status') this.services.log.info(`[diag] posted ${message.type} → ${ok}`); });
+    const panel = this.panel;
+    if (!panel) return;
+    panel.webview.postMessage(message).then(undefined, (err: unknown) =>
+      this.services.log.debug(`preview: a ${message.type} message was not delivered: ${err instanceof Error ? err.message : String(err)}`),
+    );
   }
 
   private postStatus(): void {
@@ -252,41 +264,35 @@ export class ImagePreview implements Disposable {
     return `${generation.describe(now)} · ${generation.elapsed(now)}`;
   }
 
-  /** Sends the whole state; a newer render that finishes first wins. */
+  /**
+   * Posts the whole state: the history as it is at the call (its files are checked meanwhile) and the top as it is
+   * when the state is posted (the latest partial image of a run). Every change of the history calls this, and a
+   * render called later drops an earlier one that finishes after it, so the last state posted holds the latest of
+   * both. Rendering only reads: what the panel shows is decided by the events above, never by a list that may
+   * already be outdated when its file checks come back.
+   */
   private async render(): Promise<void> {
     const panel = this.panel;
-    this.services.log.info(`[diag] render current=${this.current.kind} panel=${!!panel} ready=${this.ready}`);
-    if (!panel || !this.ready) return;
+    if (!panel) return;
     const sequence = ++this.renderSequence;
-    const state = await this.state(panel);
-    if (sequence !== this.renderSequence || this.panel !== panel || !this.ready) { this.services.log.info(`[diag] render dropped seq=${sequence}/${this.renderSequence} ready=${this.ready}`); return; }
-    const roots = this.localResourceRoots();
-    const key = rootsKey(roots);
-    if (key !== this.rootsKey) {
-      // A new root reloads the webview, which then says `ready` and gets this state.
-      this.services.log.info(`[diag] roots changed: reload`);
-      this.rootsKey = key;
-      this.ready = false;
-      panel.webview.options = { enableScripts: true, localResourceRoots: roots };
-      return;
-    }
-    this.post({ type: 'state', state });
-    if (this.pendingFocusHistory) {
-      this.pendingFocusHistory = false;
-      this.post({ type: 'focusHistory' });
-    }
+    this.updateResourceRoots(panel);
+    const entries = this.services.history.list();
+    const present = await Promise.all(entries.map((entry) => this.services.history.exists(entry)));
+    if (sequence !== this.renderSequence || this.panel !== panel) return;
+    const history = entries.map((entry, i) => itemView(entry, present[i] === true, panel));
+    this.post({ type: 'state', state: { labels: labels(), current: this.currentView(), history, focusHistory: this.focusHistoryRequest } });
   }
 
-  private async state(panel: WebviewPanel): Promise<ViewState> {
-    const { history } = this.services;
-    const entries = history.list();
-    const present = await Promise.all(entries.map((entry) => history.exists(entry)));
-    const items = entries.map((entry, i) => itemView(entry, present[i] === true, panel));
-    if (this.current.kind === 'entry') {
-      const id = this.current.entryId;
-      if (!entries.some((e) => e.id === id)) this.current = { kind: 'none' };
-    }
-    return { labels: labels(), current: this.currentView(), history: items };
+  /**
+   * The webview may only load images from its resource roots; an image saved outside the workspace folders adds its
+   * folder. New roots reload the webview, which then says `ready` and gets the state again.
+   */
+  private updateResourceRoots(panel: WebviewPanel): void {
+    const roots = this.localResourceRoots();
+    const key = rootsKey(roots);
+    if (key === this.rootsKey) return;
+    this.rootsKey = key;
+    panel.webview.options = { enableScripts: true, localResourceRoots: roots };
   }
 
   private currentView(): CurrentView {
