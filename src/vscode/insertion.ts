@@ -79,18 +79,28 @@ export class InsertionOrigin implements Disposable {
 }
 
 /**
+ * The paths a link for `imageUri` is made relative to: the document's (when it is a saved file on the same file
+ * system) and the workspace folder's (when it shares the image's scheme).
+ */
+export function linkBase(imageUri: Uri, document?: TextDocument): { documentPath?: string; workspaceFolderPath?: string } {
+  const sameFileSystem = document !== undefined && imageUri.scheme === document.uri.scheme && imageUri.authority === document.uri.authority;
+  const folder = workspace.getWorkspaceFolder(imageUri) ?? workspace.workspaceFolders?.[0];
+  return {
+    ...(document && sameFileSystem && !document.isUntitled ? { documentPath: document.uri.path } : {}),
+    ...(folder && folder.uri.scheme === imageUri.scheme ? { workspaceFolderPath: folder.uri.path } : {}),
+  };
+}
+
+/**
  * The link (or path) for `imageUri` as it would be inserted into `document`; without a document, the path
  * relative to the workspace folder (what goes to the clipboard when there is nowhere to insert).
  */
 export function linkText(imageUri: Uri, prompt: string, format: InsertFormat, document?: TextDocument): string {
-  const sameFileSystem = document !== undefined && imageUri.scheme === document.uri.scheme && imageUri.authority === document.uri.authority;
-  const folder = workspace.getWorkspaceFolder(imageUri) ?? workspace.workspaceFolders?.[0];
   return formatInsertion({
     format,
     ...(document ? { languageId: document.languageId } : {}),
     imagePath: imageUri.path,
-    ...(document && sameFileSystem && !document.isUntitled ? { documentPath: document.uri.path } : {}),
-    ...(folder && folder.uri.scheme === imageUri.scheme ? { workspaceFolderPath: folder.uri.path } : {}),
+    ...linkBase(imageUri, document),
     alt: altFromPrompt(prompt),
   });
 }

@@ -5,10 +5,11 @@
  * `(images/fox.png)` after the `]` — when the link is still there and still empty. The CodeLens asks this registry
  * which links are in progress, so a link shows "Generating…" and cannot be started twice.
  */
-import { EventEmitter, Range, TabInputText, TabInputTextDiff, WorkspaceEdit, env, l10n, window, workspace } from 'vscode';
+import { EventEmitter, Range, WorkspaceEdit, env, l10n, window, workspace } from 'vscode';
 import type { Disposable, Event, TextDocument, Uri } from 'vscode';
 import { filledTarget, findEmptyImageLinks, markdownImageDestination } from '../../core/emptyImageLinks';
 import type { EmptyImageLink } from '../../core/emptyImageLinks';
+import { isOpenInAnyTab, linkBase } from '../insertion';
 import type { InsertOutcome } from '../insertion';
 import { InsertionTracker } from '../insertTracker';
 
@@ -52,11 +53,7 @@ export class AltTextFill implements Disposable {
    */
   async place(imageUri: Uri): Promise<InsertOutcome> {
     const document = this.document;
-    const destination = markdownImageDestination({
-      imagePath: imageUri.path,
-      ...(sameFileSystem(imageUri, document.uri) && !document.isUntitled ? { documentPath: document.uri.path } : {}),
-      ...workspaceFolderPath(imageUri),
-    });
+    const destination = markdownImageDestination({ imagePath: imageUri.path, ...linkBase(imageUri, document) });
     const fullLink = `![${this.link.rawAlt}]${filledTarget(destination)}`;
 
     if (!isOpenInAnyTab(document)) {
@@ -118,27 +115,4 @@ export class AltTextFills implements Disposable {
     for (const fill of [...this.fills]) fill.dispose();
     this.changeEmitter.dispose();
   }
-}
-
-function sameFileSystem(a: Uri, b: Uri): boolean {
-  return a.scheme === b.scheme && a.authority === b.authority;
-}
-
-function workspaceFolderPath(imageUri: Uri): { workspaceFolderPath?: string } {
-  const folder = workspace.getWorkspaceFolder(imageUri) ?? workspace.workspaceFolders?.[0];
-  return folder && folder.uri.scheme === imageUri.scheme ? { workspaceFolderPath: folder.uri.path } : {};
-}
-
-/** A closed tab may leave its document alive for a while; what counts for the user is whether a tab shows it. */
-function isOpenInAnyTab(document: TextDocument): boolean {
-  if (document.isClosed) return false;
-  const key = document.uri.toString();
-  return window.tabGroups.all.some((group) =>
-    group.tabs.some((tab) => {
-      const input = tab.input;
-      if (input instanceof TabInputText) return input.uri.toString() === key;
-      if (input instanceof TabInputTextDiff) return input.modified.toString() === key;
-      return false;
-    }),
-  );
 }
