@@ -36,6 +36,16 @@ export interface GenerateOptions {
   onProgress?: (event: ProgressEvent) => void;
 }
 
+/**
+ * How a `response.completed` event begins on the wire, with or without its `event:` line; once the image is in
+ * hand, the stream is not read past it (the event repeats the image).
+ */
+const COMPLETED_LINES = [
+  ...['event: response.completed', 'event:response.completed'].flatMap((line) => [`${line}\n`, `${line}\r`]),
+  'data: {"type":"response.completed"',
+  'data:{"type":"response.completed"',
+];
+
 /** An error body is only quoted, so there is no point reading megabytes of it. */
 const ERROR_BODY_LIMIT = 1024 * 1024;
 /** "Check Connection" is a cheap request; it should not hang for the full image timeout. */
@@ -525,6 +535,7 @@ export class ImageClient {
     const splicer = new Base64Splicer({
       keys: { result: 'decode', partial_image_b64: progress.hasListener ? 'keep' : 'drop' },
       maxValueBytes: settings.maxResponseBytes,
+      endMarkers: COMPLETED_LINES,
     });
     const events = readSseEvents(splicer.splice(abortableChunks(response.body, signal)), { signal, maxEventBytes: settings.maxResponseBytes });
 
@@ -585,9 +596,11 @@ export class ImageClient {
           if (item && !found) {
             found = item;
             foundSpliced = splicer.take(item.base64);
-            // The image is in hand: later copies (response.completed repeats it) are skipped unread, while the
-            // events after it are still read for the model's trailing text (BENCHMARKS.md F3).
+            // The image is in hand: later copies are skipped unread, and the stream ends where response.completed,
+            // which repeats it, begins; the events before that are still read for the model's trailing text
+            // (BENCHMARKS.md F3). A stream that ends after the image still gives the image.
             splicer.stopKeeping();
+            if (foundSpliced) splicer.endAfter(foundSpliced);
             progress.phase('receiving');
           }
           break;

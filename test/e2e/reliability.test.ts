@@ -155,10 +155,11 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
       ].join('\n');
       await waitFor('the edits in the editor', async () => (await h.workbench.editorText()) === edited);
       assert.deepEqual(await h.listFiles('docs/images'), [], 'all edits were made before the image arrived');
-      assert.ok((await h.workbench.notificationTexts()).some((t) => t.includes('Generating image')), 'still generating');
+      // (The progress toast is hidden by the Escape of Go to Line; the status bar item shows the run.)
+      assert.equal(await h.workbench.statusBarItem(/CPA Image:/).count(), 1, 'still generating');
       await h.screenshot('reliability-a-editing');
 
-      const saved = await notificationMatching(/^Saved /);
+      const saved = await notificationMatching(/^Saved docs\/images\/a-red-fox-in-the-snow/);
       assert.equal(saved, 'Saved docs/images/a-red-fox-in-the-snow.png');
       await generationEnded();
       assert.deepEqual(await readFile(path.join(h.workspaceDir, 'docs/images/a-red-fox-in-the-snow.png')), h.gateway.imageFor(scenario.url));
@@ -189,7 +190,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
       assert.deepEqual(await h.listFiles('docs/images'), [], 'the document was closed before the image arrived');
       await h.screenshot('reliability-b-closed');
 
-      const message = await notificationMatching(/^Saved /);
+      const message = await notificationMatching(/^Saved docs\/images\/a-lantern-left-behind/);
       assert.equal(message, 'Saved docs/images/a-lantern-left-behind.png. The document was closed, so the link was copied to the clipboard.');
       assert.deepEqual(await h.workbench.notificationButtons(message), ['Open Image']);
       await generationEnded();
@@ -245,7 +246,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
       await h.workbench.goTo(5, 1);
       await h.page.keyboard.press('End');
       await generate(scenario, prompt);
-      const saved = await notificationMatching(/^Saved /);
+      const saved = await notificationMatching(/^Saved docs\/images\/a-lighthouse-on-a-cliff/);
       assert.equal(saved, 'Saved docs/images/a-lighthouse-on-a-cliff-2.png');
       await generationEnded();
       await waitFor('the link in the editor', async () => (await h.workbench.editorText()).includes('](images/'));
@@ -275,7 +276,8 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
         await h.workbench.goTo(5, 1);
         await h.page.keyboard.press('End');
         await generate(scenario, 'a door that opens onto the street');
-        const message = await notificationMatching(/could not be saved/);
+        // A "Saved" notification ends the wait too: without the check the image is written through the link.
+        const message = await notificationMatching(/could not be saved|^Saved /);
         const ws = await realpath(h.workspaceDir);
         assert.ok(message.startsWith('The image could not be saved: '), message);
         assert.ok(message.includes(`the folder ${ws}/docs/images is a symbolic link`), `names the folder: ${message}`);
@@ -296,7 +298,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
       }
     }));
 
-  it('(c) the key is changed in another window during a request: the request in flight finishes with the old key, the next one sends the new key, neither is logged', caseTimeout, () =>
+  it('(c) the key is changed in another window during a request: the request in flight finishes with the old key, the next one sends the new key, neither is logged', { timeout: 420_000 }, () =>
     scene('c-key-change', async () => {
       const scenario = await use('slow', { delayMs: slowDelayMs });
       const second = await openSecondWindow();
@@ -323,7 +325,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
         await second.screenshot('reliability-c-window2-key-saved');
 
         await h.page.bringToFront();
-        const saved = await notificationMatching(/^Saved /);
+        const saved = await notificationMatching(/^Saved docs\/images\/a-key-that-changes-hands/);
         assert.equal(saved, 'Saved docs/images/a-key-that-changes-hands.png');
         await generationEnded();
         assert.deepEqual(await readFile(path.join(h.workspaceDir, 'docs/images/a-key-that-changes-hands.png')), h.gateway.imageFor(scenario.url));
@@ -335,18 +337,40 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
         await generate(scenario, 'after the key change', second, 2);
         const next = h.gateway.requestsFor(scenario.url)[1];
         assert.ok(next?.headers.authorization === `Bearer ${keyB}`, 'the next request carries key B');
-        assert.equal(await notificationMatching(/^Saved /, second), 'Saved images/after-the-key-change.png');
+        assert.equal(await notificationMatching(/^Saved images\/after-the-key-change/, second), 'Saved images/after-the-key-change.png');
         await generationEnded(second);
         assert.deepEqual(await readFile(path.join(h.workspaceDir, 'images/after-the-key-change.png')), h.gateway.imageFor(scenario.url));
         await second.screenshot('reliability-c-window2-saved');
 
+        // Window 1, whose request was in flight: code-server keeps each tab's secrets in memory, read from the
+        // browser's storage when the tab loads, and tells no other tab of a change. So window 1 goes on sending key A
+        // until it is reloaded (a limit of code-server's secret storage, RELIABILITY.md §12), then sends key B.
         await h.page.bringToFront();
+        assert.equal(
+          await h.savedText(guide),
+          (sampleFiles[guide] as string).replace(
+            'a red fox in the snow\n',
+            'a red fox in the snow ![a key that changes hands](images/a-key-that-changes-hands.png)\n',
+          ),
+          'the link of the request in flight was inserted after the cursor',
+        );
         await h.workbench.runCommand('View: Close All Editors');
-        await generate(scenario, 'window one again', h.workbench, 3);
+        await waitFor('window 1 to have no editor', async () => (await h.page.locator('.editor-group-container .tab').count()) === 0);
+        await generate(scenario, 'window one before its reload', h.workbench, 3);
         const third = h.gateway.requestsFor(scenario.url)[2];
-        const which = third?.headers.authorization === `Bearer ${keyA}` ? 'A' : third?.headers.authorization === `Bearer ${keyB}` ? 'B' : 'other';
-        process.stderr.write(`OBSERVATION window 1 after the change sends key ${which}\n`);
+        assert.ok(third?.headers.authorization === `Bearer ${keyA}`, 'code-server: window 1 still sends key A before it reloads');
+        await notificationMatching(/^Saved images\/window-one-before-its-reload/);
         await generationEnded();
+
+        await Promise.all([h.page.waitForEvent('load', { timeout: 60_000 }), h.workbench.runCommand('Developer: Reload Window')]);
+        await h.page.locator('.explorer-folders-view').waitFor({ state: 'visible', timeout: 60_000 });
+        await h.waitForCommand('CPA Image: Generate Image');
+        await generate(scenario, 'window one after its reload', h.workbench, 4);
+        const fourth = h.gateway.requestsFor(scenario.url)[3];
+        assert.ok(fourth?.headers.authorization === `Bearer ${keyB}`, 'window 1 sends key B once reloaded');
+        await notificationMatching(/^Saved images\/window-one-after-its-reload/);
+        await generationEnded();
+        await h.screenshot('reliability-c-window1-reloaded');
 
         // Neither key in any file of the server side: both windows' extension logs, settings, state, workspace.
         const logs = path.join(h.userDataDir, 'logs');
@@ -354,7 +378,8 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
           h.filesContaining(`…${keyB.slice(-4)}`, [logs]).some((f) => f.includes('cpa-image.cpa-gpt-image')),
         );
         const ownLogs = h.filesContaining('generating: model', [logs]).filter((f) => f.includes('cpa-image.cpa-gpt-image'));
-        assert.equal(ownLogs.length, 2, `one extension log per window: ${JSON.stringify(ownLogs)}`);
+        // Window 1 before its reload, window 2, window 1 after its reload: each extension host has its own log.
+        assert.ok(ownLogs.length >= 2, `the extension logs of both windows were searched: ${JSON.stringify(ownLogs)}`);
         assert.deepEqual(h.filesContaining(keyA, [h.root, h.logFile]), [], 'key A is in no file');
         assert.deepEqual(h.filesContaining(keyB, [h.root, h.logFile]), [], 'key B is in no file');
       } finally {

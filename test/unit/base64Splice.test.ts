@@ -313,6 +313,47 @@ describe('Base64Splicer on an SSE stream', () => {
     assert.ok(again.take('<base64 #2>'), 'a later event keeps its value');
   });
 
+  it('endAfter: once the image is taken, the body ends where the event that repeats it begins', async () => {
+    const body = stream();
+    const marker = body.indexOf('event: response.completed');
+    for (const size of [1, 1000, 7000]) {
+      const parts = cut(body, Array.from({ length: Math.ceil(body.length / size) }, (_, i) => i * size));
+      let read = 0;
+      async function* counted(): AsyncGenerator<Uint8Array> {
+        for (const part of parts) {
+          read += part.length;
+          yield part;
+        }
+      }
+      const splicer = new Base64Splicer({ keys: { result: 'decode', partial_image_b64: 'keep' }, endMarkers: ['event: response.completed\r'] });
+      const seen: string[] = [];
+      for await (const event of readSseEvents(splicer.splice(counted()))) {
+        seen.push(event.event ?? '');
+        if (event.event === 'response.output_item.done') {
+          const image = splicer.take((JSON.parse(event.data) as { item: { result: string } }).item.result)!;
+          assert.deepEqual(Buffer.from(image.bytes()!), final);
+          splicer.stopKeeping();
+          splicer.endAfter(image);
+        }
+      }
+      assert.deepEqual(seen.slice(-2), ['response.output_item.done', 'response.output_text.delta'], `pieces of ${size}`);
+      assert.ok(read <= marker + 26 + size, `pieces of ${size}: read ${read} bytes, the line begins at ${marker}`);
+    }
+  });
+
+  it('endAfter: a marker before the image, or not at the start of a line, does not end the body', async () => {
+    const body = Buffer.concat([Buffer.from(': event: response.completed\r\n\r\nevent: response.completed\r\ndata: {}\r\n\r\n'), stream()]);
+    const splicer = new Base64Splicer({ keys: { result: 'decode' }, endMarkers: ['event: response.completed\r'] });
+    const seen: string[] = [];
+    for await (const event of readSseEvents(splicer.splice(chunksOf(cut(body, [30, 60, 5000, 40_000]))))) {
+      seen.push(event.event ?? '');
+      if (event.event === 'response.image_generation_call.partial_image') splicer.endAfter(splicer.take('<base64 #0>')!);
+    }
+    assert.equal(seen.filter((e) => e === 'response.completed').length, 1, 'the early one is read; the late one comes after the partial');
+    assert.equal(seen.at(-1), 'response.output_text.delta', 'ends at the late one');
+    assert.equal(seen.includes('response.output_item.done'), true);
+  });
+
   it('values split over many tiny chunks and kept as text are joined without one object per chunk', async () => {
     const splicer = new Base64Splicer({ keys: { result: 'decode', partial_image_b64: 'keep' } });
     const body = stream();

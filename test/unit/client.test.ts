@@ -591,6 +591,12 @@ describe('ImageClient with large images: base64 read as it arrives', () => {
     return { ...response, body: pieces() };
   }
 
+  async function collectBytes(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+    const parts: Uint8Array[] = [];
+    for await (const part of body) parts.push(part);
+    return Buffer.concat(parts);
+  }
+
   /** Runs `fn` and counts the bytes decoded from base64 by Buffer#write (how the splicer decodes) meanwhile. */
   async function countingDecodes<T>(fn: () => Promise<T>): Promise<{ result: T; decoded: number }> {
     const proto = Buffer.prototype as unknown as { write: (...args: unknown[]) => number };
@@ -669,6 +675,31 @@ describe('ImageClient with large images: base64 read as it arrives', () => {
     });
     assert.deepEqual(looked, partials.flatMap((p) => [p, p]));
     assert.equal(looking.decoded, final.length + partials.reduce((n, p) => n + p.length, 0));
+  });
+
+  it('F3: once the image is in hand the stream is not read past the start of response.completed; trailing text still arrives', async () => {
+    for (const size of [1, 4096, 16_384]) {
+      const response = rechunk(stream(), size);
+      let read = 0;
+      const source = response.body;
+      async function* counted(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of source) {
+          read += chunk.length;
+          yield chunk;
+        }
+      }
+      const whole = await collectBytes(stream().body);
+      const marker = whole.indexOf('event: response.completed');
+      const events: ProgressEvent[] = [];
+      const transport = new ScriptedTransport([{ ...response, body: counted() }]);
+      const image = await new ImageClient({ transport, clock: new FakeClock() }).generate(settings({ stream: true }), { prompt: 'x' }, { onProgress: (e) => events.push(e) });
+      assert.deepEqual(Buffer.from(image.bytes), final);
+      assert.deepEqual(events.flatMap((e) => (e.type === 'text' ? [e.text] : [])), ['Here it is.']);
+      // The event with the repeated image is the last 53 kB of the stream: at most the piece that starts it (or the
+      // 26 bytes of its event: line) is read.
+      assert.ok(read <= marker + Math.max(size, 26), `pieces of ${size}: read ${read} of ${whole.length} bytes; response.completed begins at ${marker}`);
+      assert.ok(whole.length - marker > 50_000);
+    }
   });
 
   it('F5: a stream several times maxResponseBytes long is fine when each event and image is under it', async () => {
