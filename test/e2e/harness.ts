@@ -249,10 +249,16 @@ export class Harness {
     return within(`the end of answer ${count} of the "${scenario.name}" scenario`, timeoutMs, this.gateway.waitForOutcome(scenario.url, count));
   }
 
-  /** "CPA Image: Set API Key" through the palette and the password box (stores it in SecretStorage). */
-  async setApiKey(key: string): Promise<void> {
+  /**
+   * "CPA Image: Set API Key" through the palette and the password box (stores it in SecretStorage); resolves
+   * with the text of the "API key saved" notification once it shows.
+   */
+  async setApiKey(key: string): Promise<string> {
     await this.workbench.runCommand('CPA Image: Set API Key');
     await this.workbench.typeInQuickInput(key, { password: true });
+    return waitFor('the "API key saved" notification', async () =>
+      (await this.workbench.notificationTexts()).find((t) => t.startsWith('API key saved')),
+    );
   }
 
   /**

@@ -10,23 +10,12 @@ import fc from 'fast-check';
 import { Base64Decoder, Base64Splicer, type SpliceOptions } from '../../src/core/base64Splice';
 import { readSseEvents } from '../../src/core/sse';
 import { GatewayError } from '../../src/core/errors';
+import { cutAt } from '../support/chunks';
 
 async function* chunksOf(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield part;
 }
 
-/** Cuts `bytes` at the given offsets (any order, repeats and out-of-range values folded in). */
-function cut(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const parts: Buffer[] = [];
-  let start = 0;
-  for (const p of points) {
-    parts.push(bytes.subarray(start, p));
-    start = p;
-  }
-  parts.push(bytes.subarray(start));
-  return parts;
-}
 
 /** The skeleton as text, and the splicer that made it. */
 async function spliced(body: Buffer, parts: Buffer[] = [body], options: Partial<SpliceOptions> = {}): Promise<{ text: string; splicer: Base64Splicer }> {
@@ -74,7 +63,7 @@ describe('Base64Splicer on a JSON body', () => {
     assert.deepEqual(expected, image);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.nat(), { maxLength: 60 }), async (cuts) => {
-        const { text, splicer } = await spliced(body, cut(body, cuts));
+        const { text, splicer } = await spliced(body, cutAt(body, cuts));
         assert.equal(text, whole.text);
         assert.deepEqual(Buffer.from(splicer.take(resultOf(text))!.bytes()!), expected);
       }),
@@ -97,7 +86,7 @@ describe('Base64Splicer on a JSON body', () => {
         if (escapeSlashes) text = text.replace(/\//g, '\\/');
         if (dataUrl) text = `data:image\\/png;base64,${text}`;
         const body = jsonBody(text);
-        const { text: skeleton, splicer } = await spliced(body, cut(body, cuts));
+        const { text: skeleton, splicer } = await spliced(body, cutAt(body, cuts));
         assert.equal(resultOf(skeleton), '<base64 #0>');
         assert.deepEqual(Buffer.from(splicer.take('<base64 #0>')!.bytes()!), Buffer.from(bytes));
       }),
@@ -129,7 +118,7 @@ describe('Base64Splicer on a JSON body', () => {
       .join('');
     const body = jsonBody(` ${escaped} `);
     assert.equal(JSON.parse(body.toString()).output[1].result.replace(/\s+/g, ''), base64, 'the fixture is what it claims');
-    const { text, splicer } = await spliced(body, cut(body, [5000, 5001, 5002, 5003, 5004, 5005, 20_000]));
+    const { text, splicer } = await spliced(body, cutAt(body, [5000, 5001, 5002, 5003, 5004, 5005, 20_000]));
     assert.deepEqual(Buffer.from(splicer.take(resultOf(text))!.bytes()!), image);
   });
 
@@ -140,7 +129,7 @@ describe('Base64Splicer on a JSON body', () => {
   ] as const) {
     it(`${name} passes through byte for byte`, async () => {
       const body = jsonBody(text);
-      const { text: skeleton, splicer } = await spliced(body, cut(body, [10, 100, 1000, 4500]));
+      const { text: skeleton, splicer } = await spliced(body, cutAt(body, [10, 100, 1000, 4500]));
       assert.equal(skeleton, body.toString());
       assert.equal(splicer.take(resultOf(skeleton)), undefined);
     });
@@ -162,7 +151,7 @@ describe('Base64Splicer on a JSON body', () => {
   ] as const) {
     it(`malformed base64 (${name}) is reported as not clean, not decoded as if it were`, async () => {
       const body = jsonBody(broken);
-      const { text, splicer } = await spliced(body, cut(body, [7000, 20_040, 20_050]));
+      const { text, splicer } = await spliced(body, cutAt(body, [7000, 20_040, 20_050]));
       const value = splicer.take(resultOf(text));
       assert.ok(value, 'taken out: it starts like base64');
       assert.equal(value.bytes(), undefined);
@@ -175,7 +164,7 @@ describe('Base64Splicer on a JSON body', () => {
     // Seen in one piece: the line end is found before the value is taken out, so all of it passes through.
     assert.equal((await spliced(body)).text, body.toString());
     // Seen after the value was taken out: the skeleton goes on from the line end, the value left unclosed.
-    const { text, splicer } = await spliced(body, cut(body, [body.indexOf(base64) + 5000]));
+    const { text, splicer } = await spliced(body, cutAt(body, [body.indexOf(base64) + 5000]));
     assert.throws(() => JSON.parse(text));
     assert.ok(text.includes(`"result":"<base64 #0>\n${base64.slice(10_000, 10_100)}`));
     assert.equal(splicer.take('<base64 #0>')?.bytes(), undefined);
@@ -207,11 +196,11 @@ describe('Base64Splicer on a JSON body', () => {
 
   it('maxTotalBytes and maxValueBytes fail with too_large', async () => {
     const body = jsonBody(base64);
-    await assert.rejects(spliced(body, cut(body, [1000, 20_000]), { maxTotalBytes: body.length - 1 }), (err: unknown) => {
+    await assert.rejects(spliced(body, cutAt(body, [1000, 20_000]), { maxTotalBytes: body.length - 1 }), (err: unknown) => {
       return err instanceof GatewayError && err.kind === 'too_large' && /response is larger than/.test(err.message);
     });
     await spliced(body, [body], { maxTotalBytes: body.length });
-    await assert.rejects(spliced(body, cut(body, [1000, 20_000]), { maxValueBytes: base64.length - 1 }), (err: unknown) => {
+    await assert.rejects(spliced(body, cutAt(body, [1000, 20_000]), { maxValueBytes: base64.length - 1 }), (err: unknown) => {
       return err instanceof GatewayError && err.kind === 'too_large' && /An image in the gateway's answer is larger than/.test(err.message);
     });
     await spliced(body, [body], { maxValueBytes: base64.length });
@@ -220,12 +209,12 @@ describe('Base64Splicer on a JSON body', () => {
   it('a size hint decodes into one buffer of that size, without joining pieces', async () => {
     const body = jsonBody(base64);
     const hint = Math.floor((body.length * 3) / 4) + 3;
-    const { text, splicer } = await spliced(body, cut(body, [100, 5000, 9000, 30_000]), { sizeHint: hint });
+    const { text, splicer } = await spliced(body, cutAt(body, [100, 5000, 9000, 30_000]), { sizeHint: hint });
     const bytes = splicer.take(resultOf(text))!.bytes()!;
     assert.deepEqual(Buffer.from(bytes), image);
     assert.equal(bytes.buffer.byteLength, hint);
     // Without one, a small first block grows; the bytes are the same.
-    const grown = await spliced(body, cut(body, [100, 5000, 9000, 30_000]));
+    const grown = await spliced(body, cutAt(body, [100, 5000, 9000, 30_000]));
     assert.deepEqual(Buffer.from(grown.splicer.take(resultOf(grown.text))!.bytes()!), image);
   });
 });
@@ -255,7 +244,7 @@ describe('Base64Splicer on an SSE stream', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.nat(), { maxLength: 40 }), async (cuts) => {
         const splicer = new Base64Splicer({ keys: { result: 'decode', partial_image_b64: 'keep' } });
-        const seen = await events(splicer, cut(body, cuts));
+        const seen = await events(splicer, cutAt(body, cuts));
         assert.deepEqual(
           seen.map((e) => e.event),
           ['response.created', 'response.image_generation_call.partial_image', 'response.output_item.done', 'response.output_text.delta', 'response.completed'],
@@ -277,7 +266,7 @@ describe('Base64Splicer on an SSE stream', () => {
 
   it('drop: the value is taken out but not kept', async () => {
     const splicer = new Base64Splicer({ keys: { result: 'decode', partial_image_b64: 'drop' } });
-    await events(splicer, cut(stream(), [3000, 9000]));
+    await events(splicer, cutAt(stream(), [3000, 9000]));
     assert.equal(splicer.take('<base64 #0>'), undefined);
     assert.ok(splicer.take('<base64 #1>'));
   });
@@ -285,7 +274,7 @@ describe('Base64Splicer on an SSE stream', () => {
   it('previews, even dropped ones, size the buffer the final image is decoded into: one allocation, no joining', async () => {
     for (const action of ['drop', 'keep'] as const) {
       const splicer = new Base64Splicer({ keys: { result: 'decode', partial_image_b64: action } });
-      await events(splicer, cut(stream(), [3000, 9000, 20_000]));
+      await events(splicer, cutAt(stream(), [3000, 9000, 20_000]));
       const bytes = splicer.take('<base64 #1>')!.bytes()!;
       assert.deepEqual(Buffer.from(bytes), final);
       // 9000 decoded bytes of preview, a quarter more and 64 KiB of room.
@@ -298,7 +287,7 @@ describe('Base64Splicer on an SSE stream', () => {
     const body = stream();
     // Stop in the middle of the repeated image: it was already being read when the caller had what it needed.
     const middleOfRepeat = body.lastIndexOf('"result":"') + 5000;
-    const iterator = splicer.splice(chunksOf(cut(body, [middleOfRepeat])))[Symbol.asyncIterator]();
+    const iterator = splicer.splice(chunksOf(cutAt(body, [middleOfRepeat])))[Symbol.asyncIterator]();
     await iterator.next();
     splicer.stopKeeping();
     while (!(await iterator.next()).done);
@@ -317,7 +306,7 @@ describe('Base64Splicer on an SSE stream', () => {
     const body = stream();
     const marker = body.indexOf('event: response.completed');
     for (const size of [1, 1000, 7000]) {
-      const parts = cut(body, Array.from({ length: Math.ceil(body.length / size) }, (_, i) => i * size));
+      const parts = cutAt(body, Array.from({ length: Math.ceil(body.length / size) }, (_, i) => i * size));
       let read = 0;
       async function* counted(): AsyncGenerator<Uint8Array> {
         for (const part of parts) {
@@ -345,7 +334,7 @@ describe('Base64Splicer on an SSE stream', () => {
     const body = Buffer.concat([Buffer.from(': event: response.completed\r\n\r\nevent: response.completed\r\ndata: {}\r\n\r\n'), stream()]);
     const splicer = new Base64Splicer({ keys: { result: 'decode' }, endMarkers: ['event: response.completed\r'] });
     const seen: string[] = [];
-    for await (const event of readSseEvents(splicer.splice(chunksOf(cut(body, [30, 60, 5000, 40_000]))))) {
+    for await (const event of readSseEvents(splicer.splice(chunksOf(cutAt(body, [30, 60, 5000, 40_000]))))) {
       seen.push(event.event ?? '');
       if (event.event === 'response.image_generation_call.partial_image') splicer.endAfter(splicer.take('<base64 #0>')!);
     }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { abortableChunks, readSseEvents, tooLargeError, type SseEvent } from '../../src/core/sse';
 import { GatewayError } from '../../src/core/errors';
+import { cutAt } from '../support/chunks';
 
 async function* chunksOf(...parts: (string | Uint8Array)[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
@@ -197,24 +198,13 @@ describe('readSseEvents', () => {
       return s.events.map((e) => (e.event === undefined ? { data: e.lines.join('\n') } : { event: e.event, data: e.lines.join('\n') }));
     }
 
-    function split(bytes: Buffer, cuts: number[]): Uint8Array[] {
-      const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-      const parts: Uint8Array[] = [];
-      let start = 0;
-      for (const p of points) {
-        parts.push(bytes.subarray(start, p));
-        start = p;
-      }
-      parts.push(bytes.subarray(start));
-      return parts;
-    }
 
     it('holds for random streams and random byte-level cuts', async () => {
       await fc.assert(
         fc.asyncProperty(stream, fc.array(fc.nat(), { maxLength: 40 }), async (s, cuts) => {
           const bytes = Buffer.from(serialize(s), 'utf8');
           const whole = await collect(chunksOf(bytes));
-          const chunked = await collect(chunksOf(...split(bytes, cuts)));
+          const chunked = await collect(chunksOf(...cutAt(bytes, cuts)));
           assert.deepEqual(whole, expected(s));
           assert.deepEqual(chunked, whole);
         }),
