@@ -147,9 +147,7 @@ export function destinationVars(input: DestinationInput): DestinationVars {
  */
 export function expandDestination(pattern: string, vars: DestinationVars, budget: RegexBudget = new RegexBudget()): string {
   if (pattern.length > MAX_DESTINATION_PATTERN_LENGTH) {
-    throw new UnsafeDestinationPatternError(
-      `The destination pattern '${shown(pattern.slice(0, 60))}…' is ${pattern.length} characters long; at most ${MAX_DESTINATION_PATTERN_LENGTH} are allowed, so it was not used.`,
-    );
+    throw tooLongPattern(pattern);
   }
   const syntax = /(?<escape>\\\$)|\$\{(?<name>\w+)(?:\/(?<pattern>(?:\\\/|[^}/])+)\/(?<replacement>(?:\\\/|[^}/])*)\/)?\}/g;
   return pattern.replace(syntax, (...args: unknown[]) => {
@@ -204,6 +202,12 @@ export function expandDestination(pattern: string, vars: DestinationVars, budget
   });
 }
 
+function tooLongPattern(pattern: string): UnsafeDestinationPatternError {
+  return new UnsafeDestinationPatternError(
+    `The destination pattern '${shown(pattern.slice(0, 60))}…' is ${pattern.length} characters long; at most ${MAX_DESTINATION_PATTERN_LENGTH} are allowed, so it was not used.`,
+  );
+}
+
 /** Control characters (C0, DEL, C1) written as `\u001b`, so a message never carries them raw. */
 function shown(text: string): string {
   return text.replace(CONTROL_CHARACTER_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -232,12 +236,13 @@ const PROTECTED_FOLDERS: Record<string, string> = {
  * (`GIT~1`) Windows gives these folders.
  */
 function comparableSegment(segment: string): string {
-  const folded = segment
-    .replace(/\p{Default_Ignorable_Code_Point}/gu, '')
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/:.*$/s, '')
-    .replace(/[. ]+$/, '');
+  const visible = segment.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFC').toLowerCase();
+  const colon = visible.indexOf(':');
+  let folded = colon === -1 ? visible : visible.slice(0, colon);
+  // A loop, not /[. ]+$/: that regex is quadratic on a long run of dots, and the agent's path can be long.
+  let end = folded.length;
+  while (end > 0 && (folded[end - 1] === '.' || folded[end - 1] === ' ')) end--;
+  folded = folded.slice(0, end);
   if (folded === 'git~1') return '.git';
   if (folded === 'vscode~1') return '.vscode';
   return folded;
@@ -292,6 +297,10 @@ export function resolveDestination(input: DestinationInput): string {
   // The containment root: the workspace folder, or the document's folder when it is outside any workspace.
   const root = folder ?? docDir;
   const rawPattern = input.pattern?.trim() ?? '';
+  // Before any regex looks at it: some of the checks below are quadratic on a long run of `${`.
+  if (rawPattern.length > MAX_DESTINATION_PATTERN_LENGTH) {
+    throw tooLongPattern(rawPattern);
+  }
   let pattern = rawPattern === '' ? (docDir !== undefined ? DEFAULT_DOCUMENT_DESTINATION : DEFAULT_WORKSPACE_DESTINATION) : rawPattern;
   if (root === undefined) {
     throw new GatewayError(

@@ -282,7 +282,9 @@ interface ChildOutcome {
 function resolveInChild(input: DestinationInput): Promise<ChildOutcome> {
   const script = `
     const { resolveDestination } = await import(${JSON.stringify(DESTINATION_MODULE)});
-    const input = ${JSON.stringify(input)};
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    const input = JSON.parse(text);
     const start = performance.now();
     let result;
     try { result = { path: resolveDestination(input) }; }
@@ -290,7 +292,7 @@ function resolveInChild(input: DestinationInput): Promise<ChildOutcome> {
     process.stdout.write(JSON.stringify({ result, elapsedMs: performance.now() - start }));
   `;
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '--eval', script],
       { cwd: REPO, timeout: 60_000, killSignal: 'SIGKILL', maxBuffer: 1 << 20 },
@@ -300,6 +302,8 @@ function resolveInChild(input: DestinationInput): Promise<ChildOutcome> {
         else resolve({ ...(JSON.parse(stdout) as Omit<ChildOutcome, 'killed'>), killed: false });
       },
     );
+    // The input goes through stdin: a 1 MB pattern does not fit in the command line.
+    child.stdin?.end(JSON.stringify(input));
   });
 }
 
@@ -362,6 +366,16 @@ describe('a workspace cannot freeze the extension host (issue 9, item 5)', () =>
   it('an over-long destination pattern is not expanded (its ${…} syntax alone takes quadratic time)', () => {
     const long = `\${a/${'\\/'.repeat(MAX_DESTINATION_PATTERN_LENGTH)}`;
     assertUnsafe(() => expandDestination(long, { a: 'x' }), new RegExp(`is ${long.length} characters long; at most ${MAX_DESTINATION_PATTERN_LENGTH}`));
+  });
+
+  it('a 1 MB cpaImage.destination full of "${" is refused by its length before any regex reads it (a child process, killed after 60 s)', async () => {
+    const outcome = await resolveInChild({ ...base, pattern: '${a'.repeat(350_000) });
+    assert.equal(outcome.killed, false, 'the check never returned');
+    assert.ok(outcome.result && 'error' in outcome.result, JSON.stringify(outcome.result).slice(0, 200));
+    assert.equal(outcome.result.error, 'UnsafeDestinationPatternError');
+    assert.match(outcome.result.message, /is 1050000 characters long; at most 1024 are allowed, so it was not used/);
+    // The fallback: the default destination.
+    assert.equal(resolveDestinationOrDefault({ ...base, pattern: '${a'.repeat(350_000) }).path, '/ws/docs/guide/images/a-fox.png');
   });
 
   it('backreferences and ambiguous alternations are refused with the rule named', () => {

@@ -72,6 +72,11 @@ describe('the agent tool\'s destination: refused before any request, and again w
     });
   }
 
+  it('refuses a destination over 1024 characters before any rule reads it (a million dots would make a trailing-dot regex quadratic)', () => {
+    assert.throws(() => readToolInput({ prompt: 'a fox', destination: `${'.'.repeat(1_000_000)}x` }), /"destination" is 1000001 characters long; at most 1024 are allowed\./);
+    assert.equal(readToolInput({ prompt: 'a fox', destination: `${'.'.repeat(1000)}x/y.png` }).destination, `${'.'.repeat(1000)}x/y.png`);
+  });
+
   it('a path out of the workspace still passes the input check and is refused at the save as outside (containment unchanged)', () => {
     const input = readToolInput({ prompt: 'a fox', destination: '../../etc/x.png' });
     assert.throws(

@@ -5,7 +5,7 @@
  * the same rules the save applies again (`destinationPathProblem`: no control characters, nothing inside `.git/`
  * or `.vscode/`).
  */
-import { destinationPathProblem } from '../../core/destination';
+import { MAX_DESTINATION_PATTERN_LENGTH, destinationPathProblem } from '../../core/destination';
 
 export interface GenerateImageInput {
   prompt: string;
@@ -24,6 +24,9 @@ export function readToolInput(input: unknown): GenerateImageInput {
     throw new Error('"destination" must be a workspace-relative file path such as "docs/images/fox.png", or left out.');
   }
   if (typeof destination === 'string') {
+    if (destination.length > MAX_DESTINATION_PATTERN_LENGTH) {
+      throw new Error(`"destination" is ${destination.length} characters long; at most ${MAX_DESTINATION_PATTERN_LENGTH} are allowed.`);
+    }
     const problem = destinationPathProblem(destination.trim());
     if (problem !== undefined) throw new Error(`"destination" ${problem}. Choose another workspace-relative path, or leave it out.`);
   }
