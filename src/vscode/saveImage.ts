@@ -2,10 +2,10 @@
  * SPEC §4: where a generated image goes and how it gets there. The path comes from `cpaImage.destination`,
  * else the first matching `markdown.copyFiles.destination` glob, else `images/` next to the document (or at
  * the root of the first workspace folder); with nothing open, a save dialog asks. In Restricted Mode the
- * workspace's `markdown.copyFiles.destination` is ignored; a pattern whose globs or transforms could freeze the
- * extension host (core/boundedRegex.ts) gives way to the default destination, with a note for the log. Writes go through
- * `workspace.fs` (local, remote and virtual workspaces alike) into a hidden temporary file in the target
- * folder that is renamed into place, so a cancelled or failed run leaves no partial file behind.
+ * workspace's `markdown.copyFiles.destination` is ignored; a pattern whose globs or transforms could freeze
+ * the extension host (core/boundedRegex.ts) gives way to the default destination, with a note for the log.
+ * Writes go through `workspace.fs` (local, remote and virtual workspaces alike) into a hidden temporary file
+ * in the target folder that is renamed into place, so a cancelled or failed run leaves no partial file behind.
  */
 import * as path from 'node:path';
 import { FileSystemError, FileType, Uri, l10n, window, workspace } from 'vscode';
