@@ -7,6 +7,7 @@
  */
 
 import * as path from 'node:path';
+import { MAX_TRANSFORM_INPUT_LENGTH, RegexBudget, firstMatchWithinBudget, replaceWithinBudget, unsafeRegexReason } from './boundedRegex';
 import { GatewayError } from './errors';
 
 const posix = path.posix;
@@ -33,6 +34,21 @@ export interface DestinationInput {
 
 export const DEFAULT_DOCUMENT_DESTINATION = '${documentDirName}/images/${slug}.${ext}';
 export const DEFAULT_WORKSPACE_DESTINATION = '${workspaceFolder}/images/${slug}.${ext}';
+
+/** A destination pattern longer than this is not expanded (its `${…}` syntax itself takes quadratic time). */
+export const MAX_DESTINATION_PATTERN_LENGTH = 1024;
+
+/**
+ * A destination pattern (or `markdown.copyFiles.destination` glob) that was not evaluated because it could block
+ * the extension host: a transform that could backtrack exponentially, an over-long pattern or value, or
+ * regular expressions that ran out of their time. The save then uses the default destination
+ * (`resolveDestinationOrDefault`); the message says which rule refused what.
+ */
+export class UnsafeDestinationPatternError extends GatewayError {
+  constructor(message: string) {
+    super('file', message);
+  }
+}
 
 const DEFAULT_SLUG_LENGTH = 48;
 const MAX_UNIQUE_ATTEMPTS = 10_000;
@@ -125,9 +141,14 @@ export function destinationVars(input: DestinationInput): DestinationVars {
 
 /**
  * Replaces `${name}` (and VS Code's `${name/regex/replacement/}` transform); `\$` is a literal `$`.
- * An unknown variable, or one that has no value here, is an error that names it.
+ * An unknown variable, or one that has no value here, is an error that names it. A transform whose regular
+ * expression could backtrack exponentially, whose value is over-long, or that runs out of `budget` (all the
+ * transforms of one pattern share `REGEX_TIME_LIMIT_MS`) is not run: `UnsafeDestinationPatternError`.
  */
-export function expandDestination(pattern: string, vars: DestinationVars): string {
+export function expandDestination(pattern: string, vars: DestinationVars, budget: RegexBudget = new RegexBudget()): string {
+  if (pattern.length > MAX_DESTINATION_PATTERN_LENGTH) {
+    throw tooLongPattern(pattern);
+  }
   const syntax = /(?<escape>\\\$)|\$\{(?<name>\w+)(?:\/(?<pattern>(?:\\\/|[^}/])+)\/(?<replacement>(?:\\\/|[^}/])*)\/)?\}/g;
   return pattern.replace(syntax, (...args: unknown[]) => {
     const groups = args[args.length - 1] as Record<string, string | undefined>;
@@ -136,7 +157,7 @@ export function expandDestination(pattern: string, vars: DestinationVars): strin
     if (!Object.hasOwn(vars, name)) {
       throw new GatewayError(
         'file',
-        `The destination pattern '${pattern}' uses an unknown variable \${${name}}. Known variables: ${Object.keys(vars)
+        `The destination pattern '${shown(pattern)}' uses an unknown variable \${${name}}. Known variables: ${Object.keys(vars)
           .map((v) => `\${${v}}`)
           .join(', ')}.`,
       );
@@ -145,21 +166,107 @@ export function expandDestination(pattern: string, vars: DestinationVars): strin
     if (value === undefined) {
       throw new GatewayError(
         'file',
-        `The destination pattern '${pattern}' uses \${${name}}, which needs ${name.startsWith('document') ? 'an open document' : 'an open workspace folder'}. Use a pattern without it, or open a document in a workspace folder.`,
+        `The destination pattern '${shown(pattern)}' uses \${${name}}, which needs ${name.startsWith('document') ? 'an open document' : 'an open workspace folder'}. Use a pattern without it, or open a document in a workspace folder.`,
       );
     }
     const regex = groups['pattern'];
     if (regex === undefined) return value;
+    const source = regex.replaceAll('\\/', '/');
     const replacement = (groups['replacement'] ?? '').replaceAll('\\/', '/');
+    const transform = shown(String(args[0]));
+    let compiled: RegExp;
     try {
-      return value.replace(new RegExp(regex.replaceAll('\\/', '/')), replacement);
+      compiled = new RegExp(source);
     } catch {
       throw new GatewayError(
         'file',
-        `The destination pattern '${pattern}' has an invalid regular expression in \${${name}/…/…/}. Fix or remove the transform.`,
+        `The destination pattern '${shown(pattern)}' has an invalid regular expression in \${${name}/…/…/}. Fix or remove the transform.`,
       );
     }
+    const unsafe = unsafeRegexReason(source);
+    if (unsafe !== undefined) {
+      throw new UnsafeDestinationPatternError(`The transform ${transform} in the destination pattern '${shown(pattern)}' was not run: its regular expression ${unsafe}.`);
+    }
+    if (value.length > MAX_TRANSFORM_INPUT_LENGTH) {
+      throw new UnsafeDestinationPatternError(
+        `The transform ${transform} in the destination pattern '${shown(pattern)}' was not run: the value of \${${name}} is ${value.length} characters long, and at most ${MAX_TRANSFORM_INPUT_LENGTH} are transformed.`,
+      );
+    }
+    const replaced = replaceWithinBudget(budget, value, compiled, replacement);
+    if (replaced === undefined) {
+      throw new UnsafeDestinationPatternError(
+        `The transform ${transform} in the destination pattern '${shown(pattern)}' was stopped: the transforms of one pattern may take ${budget.limitMs} ms, and it took longer. Simplify its regular expression.`,
+      );
+    }
+    return replaced;
   });
+}
+
+function tooLongPattern(pattern: string): UnsafeDestinationPatternError {
+  return new UnsafeDestinationPatternError(
+    `The destination pattern '${shown(pattern.slice(0, 60))}…' is ${pattern.length} characters long; at most ${MAX_DESTINATION_PATTERN_LENGTH} are allowed, so it was not used.`,
+  );
+}
+
+/** Control characters (C0, DEL, C1) written as `\u001b`, so a message never carries them raw. */
+function shown(text: string): string {
+  return text.replace(CONTROL_CHARACTER_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_CHARACTER_GLOBAL = new RegExp(CONTROL_CHARACTER.source, 'g');
+
+/** The first control character (C0, DEL or C1) in `text`, as `U+001B`, or undefined. */
+export function controlCharacterIn(text: string): string | undefined {
+  const found = CONTROL_CHARACTER.exec(text);
+  if (!found) return undefined;
+  const code = found[0].charCodeAt(0);
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}${code === 0 ? ' (NUL)' : ''}`;
+}
+
+/** Folders a generated image must never be written into, and why. */
+const PROTECTED_FOLDERS: Record<string, string> = {
+  '.git': "it holds Git's own files (hooks, config), and a file there can change what Git runs",
+  '.vscode': "it holds the workspace's settings, tasks and launch configurations",
+};
+
+/**
+ * The segment as the file system may see it: case folded, without characters that macOS ignores in names,
+ * without the trailing dots and spaces and the `:stream` suffix that Windows drops, and the 8.3 short names
+ * (`GIT~1`) Windows gives these folders.
+ */
+function comparableSegment(segment: string): string {
+  const visible = segment.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFC').toLowerCase();
+  const colon = visible.indexOf(':');
+  let folded = colon === -1 ? visible : visible.slice(0, colon);
+  // A loop, not /[. ]+$/: that regex is quadratic on a long run of dots, and the agent's path can be long.
+  let end = folded.length;
+  while (end > 0 && (folded[end - 1] === '.' || folded[end - 1] === ' ')) end--;
+  folded = folded.slice(0, end);
+  if (folded === 'git~1') return '.git';
+  if (folded === 'vscode~1') return '.vscode';
+  return folded;
+}
+
+/**
+ * Why a destination path (POSIX, relative to the folder it is saved in, or the pattern as written) names a
+ * file nobody should write there: a control character in a segment, or a segment that is `.git` or `.vscode`
+ * once normalised (`a/../.git/x`, `.GIT`, `.git.`). Undefined when neither rule applies.
+ */
+export function destinationPathProblem(relativePath: string): string | undefined {
+  const control = controlCharacterIn(relativePath);
+  if (control !== undefined) {
+    return `contains the control character ${control}; file and folder names may not hold control characters (C0, DEL, C1)`;
+  }
+  const normalised = posix.normalize(relativePath.replace(/^\/+/, ''));
+  for (const segment of normalised.split('/')) {
+    const folder = comparableSegment(segment);
+    const why = Object.hasOwn(PROTECTED_FOLDERS, folder) ? PROTECTED_FOLDERS[folder] : undefined;
+    if (why !== undefined) {
+      return `writes inside ${folder}/ (the segment '${shown(segment)}'); images are never saved there because ${why}`;
+    }
+  }
+  return undefined;
 }
 
 function stripTrailingSlash(p: string): string {
@@ -172,11 +279,12 @@ function isInside(root: string, child: string): boolean {
   return rel === '' || (!rel.startsWith('../') && rel !== '..' && !posix.isAbsolute(rel));
 }
 
-function refuse(pattern: string, problem: string): never {
-  throw new GatewayError(
-    'file',
-    `The destination pattern '${pattern.replace(/\0/g, '\\0')}' ${problem} Change the pattern (cpaImage.destination or markdown.copyFiles.destination) so the image is saved inside the workspace folder.`,
-  );
+const CONTAINMENT_ADVICE = 'Change the pattern (cpaImage.destination or markdown.copyFiles.destination) so the image is saved inside the workspace folder.';
+
+const NAMING_ADVICE = 'Change the destination (cpaImage.destination, markdown.copyFiles.destination, or the path the agent asked for).';
+
+function refuse(pattern: string, problem: string, advice: string = CONTAINMENT_ADVICE): never {
+  throw new GatewayError('file', `The destination pattern '${shown(pattern)}' ${problem} ${advice}`);
 }
 
 /**
@@ -189,6 +297,10 @@ export function resolveDestination(input: DestinationInput): string {
   // The containment root: the workspace folder, or the document's folder when it is outside any workspace.
   const root = folder ?? docDir;
   const rawPattern = input.pattern?.trim() ?? '';
+  // Before any regex looks at it: some of the checks below are quadratic on a long run of `${`.
+  if (rawPattern.length > MAX_DESTINATION_PATTERN_LENGTH) {
+    throw tooLongPattern(rawPattern);
+  }
   let pattern = rawPattern === '' ? (docDir !== undefined ? DEFAULT_DOCUMENT_DESTINATION : DEFAULT_WORKSPACE_DESTINATION) : rawPattern;
   if (root === undefined) {
     throw new GatewayError(
@@ -197,7 +309,10 @@ export function resolveDestination(input: DestinationInput): string {
     );
   }
 
-  if (pattern.includes('\0')) refuse(pattern, 'contains a NUL character.');
+  const control = controlCharacterIn(pattern);
+  if (control !== undefined) {
+    refuse(pattern, `contains the control character ${control}; file and folder names may not hold control characters (C0, DEL, C1).`, NAMING_ADVICE);
+  }
   if (/^[a-zA-Z]:/.test(pattern)) refuse(pattern, 'starts with a Windows drive letter; use a path relative to the document or ${workspaceFolder}.');
   // Backslashes other than the `\$` escape would be separators on Windows and a literal character elsewhere.
   if (/\\(?!\$)/.test(pattern.replace(/\$\{[^}]*\}/g, ''))) {
@@ -208,7 +323,7 @@ export function resolveDestination(input: DestinationInput): string {
   if (pattern.endsWith('/')) pattern += '${fileName}';
 
   const vars = destinationVars({ ...input, ...(folder === undefined ? {} : { workspaceFolderPath: folder }) });
-  const expanded = expandDestination(pattern, vars);
+  const expanded = expandDestination(pattern, vars, new RegexBudget());
   if (expanded.includes('\0')) refuse(rawPattern || pattern, 'produces a path with a NUL character.');
   if (expanded.includes('\\')) refuse(rawPattern || pattern, 'produces a path with a backslash; use / as the path separator.');
 
@@ -232,7 +347,51 @@ export function resolveDestination(input: DestinationInput): string {
   if (normalised === root || name === '' || name === '.' || name === '..' || normalised.endsWith('/')) {
     refuse(rawPattern || pattern, 'does not end in a file name.');
   }
+  // Only the part below the root is the pattern's doing; a workspace that itself lies under a `.vscode` folder is fine.
+  const problem = destinationPathProblem(posix.relative(root, normalised));
+  if (problem !== undefined) refuse(rawPattern || pattern, `${problem}.`, NAMING_ADVICE);
   return normalised;
+}
+
+export interface ResolvedDestination {
+  /** The absolute POSIX path to save to. */
+  path: string;
+  /** Set when the pattern was not used because evaluating it could block the extension host: why, for the log. */
+  refusedPattern?: string;
+}
+
+/**
+ * `resolveDestination`, except that a pattern refused by `UnsafeDestinationPatternError` (a transform that could
+ * freeze the extension host) gives the default destination instead of an error: the image has been paid for by
+ * then, and VS Code itself keeps going when a transform of this setting fails. Every other refusal still throws.
+ */
+export function resolveDestinationOrDefault(input: DestinationInput): ResolvedDestination {
+  try {
+    return { path: resolveDestination(input) };
+  } catch (err) {
+    if (!(err instanceof UnsafeDestinationPatternError) || (input.pattern?.trim() ?? '') === '') throw err;
+    const { pattern: _refused, ...withoutPattern } = input;
+    return { path: resolveDestination(withoutPattern), refusedPattern: `${err.message} The image was saved at the default destination instead.` };
+  }
+}
+
+const imageExtension = /\.(png|jpe?g|webp)$/i;
+
+/**
+ * The pattern for a workspace-relative path chosen by a caller (the agent tool): the extension set to the real
+ * bytes' (`fox.png` → `fox.jpg`, `fox` → `fox.jpg`), a trailing `/` naming a folder (the file is then named after
+ * the prompt), a leading `/` making it relative to the workspace root, and every `$` escaped so a name is never
+ * read as a variable. Give the result to `resolveDestination` with the workspace folder.
+ */
+export function chosenDestinationPattern(destination: string, ext: string): string {
+  const trimmed = destination.trim();
+  const withExtension = trimmed.endsWith('/')
+    ? trimmed
+    : imageExtension.test(trimmed)
+      ? trimmed.replace(imageExtension, `.${ext}`)
+      : `${trimmed}.${ext}`;
+  const escaped = withExtension.replace(/^\/+/, '').replace(/\$/g, () => '\\$');
+  return `/${escaped}${trimmed.endsWith('/') ? '${fileName}' : ''}`;
 }
 
 /** Converts a glob (`*`, `**`, `?`, `{a,b}`, `[...]`) to a regular expression over `/`-separated paths. */
@@ -287,24 +446,41 @@ function globToRegExp(glob: string): RegExp {
  * VS Code's `markdown.copyFiles.destination`: the first glob (in the map's order) that matches the document's
  * path relative to its workspace folder gives the destination. A glob starting with `/` is anchored at the
  * workspace folder; any other glob is matched at any depth (VS Code prefixes `**∕`), so `*.md` matches
- * `docs/a.md` by its base name.
+ * `docs/a.md` by its base name. The globs come from the workspace and become regular expressions, so all of
+ * them together get the budget's time (`REGEX_TIME_LIMIT_MS`; `*a*a*a*a*a*a*b` on a 60-character name takes seconds): a glob still
+ * running then throws `UnsafeDestinationPatternError`, since a later match could not be trusted to be the first.
  */
-export function matchCopyFilesDestination(map: Record<string, string>, documentRelativePath: string): string | undefined {
+export function matchCopyFilesDestination(
+  map: Record<string, string>,
+  documentRelativePath: string,
+  budget: RegexBudget = new RegexBudget(),
+): string | undefined {
   const docPath = documentRelativePath.replace(/^\.?\/+/, '');
+  const entries: { glob: string; regex: RegExp; destination: string }[] = [];
   for (const [rawGlob, destination] of Object.entries(map)) {
     if (typeof destination !== 'string') continue;
     const glob = rawGlob.trim();
     if (glob === '') continue;
     const anchored = glob.startsWith('/') ? glob.replace(/^\/+/, '') : glob.startsWith('**') ? glob : `**/${glob}`;
-    let regex: RegExp;
     try {
-      regex = globToRegExp(anchored);
+      entries.push({ glob, regex: globToRegExp(anchored), destination });
     } catch {
       continue;
     }
-    if (regex.test(docPath)) return destination;
   }
-  return undefined;
+  if (entries.length === 0) return undefined;
+  const found = firstMatchWithinBudget(
+    budget,
+    entries.map((e) => e.regex),
+    docPath,
+  );
+  if ('timedOutAt' in found) {
+    const glob = entries[found.timedOutAt]?.glob ?? '';
+    throw new UnsafeDestinationPatternError(
+      `Matching the markdown.copyFiles.destination glob '${shown(glob)}' against ${shown(docPath)} was stopped: the globs may take ${budget.limitMs} ms together, and it took longer. Simplify the glob.`,
+    );
+  }
+  return entries[found.index]?.destination;
 }
 
 /**

@@ -244,6 +244,7 @@ export class GenerationRunner implements Disposable {
       return undefined;
     }
     log.info(`#${generation.id} saved ${saved.uri.toString(true)} (destination from ${saved.patternSource})`);
+    for (const note of saved.notes ?? []) log.warn(`#${generation.id} ${note}`);
 
     // From here on the file exists: the run completes even if cancel is pressed now.
     let outcome: InsertOutcome;

@@ -1,14 +1,25 @@
 /**
  * SPEC §4: where a generated image goes and how it gets there. The path comes from `cpaImage.destination`,
  * else the first matching `markdown.copyFiles.destination` glob, else `images/` next to the document (or at
- * the root of the first workspace folder); with nothing open, a save dialog asks. Writes go through
- * `workspace.fs` (local, remote and virtual workspaces alike) into a hidden temporary file in the target
- * folder that is renamed into place, so a cancelled or failed run leaves no partial file behind.
+ * the root of the first workspace folder); with nothing open, a save dialog asks. In Restricted Mode the
+ * workspace's `markdown.copyFiles.destination` is ignored; a pattern whose globs or transforms could freeze
+ * the extension host (core/boundedRegex.ts) gives way to the default destination, with a note for the log.
+ * Writes go through `workspace.fs` (local, remote and virtual workspaces alike) into a hidden temporary file
+ * in the target folder that is renamed into place, so a cancelled or failed run leaves no partial file behind.
  */
 import * as path from 'node:path';
 import { FileSystemError, FileType, Uri, l10n, window, workspace } from 'vscode';
 import type { TextDocument, WorkspaceFolder } from 'vscode';
-import { assertInsideWorkspace, matchCopyFilesDestination, resolveDestination, slugFromPrompt, uniquePath } from '../core/destination';
+import {
+  UnsafeDestinationPatternError,
+  assertInsideWorkspace,
+  chosenDestinationPattern,
+  matchCopyFilesDestination,
+  resolveDestination,
+  resolveDestinationOrDefault,
+  slugFromPrompt,
+  uniquePath,
+} from '../core/destination';
 import { GatewayError, throwIfAborted } from '../core/errors';
 import type { GeneratedImage } from '../core/types';
 import { nativeRealpath } from './nativeRealpath';
@@ -34,6 +45,8 @@ export interface SavedImage {
   uri: Uri;
   /** Where the pattern came from, for the log. */
   patternSource: 'cpaImage.destination' | 'markdown.copyFiles.destination' | 'default' | 'save dialog' | 'next to the edited image' | 'chosen destination';
+  /** Why a configured destination was not used (Restricted Mode, a transform that could freeze the host), for the log. */
+  notes?: string[];
 }
 
 /** A document whose file the image can be placed next to (not untitled, on a writable file system). */
@@ -58,10 +71,20 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
 
   let pattern = request.destinationPattern;
   let patternSource: SavedImage['patternSource'] = pattern ? 'cpaImage.destination' : 'default';
+  const notes: string[] = [];
   if (!pattern && document) {
-    const map = readCopyFilesDestination(workspace.getConfiguration('markdown', document.uri));
+    const setting = readCopyFilesDestination(workspace.getConfiguration('markdown', document.uri), workspace.isTrusted);
+    if (setting.ignoredWorkspaceValue) {
+      notes.push('markdown.copyFiles.destination from the workspace settings was ignored: the workspace is not trusted (Restricted Mode). Only the user setting counts.');
+    }
     const relative = folder ? posix.relative(folder.uri.path, document.uri.path) : posix.basename(document.uri.path);
-    const matched = map ? matchCopyFilesDestination(map, relative) : undefined;
+    let matched: string | undefined;
+    try {
+      matched = setting.map ? matchCopyFilesDestination(setting.map, relative) : undefined;
+    } catch (err) {
+      if (!(err instanceof UnsafeDestinationPatternError)) throw err;
+      notes.push(`${err.message} The default destination was used.`);
+    }
     if (matched) {
       pattern = matched;
       patternSource = 'markdown.copyFiles.destination';
@@ -69,18 +92,23 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
   }
 
   const base = folder?.uri ?? (document as TextDocument).uri;
-  const target = resolveDestination({
+  const resolved = resolveDestinationOrDefault({
     ...(pattern !== undefined ? { pattern } : {}),
     ...(document ? { documentPath: document.uri.path } : {}),
     ...(folder ? { workspaceFolderPath: folder.uri.path } : {}),
     slug: slugFromPrompt(prompt),
     ext: image.extension,
   });
+  if (resolved.refusedPattern !== undefined) {
+    notes.push(`${patternSource}: ${resolved.refusedPattern}`);
+    patternSource = 'default';
+  }
+  const target = resolved.path;
   const targetUri = base.with({ path: target, query: '', fragment: '' });
   // The same root resolveDestination contained the path in: the workspace folder, else the document's folder.
   await assertReallyInside(targetUri, folder?.uri.path ?? posix.dirname((document as TextDocument).uri.path));
   const uri = await writeUnique(targetUri, image.bytes, signal);
-  return { uri, patternSource };
+  return { uri, patternSource, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 /** Edit Image: `photo.png` → `photo-edit.png` (then `photo-edit-2.png`, …) in the same folder, with the real extension. */
@@ -96,8 +124,6 @@ async function saveNextTo(original: Uri, image: GeneratedImage, signal: AbortSig
   const uri = await writeUnique(target, image.bytes, signal);
   return { uri, patternSource: 'next to the edited image' };
 }
-
-const imageExtension = /\.(png|jpe?g|webp)$/i;
 
 /**
  * A workspace-relative path chosen by the caller: resolved inside the workspace folder of the document (else the
@@ -115,16 +141,7 @@ async function saveAtChosenDestination(
   if (!folder) {
     throw new GatewayError('file', `Cannot save the image to ${destination}: no workspace folder is open. Open a folder first.`);
   }
-  const trimmed = destination.trim();
-  // A path ending in `/` names a folder: the file is then named after the prompt.
-  const withExtension = trimmed.endsWith('/')
-    ? trimmed
-    : imageExtension.test(trimmed)
-      ? trimmed.replace(imageExtension, `.${image.extension}`)
-      : `${trimmed}.${image.extension}`;
-  // A leading `/` makes the pattern relative to the workspace root; `$` is escaped so a name is never read as a variable.
-  const escaped = withExtension.replace(/^\/+/, '').replace(/\$/g, () => '\\$');
-  const pattern = `/${escaped}${trimmed.endsWith('/') ? '${fileName}' : ''}`;
+  const pattern = chosenDestinationPattern(destination, image.extension);
   const target = resolveDestination({ pattern, workspaceFolderPath: folder.uri.path, slug: slugFromPrompt(prompt), ext: image.extension });
   const targetUri = folder.uri.with({ path: target, query: '', fragment: '' });
   await assertReallyInside(targetUri, folder.uri.path);

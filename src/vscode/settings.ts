@@ -6,13 +6,12 @@
  */
 import type { UserSettings } from '../core/config';
 import type { ProxySettings } from '../core/types';
+import { settingValueForTrust, type InspectedSetting } from '../core/workspaceTrust';
 
 /** The part of `vscode.WorkspaceConfiguration` this file reads. */
 export interface ConfigurationReader {
   get<T>(section: string): T | undefined;
-  inspect<T>(section: string):
-    | { globalValue?: T; workspaceValue?: T; workspaceFolderValue?: T; defaultValue?: T }
-    | undefined;
+  inspect<T>(section: string): InspectedSetting<T> | undefined;
 }
 
 export type InsertFormat = 'auto' | 'markdown' | 'html' | 'path';
@@ -117,13 +116,30 @@ export function readExtensionSettings(config: ConfigurationReader, http: Configu
   };
 }
 
-/** `markdown.copyFiles.destination`: a map from document globs to destinations; anything else counts as unset. */
-export function readCopyFilesDestination(markdown: ConfigurationReader): Record<string, string> | undefined {
-  const raw = markdown.get<unknown>('copyFiles.destination');
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+export interface CopyFilesDestinationSetting {
+  /** Glob → destination, only the string destinations; undefined when unset or not a map. */
+  map?: Record<string, string>;
+  /** The workspace set the setting, and it was ignored because the workspace is not trusted. */
+  ignoredWorkspaceValue: boolean;
+}
+
+/**
+ * `markdown.copyFiles.destination`: a map from document globs to destinations; anything else counts as unset.
+ * It is the markdown extension's setting, so VS Code does not drop its workspace value in Restricted Mode; in an
+ * untrusted workspace only the user's value counts (`settingValueForTrust`), since its globs and transforms run
+ * as regular expressions on the extension host.
+ */
+export function readCopyFilesDestination(markdown: ConfigurationReader, isTrusted: boolean): CopyFilesDestinationSetting {
+  const key = 'copyFiles.destination';
+  const { value: raw, ignoredWorkspaceValue } = settingValueForTrust(
+    isTrusted ? undefined : markdown.inspect<unknown>(key),
+    isTrusted ? markdown.get<unknown>(key) : undefined,
+    isTrusted,
+  );
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ignoredWorkspaceValue };
   const map: Record<string, string> = {};
   for (const [glob, dest] of Object.entries(raw)) {
     if (typeof dest === 'string' && dest.trim() !== '') map[glob] = dest;
   }
-  return Object.keys(map).length > 0 ? map : undefined;
+  return Object.keys(map).length > 0 ? { map, ignoredWorkspaceValue } : { ignoredWorkspaceValue };
 }

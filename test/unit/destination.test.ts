@@ -1,10 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { MAX_TRANSFORM_INPUT_LENGTH, RegexBudget } from '../../src/core/boundedRegex';
 import {
+  MAX_DESTINATION_PATTERN_LENGTH,
+  UnsafeDestinationPatternError,
+  chosenDestinationPattern,
+  destinationPathProblem,
   destinationVars,
   expandDestination,
   matchCopyFilesDestination,
   resolveDestination,
+  resolveDestinationOrDefault,
   slugFromPrompt,
   uniquePath,
   type DestinationInput,
@@ -251,5 +259,273 @@ describe('uniquePath', () => {
       (e: unknown) => e instanceof GatewayError && e.kind === 'file' && /10000 names are taken/.test(e.message),
     );
     assert.equal(calls, 10000);
+  });
+});
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const DESTINATION_MODULE = new URL('../../src/core/destination.ts', import.meta.url).href;
+
+interface ChildOutcome {
+  /** The path, or the error's class, kind and message. */
+  result?: { path: string } | { error: string; kind: string; message: string };
+  /** How long the call took inside the child, for the failure message only (no wall-clock assertion). */
+  elapsedMs?: number;
+  /** The child was killed at the step budget: the call never returned. */
+  killed: boolean;
+}
+
+/**
+ * Runs `resolveDestination(input)` in a child process that is killed after 60 s, so a catastrophic pattern that
+ * would hang the test runner (the old code: 13 s for 28 characters, for ever for 10 000) ends as a failure
+ * instead. A refusal takes milliseconds; nothing here asserts a time.
+ */
+function resolveInChild(input: DestinationInput): Promise<ChildOutcome> {
+  const script = `
+    const { resolveDestination } = await import(${JSON.stringify(DESTINATION_MODULE)});
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    const input = JSON.parse(text);
+    const start = performance.now();
+    let result;
+    try { result = { path: resolveDestination(input) }; }
+    catch (e) { result = { error: e.constructor.name, kind: e.kind, message: e.message }; }
+    process.stdout.write(JSON.stringify({ result, elapsedMs: performance.now() - start }));
+  `;
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { cwd: REPO, timeout: 60_000, killSignal: 'SIGKILL', maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        if (error && (error.killed || error.signal === 'SIGKILL')) resolve({ killed: true });
+        else if (error) throw error;
+        else resolve({ ...(JSON.parse(stdout) as Omit<ChildOutcome, 'killed'>), killed: false });
+      },
+    );
+    // The input goes through stdin: a 1 MB pattern does not fit in the command line.
+    child.stdin?.end(JSON.stringify(input));
+  });
+}
+
+function assertUnsafe(fn: () => unknown, message: RegExp): UnsafeDestinationPatternError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof UnsafeDestinationPatternError, String(err));
+    assert.ok(err instanceof GatewayError);
+    assert.equal(err.kind, 'file');
+    assert.match(err.message, message);
+    return err;
+  }
+  assert.fail('expected an UnsafeDestinationPatternError');
+}
+
+describe('a workspace cannot freeze the extension host (issue 9, item 5)', () => {
+  const catastrophic = '${documentBaseName/^(a+)+$/x/}/${fileName}';
+  for (const length of [28, 10_000]) {
+    it(`/^(a+)+$/ on a ${length}-character document name is refused without running (a child process, killed after 60 s)`, async () => {
+      const name = `${'a'.repeat(length)}!`;
+      const outcome = await resolveInChild({ pattern: catastrophic, documentPath: `/ws/${name}.md`, workspaceFolderPath: '/ws', slug: 'fox', ext: 'png' });
+      assert.equal(outcome.killed, false, 'the transform never returned');
+      assert.deepEqual(outcome.result && 'error' in outcome.result ? [outcome.result.error, outcome.result.kind] : outcome.result, [
+        'UnsafeDestinationPatternError',
+        'file',
+      ], `took ${outcome.elapsedMs?.toFixed(0)} ms`);
+      assert.match((outcome.result as { message: string }).message, /\$\{documentBaseName\/\^\(a\+\)\+\$\/x\/\} .* was not run: its regular expression repeats a group that itself holds a quantifier/);
+    });
+  }
+
+  it('a polynomial transform the static rules let through is stopped by the time limit (a child process, killed after 60 s)', async () => {
+    const outcome = await resolveInChild({
+      pattern: '${documentBaseName/\\w*\\w*\\w*\\w*!/x/}/${fileName}',
+      documentPath: `/ws/${'a'.repeat(255)}.md`,
+      workspaceFolderPath: '/ws',
+      slug: 'fox',
+      ext: 'png',
+    });
+    assert.equal(outcome.killed, false, 'the transform never returned');
+    assert.ok(outcome.result && 'error' in outcome.result, JSON.stringify(outcome.result));
+    assert.equal(outcome.result.error, 'UnsafeDestinationPatternError');
+    assert.match(outcome.result.message, /was stopped: the transforms of one pattern may take 100 ms, and it took longer/);
+  });
+
+  it('the value of a variable longer than the cap is not transformed; a safe transform on a name within it is', () => {
+    const vars = { name: 'a'.repeat(MAX_TRANSFORM_INPUT_LENGTH + 1), short: 'a'.repeat(MAX_TRANSFORM_INPUT_LENGTH) };
+    assertUnsafe(() => expandDestination('${name/a/b/}', vars), /the value of \$\{name\} is 1025 characters long, and at most 1024 are transformed/);
+    assert.equal(expandDestination('${name}', vars), vars.name, 'without a transform the value is used as it is');
+    assert.equal(expandDestination('${short/^a/b/}', vars, new RegexBudget(60_000)), `b${'a'.repeat(MAX_TRANSFORM_INPUT_LENGTH - 1)}`);
+  });
+
+  it('a 10 000-character name with a safe transform is capped, not run', () => {
+    assertUnsafe(
+      () => resolveDestination({ ...base, documentPath: `/ws/${'a'.repeat(10_000)}.md`, pattern: '${documentBaseName/-/_/}/${fileName}' }),
+      /is 10000 characters long/,
+    );
+  });
+
+  it('an over-long destination pattern is not expanded (its ${…} syntax alone takes quadratic time)', () => {
+    const long = `\${a/${'\\/'.repeat(MAX_DESTINATION_PATTERN_LENGTH)}`;
+    assertUnsafe(() => expandDestination(long, { a: 'x' }), new RegExp(`is ${long.length} characters long; at most ${MAX_DESTINATION_PATTERN_LENGTH}`));
+  });
+
+  it('a 1 MB cpaImage.destination full of "${" is refused by its length before any regex reads it (a child process, killed after 60 s)', async () => {
+    const outcome = await resolveInChild({ ...base, pattern: '${a'.repeat(350_000) });
+    assert.equal(outcome.killed, false, 'the check never returned');
+    assert.ok(outcome.result && 'error' in outcome.result, JSON.stringify(outcome.result).slice(0, 200));
+    assert.equal(outcome.result.error, 'UnsafeDestinationPatternError');
+    assert.match(outcome.result.message, /is 1050000 characters long; at most 1024 are allowed, so it was not used/);
+    // The fallback: the default destination.
+    assert.equal(resolveDestinationOrDefault({ ...base, pattern: '${a'.repeat(350_000) }).path, '/ws/docs/guide/images/a-fox.png');
+  });
+
+  it('backreferences and ambiguous alternations are refused with the rule named', () => {
+    const vars = destinationVars(base);
+    assertUnsafe(() => expandDestination('${documentBaseName/(a)\\1/x/}', vars), /uses a backreference/);
+    assertUnsafe(() => expandDestination('${documentBaseName/(a|a)*$/x/}', vars), /alternatives can match the same text/);
+  });
+
+  it('ordinary transforms keep working (VS Code compatible)', () => {
+    const vars = destinationVars(base);
+    assert.equal(expandDestination('${documentRelativeDirName/\\//-/}', vars, new RegexBudget(60_000)), 'docs-guide');
+    assert.equal(expandDestination('${documentBaseName/^(.*)$/img-$1/}', vars, new RegexBudget(60_000)), 'img-README');
+    assert.equal(expandDestination('${documentBaseName/[^a-z]+/_/}', vars, new RegexBudget(60_000)), '_');
+  });
+
+  it('an invalid regular expression is still an error, not a fallback', () => {
+    assert.throws(
+      () => resolveDestinationOrDefault({ ...base, pattern: '${documentBaseName/(/x/}/${fileName}' }),
+      (e: unknown) => e instanceof GatewayError && !(e instanceof UnsafeDestinationPatternError) && /invalid regular expression/.test(e.message),
+    );
+  });
+
+  describe('resolveDestinationOrDefault: a refused pattern gives the default destination, with the reason', () => {
+    it('a catastrophic transform: saved under images/ next to the document, and the log line says why', () => {
+      const resolved = resolveDestinationOrDefault({ ...base, pattern: catastrophic });
+      assert.equal(resolved.path, '/ws/docs/guide/images/a-fox.png');
+      assert.match(resolved.refusedPattern ?? '', /was not run: its regular expression repeats a group .* The image was saved at the default destination instead\.$/);
+    });
+    it('a usable pattern is used, with nothing to report', () => {
+      assert.deepEqual(resolveDestinationOrDefault({ ...base, pattern: 'pics/' }), { path: '/ws/docs/guide/pics/a-fox.png' });
+    });
+    it('other refusals still throw (containment is not weakened)', () => {
+      assert.throws(() => resolveDestinationOrDefault({ ...base, pattern: '../../../x.png' }), /outside the workspace folder/);
+      assert.throws(() => resolveDestinationOrDefault({ ...base, pattern: '.git/x.png' }), /inside \.git\//);
+    });
+  });
+
+  describe('matchCopyFilesDestination: globs from the workspace get the time limit too', () => {
+    it('the default budget is the same 100 ms', () => {
+      assertUnsafe(() => matchCopyFilesDestination({ '*a*a*a*a*a*a*a*b': 'slow/' }, `${'a'.repeat(60)}.md`), /was stopped: the globs may take 100 ms together/);
+    });
+    it('a glob that backtracks for seconds is stopped; the error names it', () => {
+      const map = { 'other/*.md': 'o/', '*a*a*a*a*a*a*a*b': 'slow/', '**/*': 'later/' };
+      // A budget of 1 s instead of 100 ms, so a busy machine cannot stop the quick first glob: the slow one takes far longer.
+      assertUnsafe(() => matchCopyFilesDestination(map, `${'a'.repeat(60)}.md`, new RegexBudget(1000)), /glob '\*a\*a\*a\*a\*a\*a\*a\*b' against a{60}\.md was stopped: the globs may take 1000 ms together/);
+    });
+    it('ordinary globs still match in the map order', () => {
+      assert.equal(matchCopyFilesDestination({ 'other/*.md': 'o/', '**/*.md': 'all/' }, 'docs/a.md', new RegexBudget(60_000)), 'all/');
+    });
+  });
+});
+
+describe('destination rules: control characters and protected folders (issue 9, item 6)', () => {
+  const controls: [name: string, char: string, code: string][] = [
+    ['NUL (C0)', '\u0000', 'U+0000 (NUL)'],
+    ['TAB (C0)', '\t', 'U+0009'],
+    ['ESC (C0)', '\u001b', 'U+001B'],
+    ['US (C0, the last)', '\u001f', 'U+001F'],
+    ['DEL', '\u007f', 'U+007F'],
+    ['PAD (C1, the first)', '\u0080', 'U+0080'],
+    ['CSI (C1)', '\u009b', 'U+009B'],
+    ['APC (C1, the last)', '\u009f', 'U+009F'],
+  ];
+  for (const [name, char, code] of controls) {
+    it(`refuses ${name} in a folder segment and in the file name, naming the rule and the character`, () => {
+      for (const pattern of [`img${char}s/\${fileName}`, `images/fox${char}.png`]) {
+        assert.throws(
+          () => resolveDestination({ ...base, pattern }),
+          (e: unknown) => {
+            assert.ok(e instanceof GatewayError && e.kind === 'file', String(e));
+            assert.match(e.message, new RegExp(`contains the control character ${code.replace(/[()+]/g, '\\$&')}; file and folder names may not hold control characters \\(C0, DEL, C1\\)`));
+            assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/, 'the message shows the character escaped, never raw');
+            return true;
+          },
+        );
+      }
+      assert.match(destinationPathProblem(`a/b${char}c.png`) ?? '', /control character/);
+    });
+  }
+  it('refuses a control character that comes from a variable (the document folder name)', () => {
+    assert.throws(() => resolveDestination({ ...base, documentPath: '/ws/do\u001bcs/a.md', pattern: '' }), /control character U\+001B/);
+  });
+  it('keeps printable characters that are not control characters (NBSP U+00A0, CJK, emoji)', () => {
+    assert.equal(resolveDestination({ ...base, pattern: 'a\u00a0b/松鼠-🦊.png' }), '/ws/docs/guide/a\u00a0b/松鼠-🦊.png');
+  });
+
+  const protectedPaths: [pattern: string, folder: string][] = [
+    ['/.git/hooks/pre-commit.png', '.git'],
+    ['/.vscode/settings.png', '.vscode'],
+    ['.git/x.png', '.git'],
+    ['/docs/.vscode/', '.vscode'],
+    ['/.GIT/x.png', '.git'],
+    ['/.VsCode/x.png', '.vscode'],
+    ['/a/../.git/x.png', '.git'],
+    ['/a/./b/../../.vscode/x.png', '.vscode'],
+    ['../../.git/objects/x.png', '.git'],
+    ['${workspaceFolder}/.git/x.png', '.git'],
+    ['/.git./x.png', '.git'],
+    ['/.git /x.png', '.git'],
+    ['/.git::$INDEX_ALLOCATION/x.png', '.git'],
+    ['/GIT~1/x.png', '.git'],
+    ['/VSCODE~1/x.png', '.vscode'],
+    ['/.g\u200cit/x.png', '.git'],
+    ['/sub/.git/x.png', '.git'],
+  ];
+  for (const [pattern, folder] of protectedPaths) {
+    it(`refuses ${JSON.stringify(pattern)}: inside ${folder}/`, () => {
+      assert.throws(
+        () => resolveDestination({ ...base, pattern }),
+        (e: unknown) => {
+          assert.ok(e instanceof GatewayError && e.kind === 'file', String(e));
+          assert.match(e.message, new RegExp(`writes inside \\${folder}/ \\(the segment '[^']+'\\); images are never saved there because`));
+          return true;
+        },
+      );
+    });
+  }
+  it('a transform cannot make .git either', () => {
+    assert.throws(() => resolveDestination({ ...base, pattern: '/${slug/^.*$/.git/}/x.png' }), /writes inside \.git\//);
+  });
+  it('allows names that only look alike (.github, .gitignore-images, vscode, my.git, .git-assets)', () => {
+    for (const folder of ['.github', '.gitignore-images', 'vscode', 'my.git', '.git-assets', '.vscode-images']) {
+      assert.equal(resolveDestination({ ...base, pattern: `/${folder}/x.png` }), `/ws/${folder}/x.png`);
+    }
+  });
+  it('a path that passes through .git and leaves it again is fine (it does not write there)', () => {
+    assert.equal(resolveDestination({ ...base, pattern: '/a/.git/../b.png' }), '/ws/a/b.png');
+  });
+  it('a workspace folder that itself lies under a .vscode folder is not refused: only the part the pattern adds counts', () => {
+    assert.equal(
+      resolveDestination({ documentPath: '/home/me/.vscode/extensions/mine/README.md', workspaceFolderPath: '/home/me/.vscode/extensions/mine', slug: 'a-fox', ext: 'png' }),
+      '/home/me/.vscode/extensions/mine/images/a-fox.png',
+    );
+  });
+  it('containment is unchanged: .. out of the folder is still refused as outside', () => {
+    assert.throws(() => resolveDestination({ ...base, pattern: '../../../x.png' }), /outside the workspace folder \/ws/);
+  });
+
+  describe('chosenDestinationPattern (the agent tool\'s path)', () => {
+    const cases: [destination: string, ext: string, pattern: string, path: string][] = [
+      ['docs/images/fox.png', 'jpg', '/docs/images/fox.jpg', '/ws/docs/images/fox.jpg'],
+      ['docs/images/fox', 'png', '/docs/images/fox.png', '/ws/docs/images/fox.png'],
+      ['/art/', 'webp', '/art/${fileName}', '/ws/art/a-fox.webp'],
+      ['cost$5/$fox.png', 'png', '/cost\\$5/\\$fox.png', '/ws/cost$5/$fox.png'],
+    ];
+    for (const [destination, ext, pattern, path] of cases) {
+      it(`${destination} → ${pattern}`, () => {
+        assert.equal(chosenDestinationPattern(destination, ext), pattern);
+        assert.equal(resolveDestination({ workspaceFolderPath: '/ws', pattern, slug: 'a-fox', ext }), path);
+      });
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { chosenDestinationPattern, resolveDestination } from '../../src/core/destination';
+import { GatewayError } from '../../src/core/errors';
 import { readToolInput } from '../../src/vscode/lmTool/toolInput';
 
 describe('readToolInput (the agent tool input)', () => {
@@ -24,4 +26,62 @@ describe('readToolInput (the agent tool input)', () => {
     ['an insert flag that is not boolean', { prompt: 'a fox', insertIntoActiveMarkdown: 'yes' }, /"insertIntoActiveMarkdown" must be true or false/],
   ];
   for (const [name, input, message] of invalid) it(`refuses ${name}`, () => assert.throws(() => readToolInput(input), message));
+});
+
+describe('the agent tool\'s destination: refused before any request, and again when saving (issue 9, item 6)', () => {
+  const refused: [string, string, RegExp][] = [
+    ['an ESC in a folder name', 'docs/\u001b[31mred/fox.png', /"destination" contains the control character U\+001B; file and folder names may not hold control characters \(C0, DEL, C1\)/],
+    ['a newline inside the file name', 'docs/fox\nx.png', /control character U\+000A/],
+    ['DEL', 'fox\u007f.png', /control character U\+007F/],
+    ['a C1 control (CSI)', 'fox\u009b2J.png', /control character U\+009B/],
+    ['.git/', '.git/hooks/post-checkout.png', /"destination" writes inside \.git\/ \(the segment '\.git'\)/],
+    ['.vscode/', '.vscode/tasks.png', /writes inside \.vscode\//],
+    ['.GIT in upper case', 'a/.GIT/x.png', /writes inside \.git\//],
+    ['.git reached by ..', 'a/../.git/x.png', /writes inside \.git\//],
+    ['.vscode as the folder to name the file in', '/.vscode/', /writes inside \.vscode\//],
+    ['.git with a trailing dot (Windows drops it)', '.git./config.png', /writes inside \.git\//],
+  ];
+  for (const [name, destination, message] of refused) {
+    it(`refuses ${name}, naming the rule`, () => {
+      assert.throws(() => readToolInput({ prompt: 'a fox', destination }), (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.match(e.message, message);
+        assert.match(e.message, /Choose another workspace-relative path, or leave it out\.$/);
+        assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/, 'the message (read by the model and shown in the chat) carries no raw control character');
+        return true;
+      });
+      // The save applies the same rules to the path the tool builds, should a caller get past the input check.
+      assert.throws(
+        () => resolveDestination({ workspaceFolderPath: '/ws', pattern: chosenDestinationPattern(destination, 'png'), slug: 'a-fox', ext: 'png' }),
+        (e: unknown) => e instanceof GatewayError && e.kind === 'file' && /control character|writes inside/.test(e.message),
+      );
+    });
+  }
+
+  const accepted: [string, string, string][] = [
+    ['a plain path', 'docs/images/fox.png', '/ws/docs/images/fox.png'],
+    ['a folder that only looks like .git', '.github/images/fox.png', '/ws/.github/images/fox.png'],
+    ['a path through .git that leaves it again', 'a/.git/../fox.png', '/ws/a/fox.png'],
+    ['a folder', 'art/', '/ws/art/a-fox.png'],
+  ];
+  for (const [name, destination, path] of accepted) {
+    it(`accepts ${name} and saves it inside the workspace`, () => {
+      const input = readToolInput({ prompt: 'a fox', destination });
+      assert.equal(input.destination, destination);
+      assert.equal(resolveDestination({ workspaceFolderPath: '/ws', pattern: chosenDestinationPattern(destination, 'png'), slug: 'a-fox', ext: 'png' }), path);
+    });
+  }
+
+  it('refuses a destination over 1024 characters before any rule reads it (a million dots would make a trailing-dot regex quadratic)', () => {
+    assert.throws(() => readToolInput({ prompt: 'a fox', destination: `${'.'.repeat(1_000_000)}x` }), /"destination" is 1000001 characters long; at most 1024 are allowed\./);
+    assert.equal(readToolInput({ prompt: 'a fox', destination: `${'.'.repeat(1000)}x/y.png` }).destination, `${'.'.repeat(1000)}x/y.png`);
+  });
+
+  it('a path out of the workspace still passes the input check and is refused at the save as outside (containment unchanged)', () => {
+    const input = readToolInput({ prompt: 'a fox', destination: '../../etc/x.png' });
+    assert.throws(
+      () => resolveDestination({ workspaceFolderPath: '/ws', pattern: chosenDestinationPattern(input.destination ?? '', 'png'), slug: 'a-fox', ext: 'png' }),
+      /outside the workspace folder \/ws/,
+    );
+  });
 });

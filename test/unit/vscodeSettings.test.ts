@@ -199,10 +199,32 @@ describe('readProxySettings', () => {
 describe('readCopyFilesDestination', () => {
   it('keeps string destinations of the map', () => {
     const markdown = new FakeConfiguration({ user: { 'copyFiles.destination': { '**/*.md': 'media/${fileName}', bad: 3, empty: '' } } });
-    assert.deepEqual(readCopyFilesDestination(markdown), { '**/*.md': 'media/${fileName}' });
+    assert.deepEqual(readCopyFilesDestination(markdown, true), { map: { '**/*.md': 'media/${fileName}' }, ignoredWorkspaceValue: false });
   });
   it('is undefined when unset or not a map', () => {
-    assert.equal(readCopyFilesDestination(new FakeConfiguration({})), undefined);
-    assert.equal(readCopyFilesDestination(new FakeConfiguration({ user: { 'copyFiles.destination': ['x'] } })), undefined);
+    assert.deepEqual(readCopyFilesDestination(new FakeConfiguration({}), true), { ignoredWorkspaceValue: false });
+    assert.deepEqual(readCopyFilesDestination(new FakeConfiguration({ user: { 'copyFiles.destination': ['x'] } }), true), { ignoredWorkspaceValue: false });
+  });
+
+  const layers = {
+    defaults: { 'copyFiles.destination': {} },
+    user: { 'copyFiles.destination': { '**/*.md': 'user-images/' } },
+    workspace: { 'copyFiles.destination': { '**/*.md': '${documentBaseName/^(a+)+$/x/}/' } },
+    folder: { 'copyFiles.destination': { 'docs/*.md': 'folder-images/' } },
+  };
+  it('a trusted workspace: the workspace and folder values count, as VS Code merges them', () => {
+    // The fake's get() takes the top layer whole; VS Code would merge the maps, which the extension leaves to it.
+    assert.deepEqual(readCopyFilesDestination(new FakeConfiguration(layers), true), { map: { 'docs/*.md': 'folder-images/' }, ignoredWorkspaceValue: false });
+  });
+  it('an untrusted workspace (Restricted Mode): workspace and folder values are ignored, the user value counts, and the caller learns it', () => {
+    assert.deepEqual(readCopyFilesDestination(new FakeConfiguration(layers), false), { map: { '**/*.md': 'user-images/' }, ignoredWorkspaceValue: true });
+  });
+  it('an untrusted workspace that sets nothing: nothing is reported as ignored', () => {
+    const { workspace: _w, folder: _f, ...userOnly } = layers;
+    assert.deepEqual(readCopyFilesDestination(new FakeConfiguration(userOnly), false), { map: { '**/*.md': 'user-images/' }, ignoredWorkspaceValue: false });
+  });
+  it('an untrusted workspace and no user value: unset, even though the workspace set one', () => {
+    const { user: _u, ...noUser } = layers;
+    assert.deepEqual(readCopyFilesDestination(new FakeConfiguration(noUser), false), { ignoredWorkspaceValue: true });
   });
 });

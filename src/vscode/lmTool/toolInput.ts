@@ -1,8 +1,11 @@
 /**
  * The agent tool's input, read defensively (no `vscode` import, unit-tested): VS Code checks the schema for chat
  * requests, but an extension calling `vscode.lm.invokeTool` directly can pass anything. The messages go back to the
- * model, so they say what a valid input looks like.
+ * model, so they say what a valid input looks like. A destination is checked here, before any request is made, by
+ * the same rules the save applies again (`destinationPathProblem`: no control characters, nothing inside `.git/`
+ * or `.vscode/`).
  */
+import { MAX_DESTINATION_PATTERN_LENGTH, destinationPathProblem } from '../../core/destination';
 
 export interface GenerateImageInput {
   prompt: string;
@@ -19,6 +22,13 @@ export function readToolInput(input: unknown): GenerateImageInput {
   const destination = record['destination'];
   if (destination !== undefined && destination !== null && (typeof destination !== 'string' || destination.trim() === '')) {
     throw new Error('"destination" must be a workspace-relative file path such as "docs/images/fox.png", or left out.');
+  }
+  if (typeof destination === 'string') {
+    if (destination.length > MAX_DESTINATION_PATTERN_LENGTH) {
+      throw new Error(`"destination" is ${destination.length} characters long; at most ${MAX_DESTINATION_PATTERN_LENGTH} are allowed.`);
+    }
+    const problem = destinationPathProblem(destination.trim());
+    if (problem !== undefined) throw new Error(`"destination" ${problem}. Choose another workspace-relative path, or leave it out.`);
   }
   const insert = record['insertIntoActiveMarkdown'];
   if (insert !== undefined && insert !== null && typeof insert !== 'boolean') {
