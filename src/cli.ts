@@ -74,7 +74,8 @@ Configuration comes from the environment and OpenClaw, in this order:
 
 Progress (phase, partial images, retries and their delay) is shown on standard error while streaming,
 when standard error is a terminal, or with --verbose; --quiet turns it off. A failure is always the last
-line, prefixed "cpa-gpt-image:".
+line, prefixed "cpa-gpt-image:". Control characters in what is printed (the gateway's words, file names)
+are shown escaped, e.g. \\x1b, so they cannot act on the terminal.
 Exit status: 0 saved, 1 failed, 2 usage error, 130 cancelled (Ctrl+C).
 `;
 
