@@ -5,20 +5,22 @@
  * line `cpa-gpt-image: <message>` on stderr and exit 1 (2 for usage errors, 130 when cancelled).
  */
 
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ImageClient } from './core/client';
 import { describeResolvedConfig, parseOutputFormat, resolveConfig, toGatewaySettings, type UserSettings } from './core/config';
-import { slugFromPrompt, uniquePath } from './core/destination';
+import { slugFromPrompt } from './core/destination';
 import { GatewayError, isCancellation, redactSecrets } from './core/errors';
 import { nullLogger, redactingLogger } from './core/logger';
 import { loadOpenClaw } from './core/openclaw';
+import { findOverlongPath } from './core/pathLimits';
+import { escapeForTerminal } from './core/terminalText';
 import type { GeneratedImage, Logger, ProgressEvent, RetryReason } from './core/types';
+import { exists, saveAtomically, temporaryName, type SaveTarget } from './cliSave';
 
 declare const __EXTENSION_VERSION__: string;
 
@@ -44,7 +46,8 @@ Output:
   -o, --output <path>         file to write; its extension follows the real image bytes
                               (out/x.png becomes out/x.jpg if the gateway sends a JPEG).
                               A folder (ending in /) gets <slug>.<ext>. Default: <slug>.<ext> here.
-      --overwrite             replace an existing file instead of failing
+      --overwrite             replace an existing file instead of failing (only the file named
+                              by --output, never a name the real image type switched to)
 
 Request:
   -m, --model <name>          text model (default gpt-5.4; gpt-image-* is refused)
@@ -71,7 +74,8 @@ Configuration comes from the environment and OpenClaw, in this order:
 
 Progress (phase, partial images, retries and their delay) is shown on standard error while streaming,
 when standard error is a terminal, or with --verbose; --quiet turns it off. A failure is always the last
-line, prefixed "cpa-gpt-image:".
+line, prefixed "cpa-gpt-image:". Control characters in what is printed (the gateway's words, file names)
+are shown escaped, e.g. \\x1b, so they cannot act on the terminal.
 Exit status: 0 saved, 1 failed, 2 usage error, 130 cancelled (Ctrl+C).
 `;
 
@@ -238,7 +242,7 @@ function progressPrinter(write: (line: string) => void, now: () => number) {
   const print = (text: string): void => {
     if (text === last) return;
     last = text;
-    write(`[${((now() - started) / 1000).toFixed(1)}s] ${text}\n`);
+    write(`[${((now() - started) / 1000).toFixed(1)}s] ${escapeForTerminal(text)}\n`);
   };
   return {
     print,
@@ -261,120 +265,9 @@ function progressPrinter(write: (line: string) => void, now: () => number) {
 }
 
 function stderrLogger(write: (line: string) => void): Logger {
-  const line = (level: string) => (message: string) => write(`[${level}] ${message}\n`);
+  // Log lines quote the gateway and the model: nothing in them may act on the terminal or start a line of its own.
+  const line = (level: string) => (message: string) => write(`[${level}] ${escapeForTerminal(message)}\n`);
   return { trace: line('trace'), debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // ENOTDIR: a parent is a file, so this path cannot exist (saving there fails later with a clear message).
-    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-    throw err;
-  }
-}
-
-function fileError(action: string, shown: string, err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
-  const code = (err as NodeJS.ErrnoException).code;
-  const why =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied'
-      : code === 'ENOSPC'
-        ? 'the disk is full'
-        : code === 'ENOTDIR' || code === 'EEXIST'
-          ? 'a part of the path is a file, not a folder'
-          : code === 'EROFS'
-            ? 'the file system is read-only'
-            : (code ?? (err instanceof Error ? err.message : String(err)));
-  return new GatewayError('file', `Could not ${action} ${shown}: ${why}.`, { cause: err });
-}
-
-interface SaveTarget {
-  /** Absolute path to write. */
-  file: string;
-  /** The same path as the user wrote it, for messages and stdout. */
-  shown: string;
-  /** Pick `name-2.ext`, … when taken (folder or default output), instead of failing. */
-  unique: boolean;
-  overwrite: boolean;
-}
-
-/**
- * Writes the image so that no partial file is ever visible under the final name: a temp file in the same
- * folder, then a hard link (which fails atomically if the name exists) or a rename for --overwrite.
- * The temp file is removed on every path out of here.
- */
-async function saveAtomically(bytes: Uint8Array, target: SaveTarget, io: CliIo): Promise<SaveTarget> {
-  const dir = path.dirname(target.file);
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw fileError('create the folder for', target.shown, err);
-  }
-  const temp = path.join(dir, `.${path.basename(target.file)}.${randomBytes(6).toString('hex')}.tmp`);
-  io.pendingFiles?.add(temp);
-  try {
-    try {
-      const handle = await open(temp, 'wx', 0o666);
-      try {
-        await handle.writeFile(bytes);
-        // Some file systems (network shares, FUSE) reject fsync; the data was written, so carry on.
-        await handle.sync().catch(() => undefined);
-      } finally {
-        await handle.close();
-      }
-    } catch (err) {
-      throw fileError('write', target.shown, err);
-    }
-    if (io.signal?.aborted) throw new GatewayError('cancelled', 'The request was cancelled.');
-
-    if (target.overwrite) {
-      try {
-        await rename(temp, target.file);
-      } catch (err) {
-        throw fileError('write', target.shown, err);
-      }
-      return target;
-    }
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const file = target.unique ? await uniquePath(target.file, exists) : target.file;
-      const shown = target.unique ? path.join(path.dirname(target.shown), path.basename(file)) : target.shown;
-      const placed: SaveTarget = { ...target, file, shown };
-      try {
-        await link(temp, file);
-        await unlink(temp).catch(() => undefined);
-        return placed;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') {
-          if (target.unique) continue;
-          throw new GatewayError('file', `${target.shown} already exists. Choose another --output, or pass --overwrite to replace it.`);
-        }
-        if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS' || code === 'EXDEV') {
-          // A file system without hard links (FAT, some network shares): check, then rename.
-          if (await exists(file)) {
-            if (target.unique) continue;
-            throw new GatewayError('file', `${target.shown} already exists. Choose another --output, or pass --overwrite to replace it.`);
-          }
-          try {
-            await rename(temp, file);
-          } catch (renameError) {
-            throw fileError('write', placed.shown, renameError);
-          }
-          return placed;
-        }
-        throw fileError('write', placed.shown, err);
-      }
-    }
-    throw new GatewayError('file', `Could not find a free name next to ${target.shown}.`);
-  } finally {
-    await rm(temp, { force: true }).catch(() => undefined);
-    io.pendingFiles?.delete(temp);
-  }
 }
 
 /** The closest existing ancestor of `dir` must be a folder, or the image could never be saved there. */
@@ -408,13 +301,56 @@ async function plannedOutput(output: string | undefined, io: CliIo): Promise<{ d
   return { file: output };
 }
 
+/** Each image type's name, by the extension it is saved with. */
+const IMAGE_TYPE_NAMES: Record<GeneratedImage['extension'], string> = { png: 'PNG', jpg: 'JPEG', webp: 'WebP' };
+
+/**
+ * Every name the image may be saved under (the one given, the names the real type may switch it to, the
+ * longest free name `uniquePath` may pick in a folder, which ends at `-10000`) and the temporary file beside
+ * it, checked before the request: a name the file system refuses (ENAMETOOLONG) would otherwise only fail
+ * once the image was generated and paid for.
+ */
+function checkNameLengths(planned: { dir?: string; file?: string }, slug: string, cwd: string): void {
+  const refuse = (subject: string, absolute: string, why: string): void => {
+    for (const candidate of [absolute, path.join(path.dirname(absolute), temporaryName())]) {
+      const over = findOverlongPath(candidate);
+      if (over === undefined) continue;
+      const what = over.whole
+        ? `its full path is ${over.bytes} bytes long, and the system takes at most ${over.limit} bytes for a path`
+        : `the name ${over.part} is ${over.bytes} bytes long, and a file system takes at most ${over.limit} bytes for one name`;
+      throw new GatewayError('file', `Cannot save ${subject}: ${why}${what}. Choose a shorter --output; nothing was sent to the gateway.`);
+    }
+  };
+  if (planned.file === undefined) {
+    const dir = planned.dir ?? '';
+    refuse(`the image in ${dir === '' ? cwd : dir}`, path.resolve(cwd, dir, `${slug}-10000.webp`), '');
+    return;
+  }
+  refuse(planned.file, path.resolve(cwd, planned.file), '');
+  for (const type of ['png', 'jpg', 'webp'] as const) {
+    const { file } = withRealExtension(planned.file, type);
+    if (file !== planned.file) {
+      refuse(planned.file, path.resolve(cwd, file), `if the gateway sends a ${IMAGE_TYPE_NAMES[type]} image, it is saved as ${file}, but `);
+    }
+  }
+}
+
+/** Why a name the real type chose (`x.png` → `x.jpg`) is not written over, and how to proceed. */
+function renamedTakenMessage(named: string, shown: string, type: string, replaced: boolean, overwrite: boolean): string {
+  const why = replaced
+    ? `The gateway sent a ${type} image, so it would be saved as ${shown} instead of ${named}, but ${shown} already exists`
+    : `${named} has no image extension, so the ${type} image would be saved as ${shown}, but ${shown} already exists`;
+  const kept = overwrite ? '--overwrite only replaces the file named by --output, so it was left as it is' : 'it was left as it is';
+  return `${why}; ${kept} and the image was not saved. To replace it, run again with --output ${shown} --overwrite, or choose another --output.`;
+}
+
 function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const errorLine = (message: string): void => {
-    io.stderr.write(`${NAME}: ${oneLine(message)}\n`);
+    io.stderr.write(`${NAME}: ${escapeForTerminal(oneLine(message))}\n`);
   };
   let secrets: readonly string[] = [];
   try {
@@ -468,6 +404,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
     const slug = slugFromPrompt(prompt);
     const planned = await plannedOutput(values.output, io);
+    checkNameLengths(planned, slug, io.cwd);
     if (planned.file !== undefined && values.overwrite !== true && (await exists(path.resolve(io.cwd, planned.file)))) {
       throw new GatewayError('file', `${planned.file} already exists. Choose another --output, or pass --overwrite to replace it.`);
     }
@@ -491,12 +428,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let target: SaveTarget;
     if (planned.file !== undefined) {
       const { file: shown, replaced } = withRealExtension(planned.file, image.extension);
+      const renamed = shown !== planned.file;
+      // --overwrite replaces only the file the user named: a name the real type chose is written only while free.
+      const takenMessage = renamed ? renamedTakenMessage(planned.file, shown, MIME_NAMES[image.mime], replaced, values.overwrite === true) : undefined;
+      if (takenMessage !== undefined && (await exists(path.resolve(io.cwd, shown)))) throw new GatewayError('file', takenMessage);
       if (replaced) {
-        io.stderr.write(`note: the gateway returned a ${MIME_NAMES[image.mime]} image, so it is saved as ${shown} instead of ${planned.file}\n`);
-      } else if (shown !== planned.file) {
-        io.stderr.write(`note: ${planned.file} has no image extension, so the ${MIME_NAMES[image.mime]} image is saved as ${shown}\n`);
+        io.stderr.write(escapeForTerminal(`note: the gateway returned a ${MIME_NAMES[image.mime]} image, so it is saved as ${shown} instead of ${planned.file}`) + '\n');
+      } else if (renamed) {
+        io.stderr.write(escapeForTerminal(`note: ${planned.file} has no image extension, so the ${MIME_NAMES[image.mime]} image is saved as ${shown}`) + '\n');
       }
-      target = { file: path.resolve(io.cwd, shown), shown, unique: false, overwrite: values.overwrite === true };
+      target = {
+        file: path.resolve(io.cwd, shown),
+        shown,
+        unique: false,
+        overwrite: values.overwrite === true && !renamed,
+        ...(takenMessage !== undefined ? { takenMessage } : {}),
+      };
     } else {
       const name = `${slug}.${image.extension}`;
       const dir = planned.dir ?? '';
@@ -505,7 +452,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const saved = await saveAtomically(image.bytes, target, io);
     log.info(`Saved ${saved.file}`);
-    io.stdout.write(`${saved.shown}\n`);
+    io.stdout.write(`${escapeForTerminal(saved.shown)}\n`);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof UsageError) {

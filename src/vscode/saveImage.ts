@@ -7,6 +7,7 @@
  * Writes go through `workspace.fs` (local, remote and virtual workspaces alike) into a hidden temporary file
  * in the target folder that is renamed into place, so a cancelled or failed run leaves no partial file behind.
  */
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { FileSystemError, FileType, Uri, l10n, window, workspace } from 'vscode';
 import type { TextDocument, WorkspaceFolder } from 'vscode';
@@ -239,8 +240,9 @@ export async function writeAtomically(target: Uri, bytes: Uint8Array, signal: Ab
   throwIfAborted(signal);
   const dir = target.with({ path: posix.dirname(target.path) });
   await ensureDirectory(dir);
-  const unique = Math.random().toString(36).slice(2, 8);
-  const temporary = target.with({ path: posix.join(dir.path, `.${posix.basename(target.path)}.${unique}.cpa-tmp`) });
+  // Short and of fixed length, not derived from the target's name: a legal name near the 255-byte limit must
+  // not fail only because its temporary name is longer.
+  const temporary = target.with({ path: posix.join(dir.path, `.cpa-${randomBytes(8).toString('hex')}.cpa-tmp`) });
   try {
     await workspace.fs.writeFile(temporary, bytes);
     throwIfAborted(signal);

@@ -56,6 +56,7 @@ export const scenarioNames = [
   'response-incomplete',
   'queued',
   'data-only',
+  'terminal-escapes',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -106,6 +107,17 @@ export const NOT_IMAGE_BODY =
   '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title></head><body><h1>Checking your browser before accessing the site.</h1></body></html>';
 export const HTML_502_BODY =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n';
+/**
+ * Terminal control sequences a hostile gateway may hide in its words: retitle the window (OSC 0), write the
+ * clipboard (OSC 52), clear the screen (CSI 2J) and home the cursor, colour through the 8-bit CSI (U+009B),
+ * reverse the text (RLO), and a line feed followed by a forged line. `terminal-escapes` puts them in an error
+ * message, in the model's text and in the revised prompt.
+ */
+export const TERMINAL_ATTACK =
+  '\u001b]0;pwned\u0007\u001b]52;c;ZWNobyBwd25lZA==\u0007\u001b[2J\u001b[H\u009b31mred\u202eevil\u0008\u007f\ncpa-gpt-image: forged line';
+export const TERMINAL_ESCAPES_ERROR_MESSAGE = `Bad tool ${TERMINAL_ATTACK}`;
+export const TERMINAL_ESCAPES_MODEL_TEXT = `No image today ${TERMINAL_ATTACK}`;
+export const TERMINAL_ESCAPES_REVISED_PROMPT = `A squirrel ${TERMINAL_ATTACK}`;
 export const MODELS = ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.5', 'gpt-5.3-codex'];
 
 export function rateLimitTextMessage(seconds: string): string {
@@ -562,6 +574,8 @@ interface ImageAnswer {
   delayMs?: number;
   /** Stream: `response.created` says `queued` and a `response.queued` event follows. */
   queued?: boolean;
+  /** The image item's `revised_prompt`, instead of one made from the prompt. */
+  revisedPrompt?: string;
 }
 
 async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Promise<void> {
@@ -570,7 +584,7 @@ async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Prom
   const image = servedImageFor(ctx.name, ctx.params);
   const result = image.bytes.toString('base64');
   const itemStatus = answer.itemStatus ?? 'completed';
-  const finalImage = imageItem(ids, info, image, itemStatus, result);
+  const finalImage = { ...imageItem(ids, info, image, itemStatus, result), ...(answer.revisedPrompt !== undefined ? { revised_prompt: answer.revisedPrompt } : {}) };
   const finalMessage = messageItem(ids, '');
   const output = [reasoningItem(ids), finalImage, finalMessage];
 
@@ -665,10 +679,10 @@ async function streamMessage(w: SseWriter, ids: Ids, outputIndex: number, text: 
 }
 
 /** A completed response without an image: tools echoed as `[]`, the model answers in prose (§6.1, §2.7). */
-async function answerTextOnly(ctx: ScenarioContext): Promise<void> {
+async function answerTextOnly(ctx: ScenarioContext, reply = TEXT_FALLBACK_REPLY): Promise<void> {
   const info = requestInfo(ctx.json);
   const ids = newIds();
-  const output = [messageItem(ids, TEXT_FALLBACK_REPLY)];
+  const output = [messageItem(ids, reply)];
   if (!ctx.stream) {
     await sendJson(ctx, 200, envelope(info, ids, { status: 'completed', output, tools: [], toolChoice: 'auto', usage: USAGE }));
     return;
@@ -678,7 +692,7 @@ async function answerTextOnly(ctx: ScenarioContext): Promise<void> {
   const opening = envelope(info, ids, { status: 'in_progress', output: [], tools: [], toolChoice: 'auto' });
   await w.event('response.created', { response: opening });
   await w.event('response.in_progress', { response: opening });
-  await streamMessage(w, ids, 0, TEXT_FALLBACK_REPLY);
+  await streamMessage(w, ids, 0, reply);
   await w.event('response.completed', {
     response: envelope(info, ids, { status: 'completed', output, tools: [], toolChoice: 'auto', usage: USAGE }),
   });
@@ -1115,6 +1129,14 @@ const handlers: Record<ScenarioName, Handler> = {
   queued: (ctx) => answerImage(ctx, { queued: true, partials: partialCount(ctx, 0) }),
 
   'data-only': (ctx) => answerImage(ctx, { sse: { dataOnly: true }, partials: partialCount(ctx, 1) }),
+
+  // The first answer is text whose words carry terminal escapes (a text-fallback retry follows); the second is a
+  // 400 whose message carries them, or with `end=image` an image whose revised prompt carries them.
+  'terminal-escapes': async (ctx) => {
+    if (ctx.attempt === 1) return answerTextOnly(ctx, TERMINAL_ESCAPES_MODEL_TEXT);
+    if (ctx.params.end === 'image') return answerImage(ctx, { revisedPrompt: TERMINAL_ESCAPES_REVISED_PROMPT });
+    await sendError(ctx, 400, { message: TERMINAL_ESCAPES_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null });
+  },
 
   slow: (ctx) => {
     const delayMs = Number(ctx.params.delayMs ?? 200);

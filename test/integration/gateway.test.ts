@@ -25,6 +25,7 @@ import {
   revisedPromptFor,
 } from '../gateway/scenarios';
 import { scenarioNames, startTestGateway, type ScenarioName, type TestGateway } from '../gateway/server';
+import { TERMINAL_ESCAPES_ERROR_MESSAGE, TERMINAL_ESCAPES_MODEL_TEXT, TERMINAL_ESCAPES_REVISED_PROMPT } from '../gateway/scenarios';
 
 const PROMPT = 'a red squirrel';
 const KEY = 'sk-test-CANARY-1234';
@@ -630,6 +631,30 @@ describe('test gateway', () => {
         assert.deepEqual(body.tools, []);
         assert.equal(imageItemOf(list(body.output)), undefined);
       }
+    });
+
+    it('terminal-escapes: prose with terminal escapes, then a 400 whose message has them (or, end=image, an image whose revised prompt has them)', async () => {
+      assert.match(TERMINAL_ESCAPES_MODEL_TEXT, /\u001b\]52;c;[^\u0007]+\u0007/, 'an OSC 52 clipboard write');
+      assert.match(TERMINAL_ESCAPES_MODEL_TEXT, /\u001b\[2J.*\u009b.*\u202e.*\n/s, 'CSI 2J, the 8-bit CSI, RLO and a line feed');
+      const u = url('terminal-escapes');
+      const first = record(JSON.parse((await post(u)).text));
+      assert.deepEqual(first.tools, []);
+      assert.equal(record(list(record(list(first.output)[0]).content)[0]).text, TERMINAL_ESCAPES_MODEL_TEXT);
+      const second = await post(u);
+      assert.equal(second.status, 400);
+      assert.equal(record(record(JSON.parse(second.text)).error).message, TERMINAL_ESCAPES_ERROR_MESSAGE);
+
+      const s = url('terminal-escapes');
+      const streamed = checkFraming((await postStream(s)).text);
+      const deltas = streamed.filter((e) => e.type === 'response.output_text.delta').map((e) => String(e.delta));
+      assert.equal(deltas.join(''), TERMINAL_ESCAPES_MODEL_TEXT);
+      assert.equal((await postStream(s)).status, 400);
+
+      const i = url('terminal-escapes', { end: 'image' });
+      await post(i);
+      const image = imageItemOf(list(record(JSON.parse((await post(i)).text)).output))!;
+      assert.equal(image.revised_prompt, TERMINAL_ESCAPES_REVISED_PROMPT);
+      assert.deepEqual(Buffer.from(String(image.result), 'base64'), tinyPng);
     });
   });
 

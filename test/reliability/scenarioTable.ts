@@ -158,6 +158,12 @@ export const scenarioTable: readonly ScenarioRow[] = [
   },
   { scenario: 'queued', fault: 'response.queued before the work starts', ...both(image()) },
   { scenario: 'data-only', fault: 'data: lines only, and a final [DONE]', ...both(image()) },
+  {
+    scenario: 'terminal-escapes',
+    fault: 'terminal escapes (OSC 52, CSI 2J, C1, RLO, a forged line) in the model text, then in a 400 message',
+    // The text answer is retried once as a text fallback; the 400 ends the run and quotes the gateway's words.
+    ...both(fails('bad_request', 2, /rejected the request.*Bad tool \u001b\]0;pwned/)),
+  },
 ];
 
 export const modes = [
