@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -184,47 +184,24 @@ export class Harness {
   }
 
   /**
-   * Replaces the user settings (quiet settings always kept) through the settings editor and waits until
-   * they apply. `cpaImage.baseUrl` is left as it is unless `settings` sets it.
+   * Replaces the user settings (quiet settings always kept) by writing the user settings file, as another
+   * program would, and waits until the window has read it (its title carries the settings generation; the
+   * extension host gets the change through the same channel before any later command). Driving the Settings
+   * UI instead timed out on a busy machine and could leave an unsaved editor behind for the next case.
+   * `cpaImage.baseUrl` is left as it is unless `settings` sets it.
    */
   async setUserSettings(settings: Record<string, unknown>): Promise<void> {
     const next = { 'cpaImage.baseUrl': this.currentSettings['cpaImage.baseUrl'], ...settings };
     this.settingsGeneration += 1;
     const generation = this.settingsGeneration;
     const content = JSON.stringify(composeSettings(next, generation), null, 2);
-    const { page } = this.workbench;
-    await this.workbench.runCommand('Preferences: Open User Settings (JSON)');
-    // It opens in a modal editor in VS Code 1.139; either way it becomes the active, focused editor.
-    await waitFor('the settings editor to take the focus', async () =>
-      (await page.locator('.modal-editor-part .monaco-editor.focused').count()) > 0 ||
-      ((await page.title()).includes('settings.json') && (await page.locator('.monaco-editor.focused').count()) > 0),
-    );
-    const modalEditor = page.locator('.modal-editor-part .monaco-editor.focused, .monaco-editor.focused').first();
-    const expected = content.replace(/\s+/g, '');
-    // Paste until the editor holds exactly the new settings (a paste into a model still loading is lost).
-    await waitFor(
-      'the settings editor to hold the new settings',
-      async () => {
-        await page.evaluate((text) => navigator.clipboard.writeText(text), content);
-        await page.keyboard.press('Control+A');
-        await page.keyboard.press('Control+V');
-        const shown = await this.workbench.editorText(modalEditor);
-        return shown.replace(/\s+/g, '') === expected;
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
-    await page.keyboard.press('Control+S');
-    await waitFor(
-      'the new user settings to be saved',
-      async () => (await readFile(this.userSettingsPath, 'utf8')).replace(/\s+/g, '') === expected,
-      { timeoutMs: 30_000 },
-    );
-    await waitFor('the new user settings to apply', async () => (await page.title()).includes(titleMarker(generation)), {
+    // Written whole under a temporary name and renamed, so the watcher never reads half a file.
+    const temporary = `${this.userSettingsPath}.${generation}.tmp`;
+    await writeFile(temporary, content);
+    await rename(temporary, this.userSettingsPath);
+    await waitFor('the new user settings to apply', async () => (await this.page.title()).includes(titleMarker(generation)), {
       timeoutMs: 30_000,
     });
-    await page.keyboard.press('Escape');
-    await waitFor('the settings editor to close', async () => (await page.locator('.modal-editor-part').count()) === 0 ||
-      !(await page.locator('.modal-editor-part').first().isVisible()), { timeoutMs: 20_000 });
     this.currentSettings = next;
   }
 
