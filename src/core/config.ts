@@ -9,6 +9,7 @@
 import type { GatewaySettings, OutputFormat, ProxySettings } from './types';
 import { GatewayError, keyHint } from './errors';
 import type { OpenClawInfo } from './openclaw';
+import { isImageModel, type Resolved } from './resolved';
 
 /** What the user configured (VS Code settings, or command-line flags). Every field is optional. */
 export interface UserSettings {
@@ -37,11 +38,6 @@ export interface UserSettings {
 }
 
 /** A value together with a human-readable description of where it came from. */
-export interface Resolved<T> {
-  value: T;
-  source: string;
-}
-
 export interface ResolvedConfig {
   baseUrl: Resolved<string | undefined>;
   apiKey: Resolved<string | undefined>;
@@ -147,12 +143,6 @@ function fromOpenClaw(found: Resolved<string> | undefined): () => Resolved<strin
     const v = present(found?.value);
     return v === undefined || !found ? undefined : { value: v, source: found.source };
   };
-}
-
-/** True for `gpt-image-1`, `GPT-Image-2`, `openai/gpt-image-1.5`: image models that SPEC §1 forbids as `model`. */
-export function isImageModel(model: string): boolean {
-  const lastSegment = model.trim().toLowerCase().split('/').pop() ?? '';
-  return lastSegment.startsWith('gpt-image');
 }
 
 /** `otcbot/gpt-5.4` → `gpt-5.4`; anything that is not an otcbot text model → undefined. */

@@ -8,8 +8,7 @@ import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseJson5 } from 'json5';
-import type { Resolved } from './config';
-import { isImageModel } from './config';
+import { isImageModel, type Resolved } from './resolved';
 
 export interface OpenClawInfo {
   baseUrl?: Resolved<string>;

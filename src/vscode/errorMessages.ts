@@ -4,7 +4,7 @@
  * "Set API Key" is a useful next step. The English `message` of the error stays the log's version.
  */
 import { l10n } from 'vscode';
-import { isImageModel } from '../core/config';
+import { isImageModel } from '../core/resolved';
 import type { ResolvedConfig } from '../core/config';
 import { isGatewayError } from '../core/errors';
 import type { GatewayError } from '../core/errors';

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -195,13 +195,22 @@ export class Harness {
     this.settingsGeneration += 1;
     const generation = this.settingsGeneration;
     const content = JSON.stringify(composeSettings(next, generation), null, 2);
-    // Written whole under a temporary name and renamed, so the watcher never reads half a file.
-    const temporary = `${this.userSettingsPath}.${generation}.tmp`;
-    await writeFile(temporary, content);
-    await rename(temporary, this.userSettingsPath);
-    await waitFor('the new user settings to apply', async () => (await this.page.title()).includes(titleMarker(generation)), {
-      timeoutMs: 30_000,
-    });
+    // Written in place: VS Code watches this one file, and a rename would replace the inode it watches. A
+    // change event can be lost when the watcher reads the file between the truncation and the write, so the
+    // same content is written again every few seconds until the window shows it has read it.
+    let writtenAt = 0;
+    await waitFor(
+      'the new user settings to apply',
+      async () => {
+        if ((await this.page.title()).includes(titleMarker(generation))) return true;
+        if (Date.now() - writtenAt > 4_000) {
+          await writeFile(this.userSettingsPath, content);
+          writtenAt = Date.now();
+        }
+        return false;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     this.currentSettings = next;
   }
 
