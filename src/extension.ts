@@ -1,18 +1,20 @@
 /**
- * The composition root: creates the services once, registers the commands, and leaves everything to
- * `context.subscriptions`. Activation is cheap: the gateway client (and undici with it) and OpenClaw's
- * reader are loaded with a dynamic `import()` the first time a command needs them.
+ * The composition root: creates the services once, registers every command from one table (commandTable.ts,
+ * the only error net), and leaves everything to `context.subscriptions`. Activation is cheap: the gateway
+ * client (and undici with it) and OpenClaw's reader are loaded with a dynamic `import()` the first time a
+ * command needs them.
  */
 import { window } from 'vscode';
 import type { ExtensionContext } from 'vscode';
 import type { ImageClient } from './core/client';
 import { ApiKeyStore } from './vscode/apiKeyStore';
 import { registerAuthoring } from './vscode/authoring/index';
-import { registerCommands } from './vscode/commands/index';
+import { registerCommandTable } from './vscode/commandTable';
+import { coreCommands } from './vscode/commands/index';
 import { ConfigurationService } from './vscode/configuration';
 import { logChannelName } from './vscode/constants';
-import { registerEditImage } from './vscode/editImage/index';
-import { GenerationRunner } from './vscode/generationRunner';
+import { editImageCommands } from './vscode/editImage/index';
+import { GenerationPipeline } from './vscode/generation/pipeline';
 import { GenerationRegistry } from './vscode/generations';
 import { registerGenerateImageTool } from './vscode/lmTool/register';
 import { KnownSecrets, createLogger } from './vscode/log';
@@ -46,7 +48,7 @@ export function activate(context: ExtensionContext): void {
   const recentPrompts = new RecentPrompts(context.globalState);
   const readonlyDocuments = new ReadonlyDocuments();
   const showLog = () => channel.show(true);
-  const runner = new GenerationRunner({ log, configuration, registry, recentPrompts, client, showLog });
+  const pipeline = new GenerationPipeline({ log, configuration, registry, recentPrompts, client });
   const services: Services = {
     channel,
     log,
@@ -54,23 +56,27 @@ export function activate(context: ExtensionContext): void {
     configuration,
     registry,
     recentPrompts,
-    runner,
+    pipeline,
     readonlyDocuments,
     client,
     showLog,
   };
 
+  const preview = registerPreview(services, context.workspaceState, context.extensionUri);
+  const authoring = registerAuthoring(services);
   context.subscriptions.push(
     channel,
     apiKeys,
     registry,
-    runner,
+    pipeline,
     new GenerationStatusBar(registry),
     readonlyDocuments,
-    registerCommands(services),
-    registerPreview(services, context.workspaceState, context.extensionUri),
-    registerAuthoring(services),
-    registerEditImage(services),
+    preview.disposable,
+    authoring.disposable,
+    registerCommandTable(
+      { ...coreCommands(services), ...preview.commands, ...authoring.commands, ...editImageCommands(services) },
+      { log, showLog },
+    ),
     registerGenerateImageTool(services),
   );
   log.info(`CPA GPT Image ${context.extension.packageJSON?.version ?? ''} activated`);

@@ -6,7 +6,9 @@ import { homedir } from 'node:os';
 import { workspace } from 'vscode';
 import type { Uri } from 'vscode';
 import { resolveConfig, toGatewaySettings } from '../core/config';
-import type { ResolvedConfig, UserSettings } from '../core/config';
+import type { ResolvedConfig } from '../core/config';
+import { withRepeatedSettings } from '../core/generationSettings';
+import type { GenerationSettings } from '../core/generationSettings';
 import type { GatewaySettings } from '../core/types';
 import type { ApiKeyStore } from './apiKeyStore';
 import { configSection } from './constants';
@@ -25,16 +27,10 @@ export class ConfigurationService {
     private readonly secrets: KnownSecrets,
   ) {}
 
-  /**
-   * @param override wins over the user's settings for one run (Regenerate repeats an earlier run's model, size, …);
-   * a key present with the value `undefined` clears that setting.
-   */
-  async load(scope?: Uri, override?: Partial<UserSettings>): Promise<LoadedConfiguration> {
-    const settings = readExtensionSettings(
-      workspace.getConfiguration(configSection, scope),
-      workspace.getConfiguration('http'),
-    );
-    if (override) applyOverride(settings.user, override);
+  /** @param repeat Regenerate: an earlier run's image settings, used exactly instead of today's. */
+  async load(scope?: Uri, repeat?: GenerationSettings): Promise<LoadedConfiguration> {
+    const read = readExtensionSettings(workspace.getConfiguration(configSection, scope), workspace.getConfiguration('http'));
+    const settings = repeat ? { ...read, user: withRepeatedSettings(read.user, repeat) } : read;
     // OpenClaw is the last source and reads JSON5 files: loaded on first use so activation stays cheap.
     const [{ loadOpenClaw }, secretKey] = await Promise.all([import('../core/openclaw'), this.apiKeys.get()]);
     const env = { ...process.env };
@@ -53,13 +49,5 @@ export class ConfigurationService {
   /** Throws `GatewayError('config')` when the configuration cannot be used for a request. */
   gatewaySettings(loaded: LoadedConfiguration): GatewaySettings {
     return toGatewaySettings(loaded.resolved, loaded.settings.user);
-  }
-}
-
-function applyOverride(user: UserSettings, override: Partial<UserSettings>): void {
-  const target = user as Record<string, unknown>;
-  for (const [key, value] of Object.entries(override)) {
-    if (value === undefined) delete target[key];
-    else target[key] = value;
   }
 }

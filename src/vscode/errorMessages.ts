@@ -9,6 +9,7 @@ import type { ResolvedConfig } from '../core/config';
 import { isGatewayError } from '../core/errors';
 import type { GatewayError } from '../core/errors';
 import { formatSeconds } from './format';
+import { SaveDismissed } from './saveImage';
 
 export interface UserFacingError {
   message: string;
@@ -31,11 +32,22 @@ function duration(ms: number): string {
   return l10n.t('{0} min', minutes);
 }
 
+/** The configuration a failed run resolved, kept with its error so whoever shows the error can name the source. */
+const configurationOfError = new WeakMap<object, ResolvedConfig>();
+
+/** Records the configuration `err` came from (a configuration error names the setting or variable to fix); returns `err`. */
+export function rememberConfiguration(err: unknown, resolved: ResolvedConfig): unknown {
+  if (typeof err === 'object' && err !== null) configurationOfError.set(err, resolved);
+  return err;
+}
+
 /**
- * @param resolved the configuration the failed attempt used, when known: it tells which configuration
- * problem `toGatewaySettings` reported (the checks run in the same order there).
+ * @param resolved the configuration the failed attempt used, when known (else what was remembered with the
+ * error): it tells which configuration problem `toGatewaySettings` reported (the checks run in the same order there).
  */
 export function describeError(err: unknown, resolved?: ResolvedConfig): UserFacingError {
+  resolved ??= typeof err === 'object' && err !== null ? configurationOfError.get(err) : undefined;
+  if (err instanceof SaveDismissed) return { message: l10n.t('The image was not saved.'), offerSetApiKey: false };
   if (!isGatewayError(err)) {
     const text = err instanceof Error ? err.message : String(err);
     return { message: l10n.t('Unexpected error: {0}', text), offerSetApiKey: false };

@@ -50,6 +50,14 @@ export interface SavedImage {
   notes?: string[];
 }
 
+/** The user closed the save dialog: nothing was saved (not a failure of the gateway or of a file). */
+export class SaveDismissed extends Error {
+  constructor() {
+    super('The image was not saved: the save dialog was dismissed.');
+    this.name = 'SaveDismissed';
+  }
+}
+
 /** A document whose file the image can be placed next to (not untitled, on a writable file system). */
 function savedDocument(document: TextDocument | undefined): TextDocument | undefined {
   if (!document || document.isUntitled) return undefined;

@@ -4,7 +4,7 @@ import type { ImageClient } from '../core/client';
 import type { Logger } from '../core/types';
 import type { ApiKeyStore } from './apiKeyStore';
 import type { ConfigurationService } from './configuration';
-import type { GenerationRunner } from './generationRunner';
+import type { GenerationPipeline } from './generation/pipeline';
 import type { GenerationRegistry } from './generations';
 import type { ReadonlyDocuments } from './readonlyDocuments';
 import type { RecentPrompts } from './recentPrompts';
@@ -16,7 +16,7 @@ export interface Services {
   configuration: ConfigurationService;
   registry: GenerationRegistry;
   recentPrompts: RecentPrompts;
-  runner: GenerationRunner;
+  pipeline: GenerationPipeline;
   readonlyDocuments: ReadonlyDocuments;
   client: () => Promise<ImageClient>;
   showLog: () => void;

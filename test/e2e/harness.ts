@@ -75,6 +75,8 @@ export const quietSettings: Readonly<Record<string, unknown>> = {
   '[markdown]': { 'editor.wordWrap': 'off' },
   'files.autoSave': 'off',
   'workbench.editor.enablePreview': false,
+  // The settings file opens in a normal editor tab, not in VS Code's modal editor (setUserSettings edits it).
+  'workbench.editor.useModal': 'off',
 };
 
 export interface HarnessOptions {
@@ -184,33 +186,42 @@ export class Harness {
   }
 
   /**
-   * Replaces the user settings (quiet settings always kept) by writing the user settings file, as another
-   * program would, and waits until the window has read it (its title carries the settings generation; the
-   * extension host gets the change through the same channel before any later command). Driving the Settings
-   * UI instead timed out on a busy machine and could leave an unsaved editor behind for the next case.
-   * `cpaImage.baseUrl` is left as it is unless `settings` sets it.
+   * Replaces the user settings (quiet settings always kept) the way a user does: the settings file in an editor
+   * tab (never the modal editor: `workbench.editor.useModal` is off), its whole text replaced, saved, closed.
+   * Waits until the window has applied them (its title carries the settings generation; the extension host gets
+   * the change through the same channel before any later command). Writing the file from outside is not used:
+   * code-server's watcher missed such writes on a busy machine. `cpaImage.baseUrl` stays unless `settings` sets it.
    */
   async setUserSettings(settings: Record<string, unknown>): Promise<void> {
     const next = { 'cpaImage.baseUrl': this.currentSettings['cpaImage.baseUrl'], ...settings };
     this.settingsGeneration += 1;
     const generation = this.settingsGeneration;
     const content = JSON.stringify(composeSettings(next, generation), null, 2);
-    // Written in place: VS Code watches this one file, and a rename would replace the inode it watches. A
-    // change event can be lost when the watcher reads the file between the truncation and the write, so the
-    // same content is written again every few seconds until the window shows it has read it.
-    let writtenAt = 0;
-    await waitFor(
-      'the new user settings to apply',
-      async () => {
-        if ((await this.page.title()).includes(titleMarker(generation))) return true;
-        if (Date.now() - writtenAt > 4_000) {
-          await writeFile(this.userSettingsPath, content);
-          writtenAt = Date.now();
-        }
-        return false;
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
+    const expected = content.replace(/\s+/g, '');
+    const { page } = this.workbench;
+    await this.workbench.runCommand('Preferences: Open User Settings (JSON)');
+    await waitFor('the settings file to be the focused editor', async () =>
+      (await page.title()).includes('settings.json') && (await page.locator('.editor-group-container .monaco-editor.focused').count()) > 0,
     );
+    const editor = page.locator('.editor-group-container .monaco-editor.focused').first();
+    // Paste until the editor holds exactly the new settings (a paste into a model still loading is lost).
+    await waitFor(
+      'the settings editor to hold the new settings',
+      async () => {
+        await page.evaluate((text) => navigator.clipboard.writeText(text), content);
+        await page.keyboard.press('Control+A');
+        await page.keyboard.press('Control+V');
+        return (await this.workbench.editorText(editor)).replace(/\s+/g, '') === expected;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    await page.keyboard.press('Control+S');
+    await waitFor('the new user settings to be saved', async () => (await readFile(this.userSettingsPath, 'utf8')).replace(/\s+/g, '') === expected, {
+      timeoutMs: 30_000,
+    });
+    await waitFor('the new user settings to apply', async () => (await page.title()).includes(titleMarker(generation)), { timeoutMs: 30_000 });
+    await this.workbench.runCommand('View: Close Editor');
+    await waitFor('the settings editor to close', async () => !(await page.title()).includes('settings.json'), { timeoutMs: 30_000 });
     this.currentSettings = next;
   }
 

@@ -8,7 +8,7 @@ import { Position, Range, Uri, l10n, window, workspace } from 'vscode';
 import type { TextDocument, TextEditor } from 'vscode';
 import type { EmptyImageLink } from '../../core/emptyImageLinks';
 import { isMarkdownLanguage } from '../../core/links';
-import { InsertionOrigin } from '../insertion';
+import { announceSaved } from '../generation/announce';
 import type { Services } from '../services';
 import type { AltTextFills } from './altTextFills';
 import { emptyLinksOf } from './altTextProviders';
@@ -32,14 +32,12 @@ export async function generateFromAltText(services: Services, fills: AltTextFill
     void window.showInformationMessage(l10n.t('The image for this link is already being generated.'));
     return;
   }
-  // The origin tells the runner which document the image is for (where it is saved, which settings apply).
-  const origin = InsertionOrigin.capture(editor);
   try {
-    await services.runner.run({
-      prompt: link.prompt,
-      ...(origin ? { origin } : {}),
-      place: (saved) => fill.place(saved),
-    });
+    // Saved where images of this document go, with its folder's settings; only the link's target is filled in.
+    const output = await services.pipeline.run({ prompt: link.prompt, document: editor.document });
+    const outcome = await fill.place(output.uri);
+    if (outcome.kind !== 'none') services.log.info(`#${output.id} ${outcome.kind} link: ${outcome.text}`);
+    announceSaved(output.uri, outcome);
   } finally {
     fill.dispose();
   }

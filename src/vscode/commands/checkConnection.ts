@@ -2,9 +2,8 @@
 import { ProgressLocation, l10n, window } from 'vscode';
 import { isCancellation } from '../../core/errors';
 import type { LoadedConfiguration } from '../configuration';
-import { errorLogDetails } from '../errorMessages';
+import { rememberConfiguration } from '../errorMessages';
 import { hostOf } from '../format';
-import { showError } from '../generationRunner';
 import type { Services } from '../services';
 
 export async function checkConnection(services: Services): Promise<void> {
@@ -28,8 +27,9 @@ export async function checkConnection(services: Services): Promise<void> {
       l10n.t('Connected to {0}: the gateway answered and accepted the key ({1} models).', host, result.models.length),
     );
   } catch (err) {
+    // Cancelling a check is not a failure, and not a cancelled image either: nothing to say.
     if (isCancellation(err)) return;
-    log.error(`Check connection failed: ${errorLogDetails(err)}`);
-    await showError(err, loaded, services.showLog);
+    // The command wrapper reports it; the message names the source to fix, so it needs what was resolved.
+    throw loaded ? rememberConfiguration(err, loaded.resolved) : err;
   }
 }

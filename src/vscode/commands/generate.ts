@@ -2,6 +2,7 @@
 import { window } from 'vscode';
 import { promptFromSelection } from '../format';
 import { InsertionOrigin } from '../insertion';
+import { generateAtCursor } from '../generation/generateAtCursor';
 import { askForPrompt } from '../promptInput';
 import type { Services } from '../services';
 
@@ -15,5 +16,5 @@ export async function generateImage(services: Services): Promise<void> {
     origin?.dispose();
     return;
   }
-  await services.runner.run({ prompt, ...(origin ? { origin } : {}) });
+  await generateAtCursor(services, prompt, origin);
 }

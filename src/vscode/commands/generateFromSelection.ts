@@ -1,5 +1,6 @@
 /** "Generate Image from Selection": the selected text is the prompt; nothing is asked. */
 import { l10n, window } from 'vscode';
+import { generateAtCursor } from '../generation/generateAtCursor';
 import { InsertionOrigin } from '../insertion';
 import type { Services } from '../services';
 
@@ -11,5 +12,5 @@ export async function generateImageFromSelection(services: Services): Promise<vo
     return;
   }
   const origin = InsertionOrigin.capture(editor);
-  await services.runner.run({ prompt, ...(origin ? { origin } : {}) });
+  await generateAtCursor(services, prompt, origin);
 }

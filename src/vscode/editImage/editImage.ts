@@ -12,6 +12,7 @@ import { FileType, TabInputCustom, Uri, l10n, window, workspace } from 'vscode';
 import { describeBytes, detectImageType } from '../../core/imageType';
 import type { InputImage } from '../../core/types';
 import { errorLogDetails } from '../errorMessages';
+import { announceSaved } from '../generation/announce';
 import type { Services } from '../services';
 
 const posix = path.posix;
@@ -49,7 +50,8 @@ export async function editImage(services: Services, ...args: unknown[]): Promise
   if (instruction === undefined || instruction.trim() === '') return;
 
   services.log.info(`Edit Image: ${uri.toString(true)} (${input.mime}, ${input.bytes.length} bytes)`);
-  await services.runner.run({ prompt: instruction.trim(), inputImages: [input], saveNextTo: uri });
+  const output = await services.pipeline.run({ prompt: instruction.trim(), inputImages: [input], saveTo: { kind: 'nextTo', file: uri } });
+  announceSaved(output.uri, { kind: 'none' });
 }
 
 /**

@@ -1,19 +1,9 @@
-/** Image editing (SPEC §7): registers "Edit Image…" (explorer context menu, image preview title bar, palette). */
-import { commands } from 'vscode';
-import type { Disposable } from 'vscode';
+/** Image editing (SPEC §7): "Edit Image…" (explorer context menu, image preview title bar, palette). */
+import type { CommandHandler } from '../commandTable';
 import { editImageCommand } from '../constants';
-import { errorLogDetails } from '../errorMessages';
-import { showError } from '../generationRunner';
 import type { Services } from '../services';
 import { editImage } from './editImage';
 
-export function registerEditImage(services: Services): Disposable {
-  return commands.registerCommand(editImageCommand, async (...args: unknown[]) => {
-    try {
-      await editImage(services, ...args);
-    } catch (err) {
-      services.log.error(`${editImageCommand} failed: ${errorLogDetails(err)}`);
-      await showError(err, undefined, services.showLog);
-    }
-  });
+export function editImageCommands(services: Services): Record<typeof editImageCommand, CommandHandler> {
+  return { [editImageCommand]: (...args) => editImage(services, ...args) };
 }

@@ -6,23 +6,21 @@
  * the user was in last, else to the clipboard — with the same link format as the normal insert (InsertionOrigin).
  */
 import { Uri, commands, env, l10n, window, workspace } from 'vscode';
-import type { Disposable, TextEditor } from 'vscode';
+import type { Disposable, TextDocument, TextEditor } from 'vscode';
 import type { Logger } from '../../core/types';
 import type { ConfigurationService } from '../configuration';
 import { editImageCommand } from '../constants';
-import { errorLogDetails } from '../errorMessages';
-import { overrideFor, revealImage, showError } from '../generationRunner';
-import type { GenerationRunner } from '../generationRunner';
+import { announceSaved, revealImage } from '../generation/announce';
+import type { GenerationPipeline } from '../generation/pipeline';
 import { InsertionOrigin, displayPath, isOpenInAnyTab, linkText } from '../insertion';
 import type { HistoryEntry } from './historyEntries';
 import type { ImageHistory } from './imageHistory';
 
 export interface HistoryActionServices {
-  runner: GenerationRunner;
+  pipeline: GenerationPipeline;
   history: ImageHistory;
   configuration: ConfigurationService;
   log: Logger;
-  showLog: () => void;
 }
 
 export class HistoryActions implements Disposable {
@@ -72,21 +70,17 @@ export class HistoryActions implements Disposable {
 
   /** A new image with the entry's prompt and settings, saved where that document's images go (not inserted). */
   async regenerate(entry: HistoryEntry): Promise<void> {
-    let origin: InsertionOrigin | undefined;
+    let document: TextDocument | undefined;
     if (entry.documentUri) {
       try {
-        origin = InsertionOrigin.forDocument(await workspace.openTextDocument(Uri.parse(entry.documentUri)));
+        document = await workspace.openTextDocument(Uri.parse(entry.documentUri));
       } catch {
         // The document is gone: the image goes where images go without a document.
       }
     }
-    await this.services.runner.run({
-      prompt: entry.prompt,
-      ...(origin ? { origin } : {}),
-      // The new image shows in the preview with its own Insert; a second link in the document is the user's call.
-      place: () => Promise.resolve({ kind: 'none' }),
-      settingsOverride: overrideFor(entry.settings),
-    });
+    // The new image shows in the preview with its own Insert; a second link in the document is the user's call.
+    const output = await this.services.pipeline.run({ prompt: entry.prompt, ...(document ? { document } : {}), repeat: entry.settings });
+    announceSaved(output.uri, { kind: 'none' });
   }
 
   async copyPath(entry: HistoryEntry): Promise<void> {
@@ -111,12 +105,8 @@ export class HistoryActions implements Disposable {
       void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', displayPath(uri)));
       return;
     }
-    try {
-      await commands.executeCommand(editImageCommand, uri);
-    } catch (err) {
-      this.services.log.error(`${editImageCommand} failed: ${errorLogDetails(err)}`);
-      await showError(err, undefined, this.services.showLog);
-    }
+    // The command reports its own failures (commandTable.ts).
+    await commands.executeCommand(editImageCommand, uri);
   }
 
   remove(entry: HistoryEntry): void {

@@ -3,16 +3,8 @@
  * defensively — `workspaceState` may hold what an older version wrote, or anything at all. No `vscode` import,
  * so the rules are unit-tested directly.
  */
+import type { GenerationSettings } from '../../core/generationSettings';
 import type { OutputFormat } from '../../core/types';
-
-/** The settings that shaped an image: what Regenerate repeats. Same shape as the runner's GenerationSettings. */
-export interface HistorySettings {
-  model: string;
-  outputFormat: OutputFormat;
-  size?: string;
-  quality?: string;
-  background?: string;
-}
 
 export interface HistoryEntry {
   /** Unique across restarts (generation numbers start again at 1 in each session). */
@@ -23,7 +15,8 @@ export interface HistoryEntry {
   uri: string;
   /** The document the generation started from, `Uri.toString()`, when there was one. */
   documentUri?: string;
-  settings: HistorySettings;
+  /** The settings that shaped the image: what Regenerate repeats. */
+  settings: GenerationSettings;
   /** Epoch ms when the image was saved. */
   createdAt: number;
   /** From the start of the generation to the placed image. */
@@ -52,7 +45,7 @@ function finiteNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
-function parseSettings(value: unknown): HistorySettings | undefined {
+function parseSettings(value: unknown): GenerationSettings | undefined {
   const raw = record(value);
   const model = optionalString(raw?.['model']);
   const outputFormat = outputFormats.find((f) => f === raw?.['outputFormat']);

@@ -1,6 +1,6 @@
 /**
  * The image history of this workspace (SPEC §7): every generated image with its prompt, settings and date, kept in
- * `workspaceState` so it survives a restart. It records each finished run of the GenerationRunner, and tells its
+ * `workspaceState` so it survives a restart. It records each finished run of the generation pipeline, and tells its
  * views when it changes — also when an image file is deleted or comes back outside the extension, since the views
  * show which entries have lost their file.
  */
@@ -8,7 +8,7 @@ import { EventEmitter, FileType, Uri, workspace } from 'vscode';
 import type { Disposable, Event, Memento } from 'vscode';
 import type { Logger } from '../../core/types';
 import { historyStateKey } from '../constants';
-import type { GenerationResult, GenerationRunner } from '../generationRunner';
+import type { GenerationOutput, GenerationPipeline } from '../generation/pipeline';
 import { addHistoryEntry, maxHistoryEntries, newHistoryId, parseHistory } from './historyEntries';
 import type { HistoryEntry } from './historyEntries';
 
@@ -26,13 +26,13 @@ export class ImageHistory implements Disposable {
 
   constructor(
     private readonly state: Memento,
-    runner: GenerationRunner,
+    pipeline: GenerationPipeline,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
     this.entries = parseHistory(state.get<unknown>(historyStateKey));
     this.disposables.push(
-      runner.onDidFinish(({ generation, result }) => {
+      pipeline.onDidFinish(({ generation, result }) => {
         if (result) this.byGeneration.set(generation.id, this.record(result).id);
       }),
     );
@@ -60,7 +60,7 @@ export class ImageHistory implements Disposable {
   }
 
   /** Adds the image of a finished run (synchronously in memory; written to workspaceState in the background). */
-  record(result: GenerationResult): HistoryEntry {
+  record(result: GenerationOutput): HistoryEntry {
     const createdAt = this.now();
     const entry: HistoryEntry = {
       id: newHistoryId(createdAt),

@@ -19,7 +19,8 @@ import { isCancellation } from '../../core/errors';
 import { altFromPrompt, formatInsertion, isMarkdownLanguage } from '../../core/links';
 import { describeError } from '../errorMessages';
 import { promptExcerpt } from '../format';
-import type { GenerationResult } from '../generationRunner';
+import type { GenerationOutput } from '../generation/pipeline';
+import type { InsertOutcome } from '../insertion';
 import { InsertionOrigin } from '../insertion';
 import type { Services } from '../services';
 import { readToolInput } from './toolInput';
@@ -72,28 +73,33 @@ export class GenerateImageTool implements LanguageModelTool<GenerateImageInput> 
     const input = readToolInput(options.input);
     const editor = input.insertIntoActiveMarkdown ? markdownEditor() : undefined;
     const origin = InsertionOrigin.capture(editor);
-    let result: GenerationResult;
     try {
-      result = await this.services.runner.runOrThrow(
+      const output = await this.services.pipeline.run(
         {
           prompt: input.prompt,
-          ...(input.destination !== undefined ? { destination: input.destination } : {}),
-          ...(origin ? { origin } : {}),
-          quiet: true,
+          ...(origin ? { document: origin.document } : {}),
+          ...(input.destination !== undefined ? { saveTo: { kind: 'path', path: input.destination } } : {}),
         },
         token,
       );
+      // The file exists from here on: the link is placed even if the chat was cancelled meanwhile.
+      const { insertFormat, insertPosition } = output.placement;
+      const outcome = origin ? await origin.insert(output.uri, input.prompt, insertFormat, insertPosition) : ({ kind: 'none' } as const);
+      if (outcome.kind !== 'none') this.services.log.info(`#${output.id} ${outcome.kind} link: ${outcome.text}`);
+      // No notification: the model (and the user, in the chat) read what happened in the tool's answer.
+      return new LanguageModelToolResult([new LanguageModelTextPart(describeResult({ ...output, outcome }, input, origin !== undefined))]);
     } catch (err) {
       if (isCancellation(err) || token.isCancellationRequested) throw new CancellationError();
       // The model (and the user, in the chat) get the same words as a notification would show, never the key.
       throw new Error(describeError(err).message);
+    } finally {
+      origin?.dispose();
     }
-    return new LanguageModelToolResult([new LanguageModelTextPart(describeResult(result, input, origin !== undefined))]);
   }
 }
 
 /** What the model learns: the saved path, the link to use, and whether it was already inserted. */
-export function describeResult(result: GenerationResult, input: GenerateImageInput, hadEditor: boolean): string {
+export function describeResult(result: GenerationOutput & { outcome: InsertOutcome }, input: GenerateImageInput, hadEditor: boolean): string {
   const saved = workspaceRelative(result.uri);
   const document = result.documentUri;
   const folder = workspace.getWorkspaceFolder(result.uri) ?? workspace.workspaceFolders?.[0];

@@ -15,14 +15,14 @@
  * Requests from the webview are parsed by messages.ts and act only on entry ids of the history and generation ids of
  * runs that are going on.
  */
-import { Uri, ViewColumn, env, l10n, window, workspace } from 'vscode';
+import { Uri, ViewColumn, commands, env, l10n, window, workspace } from 'vscode';
 import type { Disposable, WebviewPanel } from 'vscode';
 import { isCancellation } from '../../core/errors';
 import type { Logger } from '../../core/types';
-import { configSection, openPreviewOnGenerateSetting, previewViewType } from '../constants';
+import { PreviewCommands, configSection, openPreviewOnGenerateSetting, previewViewType } from '../constants';
 import { describeError } from '../errorMessages';
 import { formatElapsed } from '../format';
-import type { GenerationRunner } from '../generationRunner';
+import type { GenerationPipeline } from '../generation/pipeline';
 import type { Generation, GenerationRegistry } from '../generations';
 import { displayPath } from '../insertion';
 import type { HistoryActions } from '../history/historyActions';
@@ -34,7 +34,7 @@ import type { CurrentView, ExtensionMessage, HistoryItemView, WebviewRequest } f
 
 export interface PreviewServices {
   extensionUri: Uri;
-  runner: GenerationRunner;
+  pipeline: GenerationPipeline;
   registry: GenerationRegistry;
   history: ImageHistory;
   actions: HistoryActions;
@@ -74,10 +74,10 @@ export class ImagePreview implements Disposable {
   private readonly disposables: Disposable[] = [];
 
   constructor(private readonly services: PreviewServices) {
-    const { runner, registry, history } = services;
+    const { pipeline, registry, history } = services;
     this.disposables.push(
-      runner.onDidStart((generation) => this.started(generation)),
-      runner.onDidProgress(({ generation, event }) => {
+      pipeline.onDidStart((generation) => this.started(generation)),
+      pipeline.onDidProgress(({ generation, event }) => {
         if (this.current.kind !== 'running' || this.current.generation !== generation) return;
         if (event.type === 'partialImage') {
           const partial: PartialImage = {
@@ -91,7 +91,7 @@ export class ImagePreview implements Disposable {
         this.postStatus();
       }),
       // The history records the run before this runs (it subscribed first, see index.ts).
-      runner.onDidFinish(({ generation, result, error }) => {
+      pipeline.onDidFinish(({ generation, result, error }) => {
         if (this.current.kind !== 'running' || this.current.generation !== generation) return;
         const prompt = generation.prompt;
         const entry = result ? history.entryForGeneration(generation.id) : undefined;
@@ -224,10 +224,13 @@ export class ImagePreview implements Disposable {
         this.current = { kind: 'entry', entryId: entry.id };
         await this.render();
         return;
+      // Through the commands, so a failure is reported to the user like the same command from the tree view.
       case 'insert':
-        return actions.insert(entry);
+        await commands.executeCommand(PreviewCommands.insertHistoryImage, entry.id);
+        return;
       case 'regenerate':
-        return actions.regenerate(entry);
+        await commands.executeCommand(PreviewCommands.regenerateHistoryImage, entry.id);
+        return;
       case 'copyPath':
         return actions.copyPath(entry);
       case 'reveal':

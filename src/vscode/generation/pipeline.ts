@@ -1,0 +1,249 @@
+/**
+ * One generation, the same for every feature: resolve the settings → generate → post-process → save.
+ * It shows the run's progress (a cancellable notification and the status bar through the registry), throws
+ * on failure and returns what was made; where the result goes next (a link at the cursor, an alt-text target,
+ * nothing) and what is announced is the calling feature's business (see ../features/).
+ *
+ *   pipeline.run(request, token?) → { id, uri, image, settings, prompt, startedAt, elapsedMs, documentUri?, placement }
+ *     throws GatewayError (the gateway, the configuration, the destination), SaveDismissed (the user closed the
+ *     save dialog), or a cancellation (GatewayError 'cancelled': the notification's Cancel, the status bar,
+ *     `token`). A failed or cancelled run leaves no file.
+ *   Events, for the history and the preview: onDidStart(Generation), onDidProgress({ generation, event }) (client
+ *   events plus a `saving` phase), onDidFinish({ generation, result? , error? }).
+ */
+import { EventEmitter, ProgressLocation, l10n, window } from 'vscode';
+import type { CancellationToken, Disposable, Event, TextDocument, Uri } from 'vscode';
+import type { ImageClient } from '../../core/client';
+import { GatewayError, throwIfAborted } from '../../core/errors';
+import { generationSettingsOf } from '../../core/generationSettings';
+import type { GenerationSettings } from '../../core/generationSettings';
+import type { GatewaySettings, GeneratedImage, InputImage, Logger, ProgressEvent } from '../../core/types';
+import type { ConfigurationService, LoadedConfiguration } from '../configuration';
+import { rememberConfiguration } from '../errorMessages';
+import { hostOf, promptExcerpt } from '../format';
+import type { Generation, GenerationRegistry } from '../generations';
+import type { RecentPrompts } from '../recentPrompts';
+import { SaveDismissed, saveGeneratedImage } from '../saveImage';
+import type { InsertFormat, InsertPosition } from '../settings';
+import { postProcess } from './postProcess';
+
+export interface PipelineServices {
+  log: Logger;
+  configuration: ConfigurationService;
+  registry: GenerationRegistry;
+  recentPrompts: RecentPrompts;
+  /** The client is loaded on first use: it pulls in undici, which activation should not pay for. */
+  client: () => Promise<ImageClient>;
+}
+
+/** Where the saved file goes. */
+export type SaveTarget =
+  /** `cpaImage.destination`, else `markdown.copyFiles.destination`, else `images/` (a save dialog with no folder). */
+  | { kind: 'destination' }
+  /** A new file next to this one (`<base>-edit.<ext>`, then -2, …): Edit Image. */
+  | { kind: 'nextTo'; file: Uri }
+  /** A workspace-relative file path chosen by the caller (the agent tool), still contained and never overwriting. */
+  | { kind: 'path'; path: string };
+
+export interface GenerationRequest {
+  prompt: string;
+  /** Edit Image: sent as input_image data URLs. */
+  inputImages?: InputImage[];
+  /** The document the image is for: its folder's settings apply and its images folder is used. */
+  document?: TextDocument;
+  /** Default: `{ kind: 'destination' }`. */
+  saveTo?: SaveTarget;
+  /** Regenerate: these image settings exactly, instead of today's. */
+  repeat?: GenerationSettings;
+}
+
+/** How the document wants links written, read with the run's settings (for the feature that places the link). */
+export interface Placement {
+  insertFormat: InsertFormat;
+  insertPosition: InsertPosition;
+}
+
+export interface GenerationOutput {
+  id: number;
+  uri: Uri;
+  image: GeneratedImage;
+  prompt: string;
+  settings: GenerationSettings;
+  placement: Placement;
+  /** Epoch ms. */
+  startedAt: number;
+  /** From the start to the saved file. */
+  elapsedMs: number;
+  /** The document the generation was for, when there was one. */
+  documentUri?: Uri;
+}
+
+export interface GenerationProgress {
+  generation: Generation;
+  event: ProgressEvent;
+}
+
+export interface GenerationFinish {
+  generation: Generation;
+  result?: GenerationOutput;
+  error?: unknown;
+}
+
+export class GenerationPipeline implements Disposable {
+  private readonly startEmitter = new EventEmitter<Generation>();
+  private readonly progressEmitter = new EventEmitter<GenerationProgress>();
+  private readonly finishEmitter = new EventEmitter<GenerationFinish>();
+
+  readonly onDidStart: Event<Generation> = this.startEmitter.event;
+  readonly onDidProgress: Event<GenerationProgress> = this.progressEmitter.event;
+  readonly onDidFinish: Event<GenerationFinish> = this.finishEmitter.event;
+
+  constructor(private readonly services: PipelineServices) {}
+
+  async run(request: GenerationRequest, token?: CancellationToken): Promise<GenerationOutput> {
+    const { log, registry } = this.services;
+    if (token?.isCancellationRequested) throw new GatewayError('cancelled', 'The image generation was cancelled.');
+    const { loaded, gateway } = await this.resolveSettings(request);
+    void this.services.recentPrompts.remember(request.prompt);
+    const generation = registry.start(request.prompt);
+    const onToken = token?.onCancellationRequested(() => generation.cancel());
+    this.startEmitter.fire(generation);
+    log.info(
+      `#${generation.id} generating: model ${gateway.model} at ${hostOf(gateway.baseUrl)}, ` +
+        `${gateway.stream ? 'streaming' : 'not streaming'}, format ${gateway.tool.outputFormat}` +
+        `${request.inputImages?.length ? `, editing ${request.inputImages.length} image(s)` : ''}; prompt: ${promptExcerpt(request.prompt, 200)}`,
+    );
+    try {
+      const result = await this.withProgress(generation, request.prompt, async () => {
+        const delivered = await this.generate(generation, gateway, request);
+        const image = await postProcess(delivered, gateway);
+        const uri = await this.save(generation, image, request, loaded);
+        return {
+          id: generation.id,
+          uri,
+          image,
+          prompt: request.prompt,
+          settings: generationSettingsOf(gateway),
+          placement: { insertFormat: loaded.settings.insertFormat, insertPosition: loaded.settings.insertPosition },
+          startedAt: generation.startedAt,
+          elapsedMs: Math.max(0, registry.currentTime() - generation.startedAt),
+          ...(request.document ? { documentUri: request.document.uri } : {}),
+        };
+      });
+      this.finishEmitter.fire({ generation, result });
+      return result;
+    } catch (err) {
+      this.finishEmitter.fire({ generation, error: err });
+      throw err;
+    } finally {
+      onToken?.dispose();
+      registry.finish(generation);
+    }
+  }
+
+  /** The settings for the request's document (Regenerate's repeated ones win); config errors carry them along. */
+  private async resolveSettings(request: GenerationRequest): Promise<{ loaded: LoadedConfiguration; gateway: GatewaySettings }> {
+    const { configuration } = this.services;
+    const scope = request.document?.uri ?? (request.saveTo?.kind === 'nextTo' ? request.saveTo.file : undefined);
+    const loaded = await configuration.load(scope, request.repeat);
+    try {
+      return { loaded, gateway: configuration.gatewaySettings(loaded) };
+    } catch (err) {
+      // The message says which source to fix ("the key from IMAGE_GEN_KEY is empty"): it needs what was resolved.
+      throw rememberConfiguration(err, loaded.resolved);
+    }
+  }
+
+  /** The cancellable notification that follows the run; its Cancel stops the request at once. */
+  private withProgress<T>(generation: Generation, prompt: string, task: () => Promise<T>): Thenable<T> {
+    const { registry } = this.services;
+    return window.withProgress(
+      { location: ProgressLocation.Notification, cancellable: true, title: l10n.t('Generating image “{0}”', promptExcerpt(prompt)) },
+      (progress, progressToken) => {
+        const onCancel = progressToken.onCancellationRequested(() => generation.cancel());
+        const report = () => {
+          const now = registry.currentTime();
+          progress.report({ message: `${generation.describe(now)} · ${generation.elapsed(now)}` });
+        };
+        const ticking = registry.onDidChange(report);
+        report();
+        return task().finally(() => {
+          ticking.dispose();
+          onCancel.dispose();
+        });
+      },
+    );
+  }
+
+  private async generate(generation: Generation, gateway: GatewaySettings, request: GenerationRequest): Promise<GeneratedImage> {
+    const { log, registry } = this.services;
+    const signal = generation.signal;
+    const client = await this.services.client();
+    throwIfAborted(signal);
+    const image = await client.generate(
+      gateway,
+      { prompt: request.prompt, ...(request.inputImages?.length ? { inputImages: request.inputImages } : {}) },
+      {
+        signal,
+        onProgress: (event) => {
+          generation.update(event, registry.currentTime());
+          logProgress(log, generation.id, event);
+          this.progressEmitter.fire({ generation, event });
+        },
+      },
+    );
+    log.info(
+      `#${generation.id} received ${image.mime} (${image.bytes.length} bytes${image.size ? `, ${image.size}` : ''}) ` +
+        `after ${(image.elapsedMs / 1000).toFixed(1)} s in ${image.attempts} attempt(s)`,
+    );
+    if (image.revisedPrompt) log.debug(`#${generation.id} revised prompt: ${image.revisedPrompt}`);
+    throwIfAborted(signal);
+    return image;
+  }
+
+  private async save(generation: Generation, image: GeneratedImage, request: GenerationRequest, loaded: LoadedConfiguration): Promise<Uri> {
+    const { log } = this.services;
+    generation.setPhase('saving');
+    this.progressEmitter.fire({ generation, event: { type: 'phase', phase: 'saving' } });
+    const target = request.saveTo ?? { kind: 'destination' };
+    const saved = await saveGeneratedImage({
+      image,
+      prompt: request.prompt,
+      ...(request.document ? { document: request.document } : {}),
+      ...(loaded.settings.destination !== undefined ? { destinationPattern: loaded.settings.destination } : {}),
+      ...(target.kind === 'nextTo' ? { saveNextTo: target.file } : {}),
+      ...(target.kind === 'path' ? { destination: target.path } : {}),
+      signal: generation.signal,
+    });
+    if (!saved) {
+      log.info(`#${generation.id} the save dialog was dismissed; the image was not saved`);
+      throw new SaveDismissed();
+    }
+    log.info(`#${generation.id} saved ${saved.uri.toString(true)} (destination from ${saved.patternSource})`);
+    for (const note of saved.notes ?? []) log.warn(`#${generation.id} ${note}`);
+    return saved.uri;
+  }
+
+  dispose(): void {
+    this.startEmitter.dispose();
+    this.progressEmitter.dispose();
+    this.finishEmitter.dispose();
+  }
+}
+
+function logProgress(log: Logger, id: number, event: ProgressEvent): void {
+  switch (event.type) {
+    case 'phase':
+      log.debug(`#${id} ${event.phase}`);
+      break;
+    case 'partialImage':
+      log.debug(`#${id} partial image ${event.index + 1}${event.expected ? `/${event.expected}` : ''} (${event.bytes.length} bytes)`);
+      break;
+    case 'retry':
+      log.warn(`#${id} retry ${event.attempt} in ${(event.delayMs / 1000).toFixed(1)} s (${event.reason}): ${event.message}`);
+      break;
+    case 'text':
+      log.trace(`#${id} model text: ${event.text}`);
+      break;
+  }
+}
