@@ -13,6 +13,8 @@ import { abortableChunks, readSseEvents, tooLargeError } from './sse';
 import {
   bodyExcerpt,
   echoedToolsLackImageGeneration,
+  incompleteError,
+  incompleteReason,
   isErrorBody,
   modelText,
   parseJsonBody,
@@ -259,6 +261,9 @@ function noImageError(response: unknown, streamedText: string): GatewayError {
       retryable: false,
     });
   }
+  // Stopped early (max_output_tokens, …): reported with its reason, never blamed on the tool list nor retried.
+  const stoppedFor = incompleteReason(object);
+  if (stoppedFor !== undefined) return incompleteError(stoppedFor, said, details);
   if (toolMissing) {
     return new GatewayError(
       'no_image',
@@ -267,10 +272,9 @@ function noImageError(response: unknown, streamedText: string): GatewayError {
       details,
     );
   }
-  const stopped = object?.status === 'incomplete' ? ` The response stopped early${typeof reason === 'string' ? ` (${reason})` : ''}.` : '';
   return new GatewayError(
     'no_image',
-    `The model answered without making an image.${stopped} Rephrase the prompt to ask for a picture explicitly.${said}`,
+    `The model answered without making an image. Rephrase the prompt to ask for a picture explicitly.${said}`,
     details,
   );
 }
@@ -669,7 +673,9 @@ export class ImageClient {
     const output = Array.isArray(final.output) && final.output.length > 0 ? final.output : doneItems.output(secrets);
     const tools = Array.isArray(final.tools) ? final.tools : echoedTools;
     // Redacted as a whole: a key split over two deltas is only whole here.
-    throw noImageError({ ...final, output, ...(tools ? { tools } : {}) }, streamedText.text(secrets));
+    // A response.incomplete whose response omits its status is still incomplete.
+    const status = terminal === 'response.incomplete' && final.status === undefined ? { status: 'incomplete' } : {};
+    throw noImageError({ ...final, ...status, output, ...(tools ? { tools } : {}) }, streamedText.text(secrets));
   }
 
   /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */

@@ -801,7 +801,7 @@ function floodText(chars: number): string {
 
 /**
  * Streams about `bytes` (default 400 MiB) of model text or of finished non-image items, then a completed response
- * without an image. The events are made once and written again and again (256 KiB per write, each write awaited),
+ * without an image (with `imageFirst=1`, the stream gives the image before the flood). The events are made once and written again and again (256 KiB per write, each write awaited),
  * so the gateway holds one batch whatever the size, and stops as soon as the client goes away.
  */
 async function answerFlood(ctx: ScenarioContext, kind: 'deltas' | 'items'): Promise<void> {
@@ -842,6 +842,12 @@ async function answerFlood(ctx: ScenarioContext, kind: 'deltas' | 'items'): Prom
   const w = new SseWriter(ctx);
   w.start();
   await streamPrelude(w, info, ids);
+  if (ctx.params.imageFirst === '1') {
+    // The image first, then the flood: a client that has the image may stop reading, and keeps the image.
+    const image = servedImageFor('ok', {});
+    await streamImageStart(w, ids);
+    await w.event('response.output_item.done', { output_index: 1, item: imageItem(ids, info, image, 'completed', image.bytes.toString('base64')) });
+  }
   const sse = (type: string, fields: Record<string, unknown>): string =>
     `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: 9, ...fields })}\n\n`;
   let one: string;
