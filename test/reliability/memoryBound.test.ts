@@ -17,8 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { streamByteBudget } from '../../src/core/answerBounds';
+import { ImageClient } from '../../src/core/client';
+import { tinyPng } from '../gateway/images';
 import { startTestGateway, type ScenarioName, type TestGateway } from '../gateway/server';
-import { CANARY, CLI, assertNoCanary, buildCli, filesBelow, within } from './support';
+import { CANARY, CLI, RecordingLogger, assertNoCanary, buildCli, filesBelow, settingsFor, within } from './support';
 
 const MIB = 1024 * 1024;
 const HEAP_MIB = 256;
@@ -123,6 +125,32 @@ describe('memory stays bounded on a 400 MiB hostile stream (the CLI in a 256 MiB
       // The CLI stopped reading at its budget and went away: the gateway never got to the end of its 400 MiB.
       const outcome = await within(10_000, 'the gateway seeing the client leave', gw.waitForOutcome(url));
       assert.equal(outcome.finished, false, 'the client closed the connection instead of reading the whole stream');
+    });
+  }
+});
+
+describe('an image followed by an endless stream', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(() => gw.close());
+
+  for (const scenario of ['flood-text-deltas', 'flood-output-items'] as const) {
+    it(`${scenario} after the image (imageFirst=1, 1 MiB cap, 40 MiB sent): the image is kept, the stream is left at the 20 MiB budget`, async () => {
+      const url = gw.scenarioUrl(scenario, { bytes: 40 * MIB, imageFirst: 1 });
+      const logger = new RecordingLogger();
+      const client = new ImageClient({ logger });
+      try {
+        const image = await within(60_000, 'generate', client.generate(settingsFor(url, { stream: true, maxResponseMiB: 1 }), { prompt: 'a cute squirrel' }));
+        assert.deepEqual(Buffer.from(image.bytes), tinyPng, 'exactly the image the gateway sent first');
+        assert.equal(image.attempts, 1);
+      } finally {
+        await client.close();
+      }
+      assert.ok(logger.lines.some((l) => /went on past 20971520 bytes after the image had arrived/.test(l)), logger.lines.join('\n'));
+      const outcome = await within(10_000, 'the gateway seeing the client leave', gw.waitForOutcome(url));
+      assert.equal(outcome.finished, false, 'the client stopped reading at the budget');
     });
   }
 });
