@@ -13,6 +13,8 @@ import { abortableChunks, readSseEvents, tooLargeError } from './sse';
 import {
   bodyExcerpt,
   echoedToolsLackImageGeneration,
+  incompleteError,
+  incompleteReason,
   isErrorBody,
   modelText,
   parseJsonBody,
@@ -24,6 +26,7 @@ import {
 import { decideRetry, initialRetryState, nextRetryState } from './retry';
 import { describeBytes, detectImageType } from './imageType';
 import { Base64Splicer, type SplicedValue } from './base64Splice';
+import { FinishedItems, StreamBudget, TextPrefix, eventByteLimit, eventTooLargeError } from './answerBounds';
 
 export interface ImageClientOptions {
   transport?: HttpTransport;
@@ -258,6 +261,9 @@ function noImageError(response: unknown, streamedText: string): GatewayError {
       retryable: false,
     });
   }
+  // Stopped early (max_output_tokens, …): reported with its reason, never blamed on the tool list nor retried.
+  const stoppedFor = incompleteReason(object);
+  if (stoppedFor !== undefined) return incompleteError(stoppedFor, said, details);
   if (toolMissing) {
     return new GatewayError(
       'no_image',
@@ -266,10 +272,9 @@ function noImageError(response: unknown, streamedText: string): GatewayError {
       details,
     );
   }
-  const stopped = object?.status === 'incomplete' ? ` The response stopped early${typeof reason === 'string' ? ` (${reason})` : ''}.` : '';
   return new GatewayError(
     'no_image',
-    `The model answered without making an image.${stopped} Rephrase the prompt to ask for a picture explicitly.${said}`,
+    `The model answered without making an image. Rephrase the prompt to ask for a picture explicitly.${said}`,
     details,
   );
 }
@@ -520,12 +525,15 @@ export class ImageClient {
     let responseId: string | undefined;
     let finalResponse: unknown;
     let terminal: string | undefined;
-    let streamedText = '';
+    // Only the first 64 KiB of the model's text are kept, and of the finished items only their text (answerBounds.ts).
+    const streamedText = new TextPrefix();
     let partialCount = 0;
     // For a text-only answer: the tools echo of an earlier event and the finished items, since some
     // backends send a bare final response (`output: []`, no `tools`).
     let echoedTools: unknown[] | undefined;
-    const doneItems: unknown[] = [];
+    const doneItems = new FinishedItems();
+    // Past the budget the stream ends: quietly once the image is in hand (it is kept), else with too_large.
+    const budget = new StreamBudget(settings.maxResponseBytes, () => found !== undefined);
     let lastType = '(none)';
     const textRedactor = streamingRedactor(context.secrets);
     // Every image's base64 is taken out of the stream as it arrives: the final one decoded on the way, the
@@ -537,7 +545,11 @@ export class ImageClient {
       maxValueBytes: settings.maxResponseBytes,
       endMarkers: COMPLETED_LINES,
     });
-    const events = readSseEvents(splicer.splice(abortableChunks(response.body, signal)), { signal, maxEventBytes: settings.maxResponseBytes });
+    const events = readSseEvents(splicer.splice(budget.count(abortableChunks(response.body, signal))), {
+      signal,
+      maxEventBytes: eventByteLimit(settings.maxResponseBytes),
+      eventTooLarge: eventTooLargeError,
+    });
 
     for await (const event of events) {
       // Redacted before it is parsed, quoted or cut (responseReader's contract); the base64 of an image never holds a key.
@@ -591,7 +603,7 @@ export class ImageClient {
           progress.phase('receiving');
           break;
         case 'response.output_item.done': {
-          if (object.item !== undefined) doneItems.push(object.item);
+          if (object.item !== undefined) doneItems.add(object.item);
           const item = readImageFromResponse({ item: object.item });
           if (item && !found) {
             found = item;
@@ -606,9 +618,8 @@ export class ImageClient {
           break;
         }
         case 'response.output_text.delta':
-          if (typeof object.delta === 'string' && object.delta) {
-            streamedText += object.delta;
-            const shown = textRedactor.push(object.delta);
+          if (typeof object.delta === 'string' && object.delta && streamedText.open) {
+            const shown = textRedactor.push(streamedText.add(object.delta));
             if (shown) progress.emit({ type: 'text', text: shown });
           }
           break;
@@ -645,6 +656,7 @@ export class ImageClient {
       // Values of this event that nobody took (a partial image in an unexpected place, a second image) go.
       splicer.releaseThrough(raw);
     }
+    if (budget.exceeded) log.warn(`The stream went on past ${budget.budget} bytes after the image had arrived; it was not read further.`);
     const heldText = textRedactor.flush();
     if (heldText) progress.emit({ type: 'text', text: heldText });
 
@@ -658,10 +670,12 @@ export class ImageClient {
       );
     }
     const final = asObject(finalResponse) ?? {};
-    const output = Array.isArray(final.output) && final.output.length > 0 ? final.output : doneItems;
+    const output = Array.isArray(final.output) && final.output.length > 0 ? final.output : doneItems.output(secrets);
     const tools = Array.isArray(final.tools) ? final.tools : echoedTools;
     // Redacted as a whole: a key split over two deltas is only whole here.
-    throw noImageError({ ...final, output, ...(tools ? { tools } : {}) }, redactSecrets(streamedText, secrets));
+    // A response.incomplete whose response omits its status is still incomplete.
+    const status = terminal === 'response.incomplete' && final.status === undefined ? { status: 'incomplete' } : {};
+    throw noImageError({ ...final, ...status, output, ...(tools ? { tools } : {}) }, streamedText.text(secrets));
   }
 
   /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */

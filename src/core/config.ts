@@ -365,6 +365,15 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
   const quality = present(settings.quality);
   const background = present(settings.background);
   const moderation = present(settings.moderation);
+  // JPEG has no alpha channel and the API answers this pair with a 400: refused here, before a request is spent.
+  if (background?.trim().toLowerCase() === 'transparent' && resolved.outputFormat.value === 'jpeg') {
+    throw new GatewayError(
+      'config',
+      `A transparent background needs PNG or WebP output: JPEG has no transparency, and the image API refuses background ` +
+        `'transparent' with output format 'jpeg' (the format comes from ${resolved.outputFormat.source}). ` +
+        `Set the output format to png or webp, or the background to opaque or auto.`,
+    );
+  }
 
   return {
     baseUrl,

@@ -97,6 +97,30 @@ export function echoedToolsLackImageGeneration(json: unknown): boolean {
   return !tools.some((tool) => asObject(tool)?.type === 'image_generation');
 }
 
+/**
+ * Why a response stopped (`incomplete_details.reason`), shortened, or undefined when it did not stop early. A
+ * `response.incomplete` is terminal: `max_output_tokens` (or `max_tokens`) means the model ran out of output tokens
+ * before it called the image tool, `content_filter` that a filter stopped it. Either way the echoed tool list is not
+ * the cause, so it is reported as it is, not as a stripped tool.
+ */
+export function incompleteReason(json: unknown): string | undefined {
+  const response = responseObject(json);
+  if (response?.status !== 'incomplete') return undefined;
+  const reason = asString(asObject(response.incomplete_details)?.reason);
+  return reason ? shorten(reason, 80) : '';
+}
+
+/** The "no image" error of a response that stopped early (`status: incomplete`) for any reason but a filter. */
+export function incompleteError(reason: string, said: string, details: GatewayError['details']): GatewayError {
+  const why = /^max_(output_)?tokens$/i.test(reason)
+    ? ': the model ran out of output tokens before it made an image. The tool list is not the cause; try again, or ask for the picture more directly.'
+    : reason
+      ? ' before an image was made. Try again, or rephrase the prompt.'
+      : ' (the gateway gave no reason) before an image was made. Try again, or rephrase the prompt.';
+  const stopped = reason ? `The response stopped early (${reason})` : 'The response stopped early';
+  return new GatewayError('no_image', `${stopped}${why}${said}`, { ...details, ...(reason ? { code: reason } : {}), retryable: false });
+}
+
 /** The text of the assistant's message items (what the model said instead of drawing). */
 export function modelText(json: unknown): string {
   const output = responseObject(json)?.output;
@@ -158,11 +182,21 @@ function findErrorInfo(json: unknown): ErrorInfo | undefined {
   return undefined;
 }
 
+/**
+ * Codes that mean a policy refused the request or its image: the image policy (`image_content_policy_violation`,
+ * `moderation_blocked` with type `image_generation_user_error`), the Responses API's policy codes (`bio_policy`,
+ * `cyber_policy`; Codex also knows `misalignment_policy_violation`), Azure's `content_filter` and the
+ * `content_safety_violation` of other image models. A refusal is shown as one, never as "the gateway failed".
+ */
 const CONTENT_POLICY_CODES = new Set([
   'image_content_policy_violation',
   'content_policy_violation',
   'moderation_blocked',
   'content_filter',
+  'bio_policy',
+  'cyber_policy',
+  'misalignment_policy_violation',
+  'content_safety_violation',
 ]);
 const USAGE_LIMIT_CODES = new Set(['usage_limit_reached', 'insufficient_quota', 'usage_not_included', 'billing_hard_limit_reached']);
 const RATE_LIMIT_CODES = new Set(['rate_limit_exceeded', 'rate_limit_error', 'model_cooldown', 'too_many_requests']);
@@ -198,6 +232,28 @@ function rejectedBySafety(message: string): boolean {
   return false;
 }
 
+/** The policy code of a refusal, when it is one of the known ones (only those are repeated in the message). */
+function policyCode(info: ErrorInfo | undefined): string | undefined {
+  return codes(info).find((c) => CONTENT_POLICY_CODES.has(c));
+}
+
+/**
+ * "Request too large for gpt-5.4 … on tokens per min (TPM): Limit 30000, Requested 342389": one request that asks
+ * for more than the whole limit. OpenAI sends it under 429 with code `rate_limit_exceeded`, but no wait can make it
+ * pass. Also recognised without the words when `Requested` is over `Limit` and nothing was `Used` (a real rate limit
+ * says "Limit 30000, Used 22999, Requested 12528"). Returns the "Limit N, Requested M" part, or '' when absent.
+ */
+function requestTooLarge(info: ErrorInfo | undefined): string | undefined {
+  const message = info?.message ?? '';
+  if (!message) return undefined;
+  const numbers = /\bLimit\s+(\d[\d,]{0,20})\s*,\s*Requested\s+(\d[\d,]{0,20})/i.exec(message);
+  const shown = numbers ? `Limit ${numbers[1]}, Requested ${numbers[2]}` : '';
+  if (/\brequest too large\b/i.test(message)) return shown;
+  if (!numbers || /\bUsed\s+\d/i.test(message)) return undefined;
+  const value = (text: string): number => Number(text.replace(/,/g, ''));
+  return value(numbers[2]!) > value(numbers[1]!) ? shown : undefined;
+}
+
 /** A CPA "stream disconnected before completion" 408 can arrive under any status: it is transient. */
 function isDisconnect(info: ErrorInfo | undefined): boolean {
   return /stream disconnected before completion|stream closed before|upstream stream closed/i.test(info?.message ?? '');
@@ -206,6 +262,7 @@ function isDisconnect(info: ErrorInfo | undefined): boolean {
 /** The kind an error code names on its own (for in-stream errors and errors under HTTP 200). */
 function kindFromCodes(info: ErrorInfo | undefined): GatewayErrorKind | undefined {
   if (isContentPolicy(info)) return 'content_policy';
+  if (requestTooLarge(info) !== undefined) return 'bad_request';
   const list = codes(info);
   const has = (set: Set<string>): boolean => list.some((c) => set.has(c));
   if (has(USAGE_LIMIT_CODES)) return 'usage_limit';
@@ -220,6 +277,7 @@ function kindFromCodes(info: ErrorInfo | undefined): GatewayErrorKind | undefine
 
 function kindFromStatus(status: number, info: ErrorInfo | undefined): GatewayErrorKind {
   if (isContentPolicy(info)) return 'content_policy';
+  if (requestTooLarge(info) !== undefined) return 'bad_request';
   const byCode = kindFromCodes(info);
   if (status === 401) return 'auth';
   if (status === 403) return byCode === 'usage_limit' ? 'usage_limit' : 'forbidden';
@@ -296,9 +354,12 @@ function buildError(context: ErrorContext): GatewayError {
         `The gateway answered "not found" ${where}: no such route or model. Check the base URL ` +
         `(the gateway's address, e.g. http://127.0.0.1:8317) and the model name.${quoted(words)}`;
       break;
-    case 'content_policy':
-      message = `The image was refused by the content policy ${where}. Rephrase the prompt.${quoted(words)}`;
+    case 'content_policy': {
+      const policy = policyCode(info);
+      message = `The image was refused by the content policy ${where}${policy ? ` (${policy})` : ''}. Rephrase the prompt.${quoted(words)}`;
+      details.retryable = false;
       break;
+    }
     case 'usage_limit': {
       const resetsAt = resetsAtMs(info, now);
       if (resetsAt !== undefined) details.resetsAt = resetsAt;
@@ -322,8 +383,17 @@ function buildError(context: ErrorContext): GatewayError {
       message = `The gateway failed ${where}. Try again in a moment; if it persists, check the gateway's log.${quoted(words)}`;
       break;
     }
-    default:
+    default: {
+      const tooLarge = kind === 'bad_request' ? requestTooLarge(info) : undefined;
+      if (tooLarge !== undefined) {
+        details.retryable = false;
+        message =
+          `The request is too large for the gateway's limit${tooLarge ? ` (${tooLarge})` : ''} ${where}: it asks for more than the ` +
+          `whole limit, so waiting cannot help. Shorten the prompt or the instructions, or send fewer or smaller images.${quoted(words)}`;
+        break;
+      }
       message = `The gateway rejected the request ${where}.${quoted(words) || ' It gave no reason.'}`;
+    }
   }
   return new GatewayError(kind, message, details);
 }

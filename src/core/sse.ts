@@ -22,6 +22,8 @@ export interface ReadBodyOptions {
    * completes an event restarts the count, so the bound may be passed by up to one chunk.
    */
   maxEventBytes?: number;
+  /** The error for an event over `maxEventBytes`, when the caller words it (answerBounds.ts); else a generic one. */
+  eventTooLarge?: (limit: number) => GatewayError;
 }
 
 const MIB = 1024 * 1024;
@@ -127,7 +129,7 @@ export async function* readSseEvents(
     feed(decoder.decode(chunk, { stream: true }));
     sinceEvent = dispatched === before ? sinceEvent + chunk.byteLength : 0;
     if (maxEventBytes !== undefined && sinceEvent > maxEventBytes) {
-      throw tooLargeError(maxEventBytes, "An event of the gateway's stream");
+      throw options.eventTooLarge?.(maxEventBytes) ?? tooLargeError(maxEventBytes, "An event of the gateway's stream");
     }
     while (queue.length > 0) {
       yield queue.shift() as SseEvent;

@@ -57,6 +57,12 @@ export const scenarioNames = [
   'queued',
   'data-only',
   'terminal-escapes',
+  'flood-text-deltas',
+  'flood-output-items',
+  'incomplete-tools-empty',
+  'request-too-large',
+  'transparent-jpeg',
+  'policy-refusal',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -118,6 +124,16 @@ export const TERMINAL_ATTACK =
 export const TERMINAL_ESCAPES_ERROR_MESSAGE = `Bad tool ${TERMINAL_ATTACK}`;
 export const TERMINAL_ESCAPES_MODEL_TEXT = `No image today ${TERMINAL_ATTACK}`;
 export const TERMINAL_ESCAPES_REVISED_PROMPT = `A squirrel ${TERMINAL_ATTACK}`;
+/** OpenAI's 429 for one request over the tokens-per-minute limit: code `rate_limit_exceeded`, yet waiting never helps. */
+export const REQUEST_TOO_LARGE_MESSAGE =
+  'Request too large for gpt-5.4 in organization org-AAA on tokens per min (TPM): Limit 30000, Requested 342389. The input or output tokens must be reduced in order to run successfully. Visit https://platform.openai.com/account/rate-limits to learn more.';
+/** The API's answer to `background: transparent` with `output_format: jpeg` (a 400 on `tools[0].background`). */
+export const TRANSPARENT_JPEG_MESSAGE = "Transparent background is not supported for output format 'jpeg'. Use 'png' or 'webp'.";
+/**
+ * A policy refusal under a code of the Responses API's error list (`bio_policy`, `cyber_policy`, …). The code is the
+ * documented one; the wording is ours (the recorded texts vary).
+ */
+export const POLICY_REFUSAL_MESSAGE = 'This request was flagged by a safety policy and cannot be completed.';
 export const MODELS = ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.5', 'gpt-5.3-codex'];
 
 export function rateLimitTextMessage(seconds: string): string {
@@ -701,22 +717,29 @@ async function answerTextOnly(ctx: ScenarioContext, reply = TEXT_FALLBACK_REPLY)
 
 export const INCOMPLETE_TEXT = 'Here is a plan for the picture: a squirrel, a branch, morning light, and';
 
-/** The model ran out of output tokens while still writing text: `status: incomplete`, no image. */
-async function answerIncomplete(ctx: ScenarioContext): Promise<void> {
+/**
+ * The model ran out of output tokens while still writing text: `status: incomplete`, no image. `tools` is the echoed
+ * tool list (default: the request's); `minimalFinal` sends the terminal event in the shape recorded from the API
+ * (`id`, `object`, `status`, `incomplete_details`, `output: []`, `usage`, nothing else).
+ */
+async function answerIncomplete(ctx: ScenarioContext, options: { tools?: unknown[]; minimalFinal?: boolean } = {}): Promise<void> {
   const info = requestInfo(ctx.json);
   const ids = newIds();
   const output = [reasoningItem(ids), messageItem(ids, INCOMPLETE_TEXT, 'incomplete')];
-  const final = {
-    ...envelope(info, ids, { status: 'incomplete', output, usage: USAGE }),
+  const full = {
+    ...envelope(info, ids, { status: 'incomplete', output, usage: USAGE, ...(options.tools ? { tools: options.tools } : {}) }),
     incomplete_details: { reason: 'max_output_tokens' },
   };
   if (!ctx.stream) {
-    await sendJson(ctx, 200, final);
+    await sendJson(ctx, 200, full);
     return;
   }
+  const final = options.minimalFinal
+    ? { id: ids.response, object: 'response', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [], usage: USAGE }
+    : full;
   const w = new SseWriter(ctx);
   w.start();
-  await streamPrelude(w, info, ids);
+  await streamPrelude(w, info, ids, options.tools);
   await w.event('response.output_item.added', { output_index: 0, item: reasoningItem(ids) });
   await w.event('response.output_item.done', { output_index: 0, item: reasoningItem(ids) });
   await streamMessage(w, ids, 1, INCOMPLETE_TEXT);
@@ -769,6 +792,78 @@ function partialCount(ctx: ScenarioContext, fallback: number): number {
 }
 
 /** Body larger than `params.bytes` (default 70 MiB), streamed: a valid noise PNG as base64. */
+/** Text of the flood scenarios: plain words, nothing that looks like base64 (so nothing is taken out on the way). */
+const FLOOD_WORDS = 'The squirrel holds an acorn on a mossy branch, morning light, soft focus. ';
+
+function floodText(chars: number): string {
+  return FLOOD_WORDS.repeat(Math.ceil(chars / FLOOD_WORDS.length)).slice(0, chars);
+}
+
+/**
+ * Streams about `bytes` (default 400 MiB) of model text or of finished non-image items, then a completed response
+ * without an image (with `imageFirst=1`, the stream gives the image before the flood). The events are made once and written again and again (256 KiB per write, each write awaited),
+ * so the gateway holds one batch whatever the size, and stops as soon as the client goes away.
+ */
+async function answerFlood(ctx: ScenarioContext, kind: 'deltas' | 'items'): Promise<void> {
+  const total = intParam(ctx.params, 'bytes') ?? 400 * 1024 * 1024;
+  const info = requestInfo(ctx.json);
+  const ids = newIds();
+  const batchBytes = 256 * 1024;
+  let written = 0;
+  const repeat = async (batch: string): Promise<void> => {
+    const size = Buffer.byteLength(batch);
+    while (written < total) {
+      await write(ctx, batch);
+      written += size;
+    }
+  };
+  const message = messageItem(ids, floodText(16 * 1024));
+  const reasoning = { id: ids.reasoning, type: 'reasoning', summary: [{ type: 'summary_text', text: floodText(16 * 1024) }] };
+
+  if (!ctx.stream) {
+    ctx.res.writeHead(200, { 'content-type': JSON_TYPE });
+    const body = JSON.stringify(envelope(info, ids, { status: 'completed', output: ['@@OUTPUT@@'], usage: USAGE }));
+    const [before, after] = body.split('"@@OUTPUT@@"') as [string, string];
+    if (kind === 'deltas') {
+      const [open, close] = JSON.stringify(messageItem(ids, '@@TEXT@@')).split('@@TEXT@@') as [string, string];
+      await write(ctx, before + open);
+      await repeat(floodText(batchBytes));
+      await write(ctx, close + after);
+    } else {
+      const pair = `${JSON.stringify(message)},${JSON.stringify(reasoning)},`;
+      await write(ctx, before);
+      await repeat(pair.repeat(Math.max(1, Math.floor(batchBytes / pair.length))));
+      await write(ctx, JSON.stringify(messageItem(ids, 'done')) + after);
+    }
+    await endResponse(ctx);
+    return;
+  }
+
+  const w = new SseWriter(ctx);
+  w.start();
+  await streamPrelude(w, info, ids);
+  if (ctx.params.imageFirst === '1') {
+    // The image first, then the flood: a client that has the image may stop reading, and keeps the image.
+    const image = servedImageFor('ok', {});
+    await streamImageStart(w, ids);
+    await w.event('response.output_item.done', { output_index: 1, item: imageItem(ids, info, image, 'completed', image.bytes.toString('base64')) });
+  }
+  const sse = (type: string, fields: Record<string, unknown>): string =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: 9, ...fields })}\n\n`;
+  let one: string;
+  if (kind === 'deltas') {
+    await w.event('response.output_item.added', { output_index: 0, item: messageItem(ids, '', 'in_progress') });
+    one = sse('response.output_text.delta', { item_id: ids.message, output_index: 0, content_index: 0, delta: floodText(8 * 1024), logprobs: [] });
+  } else {
+    one = sse('response.output_item.done', { output_index: 0, item: message }) + sse('response.output_item.done', { output_index: 1, item: reasoning });
+  }
+  await repeat(one.repeat(Math.max(1, Math.floor(batchBytes / one.length))));
+  await w.event('response.completed', {
+    response: envelope(info, ids, { status: 'completed', output: [messageItem(ids, 'done')], usage: USAGE }),
+  });
+  await w.end();
+}
+
 async function answerHuge(ctx: ScenarioContext): Promise<void> {
   const bytes = intParam(ctx.params, 'bytes') ?? 70 * 1024 * 1024;
   const width = 1024;
@@ -1136,6 +1231,39 @@ const handlers: Record<ScenarioName, Handler> = {
     if (ctx.attempt === 1) return answerTextOnly(ctx, TERMINAL_ESCAPES_MODEL_TEXT);
     if (ctx.params.end === 'image') return answerImage(ctx, { revisedPrompt: TERMINAL_ESCAPES_REVISED_PROMPT });
     await sendError(ctx, 400, { message: TERMINAL_ESCAPES_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null });
+  },
+
+  // ~400 MiB (`bytes`) of model text as `response.output_text.delta` events (stream), or as one message's text
+  // (non-stream), made on the fly: the gateway never holds more than one batch of events.
+  'flood-text-deltas': (ctx) => answerFlood(ctx, 'deltas'),
+
+  // ~400 MiB (`bytes`) of finished output items that carry no image (messages and reasoning summaries), as
+  // `response.output_item.done` events (stream) or in `output` (non-stream), made on the fly.
+  'flood-output-items': (ctx) => answerFlood(ctx, 'items'),
+
+  // The recorded minimal `response.incomplete` (reason `max_output_tokens`, `output: []`) after a gateway that echoes
+  // `tools: []`: the response stopped, the tool list is not the cause (§2.3).
+  'incomplete-tools-empty': (ctx) => answerIncomplete(ctx, { tools: [], minimalFinal: true }),
+
+  // OpenAI's 429 "Request too large … Limit 30000, Requested 342389" with code rate_limit_exceeded: no wait helps.
+  'request-too-large': (ctx) =>
+    sendError(ctx, 429, { message: REQUEST_TOO_LARGE_MESSAGE, type: 'tokens', param: null, code: 'rate_limit_exceeded' }),
+
+  // What the API does with `background: transparent` and `output_format: jpeg` (a 400); any other request gets an image.
+  'transparent-jpeg': async (ctx) => {
+    const tool = requestInfo(ctx.json).tools.map(asRecord).find((t) => t?.type === 'image_generation');
+    if (tool?.background === 'transparent' && tool.output_format === 'jpeg') {
+      return sendError(ctx, 400, { message: TRANSPARENT_JPEG_MESSAGE, type: 'invalid_request_error', param: 'tools[0].background', code: 'invalid_value' });
+    }
+    return answerImage(ctx);
+  },
+
+  // A policy refusal under a Responses API error code (`code`, default bio_policy): in the stream a response.failed
+  // (what CPA forwards), without a stream a 400 invalid_request_error.
+  'policy-refusal': async (ctx) => {
+    const code = ctx.params.code ?? 'bio_policy';
+    if (!ctx.stream) return sendError(ctx, 400, { message: POLICY_REFUSAL_MESSAGE, type: 'invalid_request_error', param: null, code });
+    await streamFailed(ctx, { code, message: POLICY_REFUSAL_MESSAGE }, false);
   },
 
   slow: (ctx) => {

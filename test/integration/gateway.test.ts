@@ -15,6 +15,9 @@ import {
   HTML_502_BODY,
   INCOMPLETE_TEXT,
   INSUFFICIENT_QUOTA_MESSAGE,
+  POLICY_REFUSAL_MESSAGE,
+  REQUEST_TOO_LARGE_MESSAGE,
+  TRANSPARENT_JPEG_MESSAGE,
   KEEPALIVE_200_ERROR_MESSAGE,
   NOT_IMAGE_BODY,
   STREAM_DISCONNECTED_MESSAGE,
@@ -458,6 +461,67 @@ describe('test gateway', () => {
       assert.equal(plain.status, 'incomplete');
       assert.equal(imageItemOf(list(plain.output)), undefined);
     });
+
+    it('incomplete-tools-empty: tools [] echoed, then the recorded minimal response.incomplete (output [], no tools)', async () => {
+      const events = checkFraming((await postStream(url('incomplete-tools-empty'))).text);
+      assert.deepEqual(record(events[0]!.response).tools, []);
+      const last = events.at(-1)!;
+      assert.equal(last.type, 'response.incomplete');
+      const response = record(last.response);
+      assert.deepEqual(Object.keys(response).sort(), ['id', 'incomplete_details', 'object', 'output', 'status', 'usage']);
+      assert.deepEqual(response.incomplete_details, { reason: 'max_output_tokens' });
+      assert.deepEqual(response.output, []);
+      const plain = record(JSON.parse((await post(url('incomplete-tools-empty'))).text));
+      assert.equal(plain.status, 'incomplete');
+      assert.deepEqual(plain.tools, []);
+    });
+
+    it('request-too-large: 429 rate_limit_exceeded whose message says Request too large (Limit < Requested)', async () => {
+      for (const reply of [await post(url('request-too-large')), await postStream(url('request-too-large'))]) {
+        assert.equal(reply.status, 429);
+        const error = record(record(JSON.parse(reply.text)).error);
+        assert.equal(error.code, 'rate_limit_exceeded');
+        assert.equal(error.message, REQUEST_TOO_LARGE_MESSAGE);
+      }
+    });
+
+    it('transparent-jpeg: 400 on tools[0].background for transparent + jpeg, an image otherwise', async () => {
+      const refused = await post(url('transparent-jpeg'), imageRequest({ tool: { output_format: 'jpeg', background: 'transparent' } }));
+      assert.equal(refused.status, 400);
+      assert.equal(record(record(JSON.parse(refused.text)).error).message, TRANSPARENT_JPEG_MESSAGE);
+      const fine = await post(url('transparent-jpeg'), imageRequest({ tool: { background: 'transparent' } }));
+      assert.equal(fine.status, 200);
+    });
+
+    it('policy-refusal: response.failed with code bio_policy (stream), 400 with that code (non-stream); code= picks another', async () => {
+      const events = checkFraming((await postStream(url('policy-refusal'))).text);
+      const failed = events.at(-1)!;
+      assert.equal(failed.type, 'response.failed');
+      assert.deepEqual(record(failed.response).error, { code: 'bio_policy', message: POLICY_REFUSAL_MESSAGE });
+      const plain = await post(url('policy-refusal', { code: 'cyber_policy' }));
+      assert.equal(plain.status, 400);
+      assert.equal(record(record(JSON.parse(plain.text)).error).code, 'cyber_policy');
+    });
+
+    for (const name of ['flood-text-deltas', 'flood-output-items'] as const) {
+      it(`${name}: about \`bytes\` of text or non-image items, then a completed response; the JSON form parses`, async () => {
+        const bytes = 600 * 1024;
+        const reply = await postStream(url(name, { bytes }));
+        assert.ok(reply.text.length >= bytes, `${reply.text.length} bytes`);
+        // The repeated batch carries one sequence_number (it is made once), so only the framing of each event is checked.
+        const parsed = parseSseJson(reply.text);
+        parsed.forEach((e) => assert.equal(e.event, e.json.type));
+        const events = parsed.map((e) => e.json);
+        const type = name === 'flood-text-deltas' ? 'response.output_text.delta' : 'response.output_item.done';
+        assert.ok(events.filter((e) => e.type === type).length > 10);
+        assert.equal(events.at(-1)!.type, 'response.completed');
+        const plain = record(JSON.parse((await post(url(name, { bytes }))).text));
+        assert.equal(plain.status, 'completed');
+        assert.equal(imageItemOf(list(plain.output)), undefined);
+        const first = await postStream(url(name, { bytes, imageFirst: 1 }));
+        assert.ok(finalImageFromStream(first.text).bytes.length > 0, 'imageFirst=1: the image comes before the flood');
+      });
+    }
 
     it('queued: response.created says queued, then response.queued, then in_progress and the image', async () => {
       const events = checkFraming((await postStream(url('queued'))).text);

@@ -105,7 +105,7 @@ describe('fault matrix: every scenario of the test gateway', () => {
           const error = expectKind(run, expected.error, expected.message);
           assert.equal(requests.length, expected.requests, `requests sent (${error.message})`);
           // Every retry waited (on the instant clock) once; nothing else slept.
-          assert.equal(run.clock.sleeps.length, expected.requests - 1);
+          assert.equal(run.clock.sleeps.length, Math.max(0, expected.requests - 1));
           assert.ok(error.message.length < 1200, `a readable message, not a dump (${error.message.length} chars)`);
         }
         assertNoCanary('the log', run.logger.lines);

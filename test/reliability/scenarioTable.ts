@@ -164,6 +164,43 @@ export const scenarioTable: readonly ScenarioRow[] = [
     // The text answer is retried once as a text fallback; the 400 ends the run and quotes the gateway's words.
     ...both(fails('bad_request', 2, /rejected the request.*Bad tool \u001b\]0;pwned/)),
   },
+  {
+    scenario: 'flood-text-deltas',
+    fault: '24 MiB of model text deltas (non-stream: one 24 MiB message) against a 1 MiB cap: stream budget 20 MiB',
+    params: { bytes: 24 * 1024 * 1024 },
+    settings: { maxResponseMiB: 1 },
+    nonStream: fails('too_large', 1, /response is larger than the 1 MiB limit/),
+    stream: fails('too_large', 1, /stream went past 20 MiB in all \(4 × the 1 MiB response size limit \+ 16 MiB\) without an image/),
+  },
+  {
+    scenario: 'flood-output-items',
+    fault: '24 MiB of finished items without an image against a 1 MiB cap: stream budget 20 MiB',
+    params: { bytes: 24 * 1024 * 1024 },
+    settings: { maxResponseMiB: 1 },
+    nonStream: fails('too_large', 1, /response is larger than the 1 MiB limit/),
+    stream: fails('too_large', 1, /stream went past 20 MiB in all \(4 × the 1 MiB response size limit \+ 16 MiB\) without an image/),
+  },
+  {
+    scenario: 'incomplete-tools-empty',
+    fault: 'recorded minimal response.incomplete (max_output_tokens, output []) after tools [] echoed',
+    ...both(fails('no_image', 1, /stopped early \(max_output_tokens\): the model ran out of output tokens.*Here is a plan for the picture/)),
+  },
+  {
+    scenario: 'request-too-large',
+    fault: '429 rate_limit_exceeded "Request too large … Limit 30000, Requested 342389"',
+    ...both(fails('bad_request', 1, /request is too large for the gateway's limit \(Limit 30000, Requested 342389\).*waiting cannot help/)),
+  },
+  {
+    scenario: 'transparent-jpeg',
+    fault: 'background transparent with jpeg output (the API answers 400)',
+    settings: { background: 'transparent', outputFormat: 'jpeg' },
+    ...both(fails('config', 0, /transparent background needs PNG or WebP output/)),
+  },
+  {
+    scenario: 'policy-refusal',
+    fault: 'policy refusal code bio_policy (stream: response.failed; non-stream: 400)',
+    ...both(fails('content_policy', 1, /refused by the content policy.*\(bio_policy\).*flagged by a safety policy/)),
+  },
 ];
 
 export const modes = [
