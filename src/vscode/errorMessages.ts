@@ -130,7 +130,8 @@ function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | unde
     case 'not_image':
       return plain(l10n.t('The gateway sent data that is not a PNG, JPEG or WebP image: {0}', quote(d.excerpt) ?? err.message));
     case 'too_large':
-      return plain(l10n.t("The gateway's answer is larger than the limit: {0} Raise cpaImage.maxResponseMiB if this is expected.", err.message));
+      // The core's message says whether raising cpaImage.maxResponseMiB helps (it does not for one oversized event).
+      return plain(l10n.t("The gateway's answer is too large: {0}", err.message));
     case 'cancelled':
       return plain(l10n.t('The image generation was cancelled.'));
     case 'file':
