@@ -31,6 +31,7 @@ import type { CancellationToken, Disposable, Event, Uri } from 'vscode';
 import type { ImageClient } from '../core/client';
 import type { UserSettings } from '../core/config';
 import { GatewayError, isCancellation, throwIfAborted } from '../core/errors';
+import { notificationText } from '../core/inertText';
 import type { GatewaySettings, GeneratedImage, InputImage, Logger, OutputFormat, ProgressEvent } from '../core/types';
 import type { ConfigurationService, LoadedConfiguration } from './configuration';
 import { Commands } from './constants';
@@ -164,7 +165,7 @@ export class GenerationRunner implements Disposable {
         {
           location: ProgressLocation.Notification,
           cancellable: true,
-          title: l10n.t('Generating image “{0}”', promptExcerpt(prompt)),
+          title: l10n.t('Generating image “{0}”', notificationText(promptExcerpt(prompt))),
         },
         (progress, progressToken) => {
           const onCancel = progressToken.onCancellationRequested(() => running.cancel());
@@ -275,7 +276,8 @@ export class GenerationRunner implements Disposable {
   private announce(uri: Uri, outcome: InsertOutcome): void {
     const openImage = l10n.t('Open Image');
     const reveal = l10n.t('Reveal in Explorer');
-    const where = displayPath(uri);
+    // A folder or file name is data: `[Sign in again](command:…)` as a folder name must not become a link.
+    const where = notificationText(displayPath(uri));
     const message =
       outcome.kind === 'copied'
         ? l10n.t('Saved {0}. The document was closed, so the link was copied to the clipboard.', where)

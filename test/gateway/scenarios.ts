@@ -57,6 +57,7 @@ export const scenarioNames = [
   'queued',
   'data-only',
   'terminal-escapes',
+  'markdown-link-error',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -118,6 +119,11 @@ export const TERMINAL_ATTACK =
 export const TERMINAL_ESCAPES_ERROR_MESSAGE = `Bad tool ${TERMINAL_ATTACK}`;
 export const TERMINAL_ESCAPES_MODEL_TEXT = `No image today ${TERMINAL_ATTACK}`;
 export const TERMINAL_ESCAPES_REVISED_PROMPT = `A squirrel ${TERMINAL_ATTACK}`;
+/**
+ * A 400 whose message is a markdown command link (issue 9): VS Code's notifications turn `[label](command:…)`
+ * into a link that runs the command on a click, here a new terminal.
+ */
+export const MARKDOWN_LINK_ERROR_MESSAGE = '[Sign in again](command:workbench.action.terminal.new) Your session has expired.';
 export const MODELS = ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.5', 'gpt-5.3-codex'];
 
 export function rateLimitTextMessage(seconds: string): string {
@@ -1137,6 +1143,9 @@ const handlers: Record<ScenarioName, Handler> = {
     if (ctx.params.end === 'image') return answerImage(ctx, { revisedPrompt: TERMINAL_ESCAPES_REVISED_PROMPT });
     await sendError(ctx, 400, { message: TERMINAL_ESCAPES_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null });
   },
+
+  'markdown-link-error': (ctx) =>
+    sendError(ctx, 400, { message: MARKDOWN_LINK_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null }),
 
   slow: (ctx) => {
     const delayMs = Number(ctx.params.delayMs ?? 200);

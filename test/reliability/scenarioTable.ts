@@ -164,6 +164,11 @@ export const scenarioTable: readonly ScenarioRow[] = [
     // The text answer is retried once as a text fallback; the 400 ends the run and quotes the gateway's words.
     ...both(fails('bad_request', 2, /rejected the request.*Bad tool \u001b\]0;pwned/)),
   },
+  {
+    scenario: 'markdown-link-error',
+    fault: 'a 400 whose message is a markdown command link (shown inert by the extension: test/e2e/inertText.test.ts)',
+    ...both(fails('bad_request', 1, /rejected the request \(400\).*\[Sign in again\]\(command:workbench\.action\.terminal\.new\) Your session/)),
+  },
 ];
 
 export const modes = [
