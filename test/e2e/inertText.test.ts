@@ -9,7 +9,7 @@
  *   so the "Saved …" notification names it: plain text too.
  *
  * Each case has its own code-server, started with `cpaImage.baseUrl` already on its scenario (no settings change
- * while it runs). Each case checks the notification's DOM (no `<a>` in the message, no `a.monaco-link` in any toast), that the
+ * while it runs). Each case checks the notification's DOM (no `<a>` in the message), that the
  * words are visible, then clicks on the words and checks that no terminal exists after the click and after a
  * round trip through the command palette and the extension host ("CPA Image: Show Log" and its text in the Output
  * panel). Screenshots: test-results/e2e/inert-*.png.
@@ -82,8 +82,6 @@ async function terminals(h: Harness): Promise<number> {
 interface Seen {
   /** `<a>` elements in the notification's message. */
   links: number;
-  /** `a.monaco-link` (how a notification renders a link) in any toast. */
-  monacoLinks: number;
   /** The message as shown, without the invisible breaks. */
   text: string;
   terminalsAfterClick: number;
@@ -99,7 +97,6 @@ async function inspectAndClick(h: Harness, words: string, shot: string): Promise
   const message = toast.locator('.notification-list-item-message');
   await message.waitFor({ state: 'visible', timeout: 30_000 });
   const links = await message.locator('a').count();
-  const monacoLinks = await h.page.locator('.notifications-toasts a.monaco-link').count();
   const text = visible(await message.innerText());
   await h.screenshot(shot);
 
@@ -112,7 +109,8 @@ async function inspectAndClick(h: Harness, words: string, shot: string): Promise
       const range = element.ownerDocument.createRange();
       range.setStart(node, at);
       range.setEnd(node, at + target.length);
-      const rect = range.getBoundingClientRect();
+      // The first line box: the words may wrap onto two lines, and the middle of both could miss them.
+      const rect = range.getClientRects()[0] ?? range.getBoundingClientRect();
       return { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
     }
     return undefined;
@@ -121,11 +119,13 @@ async function inspectAndClick(h: Harness, words: string, shot: string): Promise
   assert.equal(await terminals(h), 0, 'no terminal before the click');
   await h.page.mouse.click(point.x, point.y);
 
-  await h.workbench.runCommand('CPA Image: Show Log');
-  await waitFor('the log in the Output panel', async () => /#\d+ /.test(await h.workbench.outputText().catch(() => '')), {
-    timeoutMs: 30_000,
-  }).catch(() => undefined);
-  return { links, monacoLinks, text, terminalsAfterClick: await terminals(h) };
+  // A round trip through the palette and the extension host. A terminal that opened takes the focus and can close
+  // the palette: that is a failure reported by the terminal count below, so the round trip may fail.
+  await h.workbench
+    .runCommand('CPA Image: Show Log')
+    .then(() => waitFor('the log in the Output panel', async () => /#\d+ /.test(await h.workbench.outputText().catch(() => '')), { timeoutMs: 30_000 }))
+    .catch(() => undefined);
+  return { links, text, terminalsAfterClick: await terminals(h) };
 }
 
 describe('(a) a 400 whose message is a command link (code-server + Chromium)', { timeout: 10 * 60_000 }, () => {
@@ -145,8 +145,8 @@ describe('(a) a 400 whose message is a command link (code-server + Chromium)', {
       const seen = await inspectAndClick(h(), 'Your session has expired', 'inert-a-error-notification');
       await h().screenshot('inert-a-after-click');
       assert.deepEqual(
-        { links: seen.links, monacoLinks: seen.monacoLinks, terminalsAfterClick: seen.terminalsAfterClick },
-        { links: 0, monacoLinks: 0, terminalsAfterClick: 0 },
+        { links: seen.links, terminalsAfterClick: seen.terminalsAfterClick },
+        { links: 0, terminalsAfterClick: 0 },
         `no link in the notification and no terminal after clicking "${linkWords}"`,
       );
       assert.ok(seen.text.includes(`${commandLink} Your session has expired.`), `the gateway's words shown as written: ${seen.text}`);
@@ -179,8 +179,8 @@ describe('(b) a workspace folder named like a command link (code-server + Chromi
       await h().screenshot('inert-b-after-click');
       await generationEnded(h());
       assert.deepEqual(
-        { links: seen.links, monacoLinks: seen.monacoLinks, terminalsAfterClick: seen.terminalsAfterClick },
-        { links: 0, monacoLinks: 0, terminalsAfterClick: 0 },
+        { links: seen.links, terminalsAfterClick: seen.terminalsAfterClick },
+        { links: 0, terminalsAfterClick: 0 },
         `no link in the notification and no terminal after clicking "${linkWords}"`,
       );
       assert.equal(seen.text, `Saved ${files[0]}`, 'the saved path shown as it is on disk');
