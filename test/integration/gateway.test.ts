@@ -16,6 +16,7 @@ import {
   INCOMPLETE_TEXT,
   INSUFFICIENT_QUOTA_MESSAGE,
   KEEPALIVE_200_ERROR_MESSAGE,
+  MARKDOWN_LINK_ERROR_MESSAGE,
   NOT_IMAGE_BODY,
   STREAM_DISCONNECTED_MESSAGE,
   TEXT_FALLBACK_REPLY,
@@ -675,6 +676,7 @@ describe('test gateway', () => {
         },
       ],
       ['bad-request', 400, { error: { message: TOOL_CHOICE_MESSAGE, type: 'invalid_request_error', param: 'tool_choice', code: null } }],
+      ['markdown-link-error', 400, { error: { message: MARKDOWN_LINK_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null } }],
       ['server-error-always', 500, { error: { message: 'internal server error', type: 'server_error', code: 'internal_server_error' } }],
     ];
     for (const [name, status, body] of cases) {
