@@ -8,6 +8,7 @@ import { isImageModel } from '../core/resolved';
 import type { ResolvedConfig } from '../core/config';
 import { isGatewayError } from '../core/errors';
 import type { GatewayError } from '../core/errors';
+import { notificationText } from '../core/inertText';
 import { formatSeconds } from './format';
 import { SaveDismissed } from './saveImage';
 
@@ -17,13 +18,21 @@ export interface UserFacingError {
   offerSetApiKey: boolean;
 }
 
-/** Long gateway texts are cut so the notification stays readable; the log has them in full. */
+/**
+ * Long gateway texts are cut so the notification stays readable; the log has them in full. The result is
+ * untrusted text made inert for a notification (no live `[label](command:…)` link, see core/inertText.ts).
+ */
 function quote(text: string | undefined, max = 300): string | undefined {
   if (text === undefined) return undefined;
   const oneLine = text.replace(/\s+/g, ' ').trim();
   if (oneLine === '') return undefined;
   const chars = Array.from(oneLine);
-  return chars.length <= max ? oneLine : `${chars.slice(0, max - 1).join('')}…`;
+  return notificationText(chars.length <= max ? oneLine : `${chars.slice(0, max - 1).join('')}…`);
+}
+
+/** An error's own message (it may quote the gateway, a path or a setting) as data of a notification. */
+function said(err: Error): string {
+  return notificationText(err.message);
 }
 
 function duration(ms: number): string {
@@ -50,7 +59,7 @@ export function describeError(err: unknown, resolved?: ResolvedConfig): UserFaci
   if (err instanceof SaveDismissed) return { message: l10n.t('The image was not saved.'), offerSetApiKey: false };
   if (!isGatewayError(err)) {
     const text = err instanceof Error ? err.message : String(err);
-    return { message: l10n.t('Unexpected error: {0}', text), offerSetApiKey: false };
+    return { message: l10n.t('Unexpected error: {0}', notificationText(text)), offerSetApiKey: false };
   }
   return describeGatewayError(err, resolved);
 }
@@ -110,7 +119,7 @@ function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | unde
           : l10n.t('The gateway failed (HTTP {0}) even after retrying. Try again later.', d.status ?? 500),
       );
     case 'network':
-      return plain(l10n.t('Could not reach the gateway: {0} Check cpaImage.baseUrl, the network and the proxy settings.', err.message));
+      return plain(l10n.t('Could not reach the gateway: {0} Check cpaImage.baseUrl, the network and the proxy settings.', said(err)));
     case 'timeout':
       return plain(
         d.timeoutMs !== undefined
@@ -118,7 +127,7 @@ function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | unde
           : l10n.t('The gateway did not answer in time. Images can take several minutes; raise cpaImage.timeoutSeconds if needed.'),
       );
     case 'protocol':
-      return plain(l10n.t("The gateway's answer could not be read: {0}", quote(d.excerpt) ?? err.message));
+      return plain(l10n.t("The gateway's answer could not be read: {0}", quote(d.excerpt) ?? said(err)));
     case 'no_image': {
       const text = quote(d.modelText);
       return plain(
@@ -128,14 +137,14 @@ function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | unde
       );
     }
     case 'not_image':
-      return plain(l10n.t('The gateway sent data that is not a PNG, JPEG or WebP image: {0}', quote(d.excerpt) ?? err.message));
+      return plain(l10n.t('The gateway sent data that is not a PNG, JPEG or WebP image: {0}', quote(d.excerpt) ?? said(err)));
     case 'too_large':
       // The core's message says whether raising cpaImage.maxResponseMiB helps (it does not for one oversized event).
-      return plain(l10n.t("The gateway's answer is too large: {0}", err.message));
+      return plain(l10n.t("The gateway's answer is too large: {0}", said(err)));
     case 'cancelled':
       return plain(l10n.t('The image generation was cancelled.'));
     case 'file':
-      return plain(l10n.t('The image could not be saved: {0}', err.message));
+      return plain(l10n.t('The image could not be saved: {0}', said(err)));
   }
 }
 
@@ -158,13 +167,13 @@ function describeConfigError(err: GatewayError, resolved: ResolvedConfig | undef
       return {
         message: l10n.t(
           "The model '{0}' is an image model and cannot be the request model. Images are made by a text model such as gpt-5.4 that calls the image_generation tool. Set cpaImage.model to a text model.",
-          resolved.model.value,
+          notificationText(resolved.model.value),
         ),
         offerSetApiKey: false,
       };
     }
   }
-  return { message: l10n.t('The configuration is not usable: {0}', err.message), offerSetApiKey: false };
+  return { message: l10n.t('The configuration is not usable: {0}', said(err)), offerSetApiKey: false };
 }
 
 /** Everything about an error that helps in the log (never the key: details come from redacted gateway text). */

@@ -4,7 +4,13 @@
  * rather than a quick pick that mixes typed text and history, means Enter always uses exactly what was typed.
  */
 import { ThemeIcon, l10n, window } from 'vscode';
-import type { QuickInputButton } from 'vscode';
+import type { QuickInputButton, QuickPickItem } from 'vscode';
+import { iconLabelText } from '../core/inertText';
+
+/** A recent prompt as a quick-pick row: the label shows it with icons made inert, `prompt` keeps it exact. */
+interface RecentPromptItem extends QuickPickItem {
+  prompt: string;
+}
 
 /** Resolves to the trimmed prompt, or undefined when the box was dismissed or left empty. */
 export async function askForPrompt(initial: string, recent: readonly string[]): Promise<string | undefined> {
@@ -12,13 +18,14 @@ export async function askForPrompt(initial: string, recent: readonly string[]): 
   for (;;) {
     const answer = await showPromptBox(value, recent);
     if (answer.kind === 'done') return answer.prompt;
-    const picked = await window.showQuickPick([...recent], {
+    const items: RecentPromptItem[] = recent.map((prompt) => ({ label: iconLabelText(prompt), prompt }));
+    const picked = await window.showQuickPick(items, {
       title: l10n.t('Recent prompts'),
       placeHolder: l10n.t('Pick a prompt to reuse; you can edit it before generating'),
       ignoreFocusOut: true,
       matchOnDetail: true,
     });
-    value = picked ?? answer.value;
+    value = picked?.prompt ?? answer.value;
   }
 }
 

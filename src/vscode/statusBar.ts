@@ -5,6 +5,7 @@
  */
 import { MarkdownString, StatusBarAlignment, commands, l10n, window } from 'vscode';
 import type { Disposable, StatusBarItem } from 'vscode';
+import { markdownText } from '../core/inertText';
 import { Commands, generatingContextKey } from './constants';
 import { promptExcerpt } from './format';
 import type { GenerationRegistry } from './generations';
@@ -39,9 +40,11 @@ export class GenerationStatusBar implements Disposable {
       running.length === 1
         ? `$(sync~spin) ${l10n.t('CPA Image: {0} · {1}', oldest.describe(now), oldest.elapsed(now))}`
         : `$(sync~spin) ${l10n.t('CPA Image: {0} generations · {1}', running.length, oldest.elapsed(now))}`;
-    const tooltip = new MarkdownString();
+    // Untrusted (no command link can run), no theme icons, and the prompt only through appendText (core/inertText.ts).
+    const tooltip = new MarkdownString(undefined, false);
+    tooltip.isTrusted = false;
     for (const generation of running) {
-      tooltip.appendText(`${promptExcerpt(generation.prompt, 60)} — ${generation.describe(now)} · ${generation.elapsed(now)}`);
+      tooltip.appendText(`${markdownText(promptExcerpt(generation.prompt, 60))} — ${generation.describe(now)} · ${generation.elapsed(now)}`);
       tooltip.appendMarkdown('\n\n');
     }
     tooltip.appendText(l10n.t('Click to cancel.'));

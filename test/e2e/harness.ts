@@ -91,6 +91,8 @@ export interface HarnessOptions {
   workspaceDir?: string;
   /** Name of the code-server log under test-results/e2e/. */
   logName?: string;
+  /** The scenario `cpaImage.baseUrl` points at from the start (`ok` by default): no settings change needed. */
+  scenario?: ScenarioName;
 }
 
 export interface Scenario {
@@ -143,7 +145,7 @@ export class Harness {
       const installed = await installExtension(vsixPath, dirs);
       if (!installed.includes(extensionId)) throw new Error(`${extensionId} is not installed: ${installed}`);
 
-      const initial = { ...options.settings, 'cpaImage.baseUrl': gateway.scenarioUrl('ok') };
+      const initial = { ...options.settings, 'cpaImage.baseUrl': gateway.scenarioUrl(options.scenario ?? 'ok') };
       await mkdir(path.join(dirs.userDataDir, 'User'), { recursive: true });
       await writeFile(
         path.join(dirs.userDataDir, 'User', 'settings.json'),
@@ -170,6 +172,13 @@ export class Harness {
 
   get page(): Page {
     return this.workbench.page;
+  }
+
+  /** The scenario `cpaImage.baseUrl` points at now. */
+  get scenario(): Scenario | undefined {
+    const url = this.currentSettings['cpaImage.baseUrl'];
+    const name = typeof url === 'string' ? /\/s\/([^/]+)\//.exec(url)?.[1] : undefined;
+    return typeof url === 'string' && name !== undefined ? { url, name: name as ScenarioName } : undefined;
   }
 
   get userSettingsPath(): string {

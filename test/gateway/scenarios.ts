@@ -63,6 +63,7 @@ export const scenarioNames = [
   'request-too-large',
   'transparent-jpeg',
   'policy-refusal',
+  'markdown-link-error',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -134,6 +135,11 @@ export const TRANSPARENT_JPEG_MESSAGE = "Transparent background is not supported
  * documented one; the wording is ours (the recorded texts vary).
  */
 export const POLICY_REFUSAL_MESSAGE = 'This request was flagged by a safety policy and cannot be completed.';
+/**
+ * A 400 whose message is a markdown command link (issue 9): VS Code's notifications turn `[label](command:…)`
+ * into a link that runs the command on a click, here a new terminal.
+ */
+export const MARKDOWN_LINK_ERROR_MESSAGE = '[Sign in again](command:workbench.action.terminal.new) Your session has expired.';
 export const MODELS = ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.5', 'gpt-5.3-codex'];
 
 export function rateLimitTextMessage(seconds: string): string {
@@ -1265,6 +1271,8 @@ const handlers: Record<ScenarioName, Handler> = {
     if (!ctx.stream) return sendError(ctx, 400, { message: POLICY_REFUSAL_MESSAGE, type: 'invalid_request_error', param: null, code });
     await streamFailed(ctx, { code, message: POLICY_REFUSAL_MESSAGE }, false);
   },
+  'markdown-link-error': (ctx) =>
+    sendError(ctx, 400, { message: MARKDOWN_LINK_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null }),
 
   slow: (ctx) => {
     const delayMs = Number(ctx.params.delayMs ?? 200);

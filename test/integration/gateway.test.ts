@@ -19,6 +19,7 @@ import {
   REQUEST_TOO_LARGE_MESSAGE,
   TRANSPARENT_JPEG_MESSAGE,
   KEEPALIVE_200_ERROR_MESSAGE,
+  MARKDOWN_LINK_ERROR_MESSAGE,
   NOT_IMAGE_BODY,
   STREAM_DISCONNECTED_MESSAGE,
   TEXT_FALLBACK_REPLY,
@@ -739,6 +740,7 @@ describe('test gateway', () => {
         },
       ],
       ['bad-request', 400, { error: { message: TOOL_CHOICE_MESSAGE, type: 'invalid_request_error', param: 'tool_choice', code: null } }],
+      ['markdown-link-error', 400, { error: { message: MARKDOWN_LINK_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null } }],
       ['server-error-always', 500, { error: { message: 'internal server error', type: 'server_error', code: 'internal_server_error' } }],
     ];
     for (const [name, status, body] of cases) {

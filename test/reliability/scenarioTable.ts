@@ -201,6 +201,11 @@ export const scenarioTable: readonly ScenarioRow[] = [
     fault: 'policy refusal code bio_policy (stream: response.failed; non-stream: 400)',
     ...both(fails('content_policy', 1, /refused by the content policy.*\(bio_policy\).*flagged by a safety policy/)),
   },
+  {
+    scenario: 'markdown-link-error',
+    fault: 'a 400 whose message is a markdown command link (shown inert by the extension: test/e2e/inertText.test.ts)',
+    ...both(fails('bad_request', 1, /rejected the request \(400\).*\[Sign in again\]\(command:workbench\.action\.terminal\.new\) Your session/)),
+  },
 ];
 
 export const modes = [

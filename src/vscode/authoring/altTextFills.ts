@@ -9,6 +9,7 @@ import { EventEmitter, Range, WorkspaceEdit, env, l10n, window, workspace } from
 import type { Disposable, Event, TextDocument, Uri } from 'vscode';
 import { filledTarget, findEmptyImageLinks, markdownImageDestination } from '../../core/emptyImageLinks';
 import type { EmptyImageLink } from '../../core/emptyImageLinks';
+import { notificationText } from '../../core/inertText';
 import { isOpenInAnyTab, linkBase } from '../insertion';
 import type { InsertOutcome } from '../insertion';
 import { InsertionTracker } from '../insertTracker';
@@ -69,7 +70,7 @@ export class AltTextFill implements Disposable {
     }
     await env.clipboard.writeText(fullLink);
     void window.showWarningMessage(
-      l10n.t('The image link changed while the image was generated, so it was left as it is. Its new link was copied to the clipboard: {0}', fullLink),
+      l10n.t('The image link changed while the image was generated, so it was left as it is. Its new link was copied to the clipboard: {0}', notificationText(fullLink)),
     );
     return { kind: 'none' };
   }

@@ -7,6 +7,7 @@ import { CodeAction, CodeActionKind, CodeLens, Disposable, EventEmitter, Range, 
 import type { CodeActionProvider, CodeLensProvider, DocumentSelector, Event, TextDocument } from 'vscode';
 import { findEmptyImageLinks, markdownLanguageIds } from '../../core/emptyImageLinks';
 import type { EmptyImageLink } from '../../core/emptyImageLinks';
+import { iconLabelText } from '../../core/inertText';
 import { Commands, generateFromAltTextCommand } from '../constants';
 import { promptExcerpt } from '../format';
 import type { AltTextFills } from './altTextFills';
@@ -31,7 +32,7 @@ function linkRange(document: TextDocument, link: EmptyImageLink): Range {
 /** The title of the action for `link`; with several links on a line, each names its alt text. */
 function actionTitle(link: EmptyImageLink, sharesLine: boolean): string {
   return sharesLine
-    ? l10n.t('Generate Image from Alt Text “{0}”', promptExcerpt(link.prompt, 30))
+    ? l10n.t('Generate Image from Alt Text “{0}”', iconLabelText(promptExcerpt(link.prompt, 30)))
     : l10n.t('Generate Image from Alt Text');
 }
 
@@ -68,7 +69,7 @@ export class AltTextCodeLensProvider implements CodeLensProvider, Disposable {
       }
       return new CodeLens(range, {
         title: `$(sparkle) ${actionTitle(link, shared.has(range.start.line))}`,
-        tooltip: l10n.t('Generate an image from “{0}” and fill in the link target', promptExcerpt(link.prompt, 80)),
+        tooltip: l10n.t('Generate an image from “{0}” and fill in the link target', iconLabelText(promptExcerpt(link.prompt, 80))),
         command: generateFromAltTextCommand,
         arguments: [document.uri, range],
       });

@@ -1,6 +1,7 @@
 /** "Cancel Image Generation" (the status bar item's click): cancels the running generations the user picks. */
 import { l10n, window } from 'vscode';
 import type { QuickPickItem } from 'vscode';
+import { iconLabelText } from '../../core/inertText';
 import { promptExcerpt } from '../format';
 import type { Generation } from '../generations';
 import type { Services } from '../services';
@@ -18,7 +19,7 @@ export async function cancelGeneration(services: Services): Promise<void> {
   }
   const now = registry.currentTime();
   const items: GenerationItem[] = running.map((generation) => ({
-    label: promptExcerpt(generation.prompt, 80),
+    label: iconLabelText(promptExcerpt(generation.prompt, 80)),
     description: `${generation.describe(now)} · ${generation.elapsed(now)}`,
     picked: true,
     generation,

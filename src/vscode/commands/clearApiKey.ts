@@ -1,6 +1,7 @@
 /** "Clear API Key": removes the key from SecretStorage and says which key, if any, is used now. */
 import { l10n, window } from 'vscode';
 import { keyHint } from '../../core/errors';
+import { notificationText } from '../../core/inertText';
 import type { Services } from '../services';
 
 export async function clearApiKey(services: Services): Promise<void> {
@@ -16,6 +17,6 @@ export async function clearApiKey(services: Services): Promise<void> {
   void window.showInformationMessage(
     fallback === undefined
       ? l10n.t('API key removed.')
-      : l10n.t('API key removed. The key from {0} ({1}) is used now.', resolved.apiKey.source, keyHint(fallback)),
+      : l10n.t('API key removed. The key from {0} ({1}) is used now.', notificationText(resolved.apiKey.source), notificationText(keyHint(fallback))),
   );
 }

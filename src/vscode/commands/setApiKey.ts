@@ -1,6 +1,7 @@
 /** "Set API Key": stores the key in SecretStorage only, and confirms with its last four characters. */
 import { l10n, window } from 'vscode';
 import { keyHint } from '../../core/errors';
+import { notificationText } from '../../core/inertText';
 import type { Services } from '../services';
 
 export async function setApiKey(services: Services): Promise<void> {
@@ -20,5 +21,5 @@ export async function setApiKey(services: Services): Promise<void> {
   if (key === undefined || key.trim() === '') return;
   await services.apiKeys.set(key);
   services.log.info(`API key stored in SecretStorage (${keyHint(key.trim())})`);
-  void window.showInformationMessage(l10n.t('API key saved ({0}).', keyHint(key.trim())));
+  void window.showInformationMessage(l10n.t('API key saved ({0}).', notificationText(keyHint(key.trim()))));
 }

@@ -4,11 +4,15 @@
  */
 import { l10n, window } from 'vscode';
 import { describeResolvedConfig } from '../../core/config';
+import { notificationText } from '../../core/inertText';
 import type { Services } from '../services';
 
-/** A markdown table cell: no line breaks, `|` escaped. */
+/**
+ * A markdown table cell: no line breaks, `|` escaped, and links made inert (values come from settings, the
+ * environment and OpenClaw's files; the document may be opened in the markdown preview).
+ */
 function cell(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+  return notificationText(text.replace(/\s+/g, ' ').replace(/\|/g, '\\|'));
 }
 
 export async function showResolvedConfiguration(services: Services): Promise<void> {
@@ -30,11 +34,11 @@ export async function showResolvedConfiguration(services: Services): Promise<voi
   ];
   const problems = resolved.problems ?? [];
   if (problems.length > 0) {
-    lines.push(`## ${l10n.t('Problems')}`, '', ...problems.map((p) => `- ${p}`), '');
+    lines.push(`## ${l10n.t('Problems')}`, '', ...problems.map((p) => `- ${notificationText(p)}`), '');
   }
   lines.push(
     `- ${l10n.t('Streaming: {0}', settings.user.stream === true ? l10n.t('on') : l10n.t('off'))}`,
-    `- ${l10n.t('Destination: {0}', settings.destination ?? l10n.t('default (markdown.copyFiles.destination if it matches, else images/ next to the document)'))}`,
+    `- ${l10n.t('Destination: {0}', settings.destination !== undefined ? notificationText(settings.destination) : l10n.t('default (markdown.copyFiles.destination if it matches, else images/ next to the document)'))}`,
     `- ${l10n.t('Insert format: {0}; position: {1}', settings.insertFormat, settings.insertPosition)}`,
     '',
     l10n.t("Order of the sources: setting, then environment variables, then OpenClaw, then the default. The API key comes from VS Code's secret storage first and is shown only by its last four characters."),

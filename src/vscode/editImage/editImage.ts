@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import { FileType, TabInputCustom, Uri, l10n, window, workspace } from 'vscode';
 import { describeBytes, detectImageType } from '../../core/imageType';
+import { notificationText } from '../../core/inertText';
 import type { InputImage } from '../../core/types';
 import { errorLogDetails } from '../errorMessages';
 import { announceSaved } from '../generation/announce';
@@ -29,14 +30,15 @@ class UnusableImage extends Error {}
 export async function editImage(services: Services, ...args: unknown[]): Promise<void> {
   const uri = args[0] instanceof Uri ? args[0] : await chooseImage();
   if (!uri) return;
-  const name = posix.basename(uri.path);
+  // The file name is data: inert in the error notification and in the input box's prompt (both parse links).
+  const name = notificationText(posix.basename(uri.path));
 
   let input: InputImage;
   try {
     input = await readImageForEdit(uri);
   } catch (err) {
     services.log.warn(`Edit Image: ${uri.toString(true)} refused: ${errorLogDetails(err)}`);
-    void window.showErrorMessage(err instanceof UnusableImage ? err.message : l10n.t('Could not read {0}: {1}', name, errorText(err)));
+    void window.showErrorMessage(err instanceof UnusableImage ? err.message : l10n.t('Could not read {0}: {1}', name, notificationText(errorText(err))));
     return;
   }
 
@@ -59,7 +61,8 @@ export async function editImage(services: Services, ...args: unknown[]): Promise
  * size limit, or bytes that are not PNG, JPEG or WebP whatever the file is called.
  */
 export async function readImageForEdit(uri: Uri): Promise<InputImage> {
-  const name = posix.basename(uri.path);
+  // The messages below are shown in a notification: the name and the file's first bytes are data.
+  const name = notificationText(posix.basename(uri.path));
   const stat = await workspace.fs.stat(uri);
   if ((stat.type & FileType.Directory) !== 0) throw new UnusableImage(l10n.t('{0} is a folder, not an image.', name));
   if (stat.size > maxEditImageBytes) {
@@ -77,7 +80,7 @@ export async function readImageForEdit(uri: Uri): Promise<InputImage> {
   const type = detectImageType(bytes);
   if (!type) {
     throw new UnusableImage(
-      l10n.t('{0} is not a PNG, JPEG or WebP image (it starts with: {1}). Nothing was sent.', name, describeBytes(bytes, 24)),
+      l10n.t('{0} is not a PNG, JPEG or WebP image (it starts with: {1}). Nothing was sent.', name, notificationText(describeBytes(bytes, 24))),
     );
   }
   return { mime: type.mime, bytes };

@@ -4,6 +4,7 @@
  */
 import { commands, l10n, window, workspace } from 'vscode';
 import type { Uri } from 'vscode';
+import { notificationText } from '../../core/inertText';
 import { displayPath } from '../insertion';
 import type { InsertOutcome } from '../insertion';
 
@@ -11,7 +12,8 @@ import type { InsertOutcome } from '../insertion';
 export function announceSaved(uri: Uri, outcome: InsertOutcome): void {
   const openImage = l10n.t('Open Image');
   const reveal = l10n.t('Reveal in Explorer');
-  const where = displayPath(uri);
+  // A folder or file name is data: `[Sign in again](command:…)` as a folder name must not become a link.
+  const where = notificationText(displayPath(uri));
   const message =
     outcome.kind === 'copied'
       ? l10n.t('Saved {0}. The document was closed, so the link was copied to the clipboard.', where)

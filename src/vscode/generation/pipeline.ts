@@ -16,6 +16,7 @@ import type { CancellationToken, Disposable, Event, TextDocument, Uri } from 'vs
 import type { ImageClient } from '../../core/client';
 import { GatewayError, throwIfAborted } from '../../core/errors';
 import { generationSettingsOf } from '../../core/generationSettings';
+import { notificationText } from '../../core/inertText';
 import type { GenerationSettings } from '../../core/generationSettings';
 import type { GatewaySettings, GeneratedImage, InputImage, Logger, ProgressEvent } from '../../core/types';
 import type { ConfigurationService, LoadedConfiguration } from '../configuration';
@@ -158,7 +159,7 @@ export class GenerationPipeline implements Disposable {
   private withProgress<T>(generation: Generation, prompt: string, task: () => Promise<T>): Thenable<T> {
     const { registry } = this.services;
     return window.withProgress(
-      { location: ProgressLocation.Notification, cancellable: true, title: l10n.t('Generating image “{0}”', promptExcerpt(prompt)) },
+      { location: ProgressLocation.Notification, cancellable: true, title: l10n.t('Generating image “{0}”', notificationText(promptExcerpt(prompt))) },
       (progress, progressToken) => {
         const onCancel = progressToken.onCancellationRequested(() => generation.cancel());
         const report = () => {

@@ -7,6 +7,7 @@
  */
 import { Uri, commands, env, l10n, window, workspace } from 'vscode';
 import type { Disposable, TextDocument, TextEditor } from 'vscode';
+import { iconLabelText, notificationText } from '../../core/inertText';
 import type { Logger } from '../../core/types';
 import type { ConfigurationService } from '../configuration';
 import { editImageCommand } from '../constants';
@@ -39,7 +40,7 @@ export class HistoryActions implements Disposable {
     const { history, configuration, log } = this.services;
     const uri = Uri.parse(entry.uri);
     if (!(await history.exists(entry))) {
-      void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', displayPath(uri)));
+      void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', notificationText(displayPath(uri))));
       return;
     }
     const editor = await this.targetEditor(entry);
@@ -62,7 +63,7 @@ export class HistoryActions implements Disposable {
       }
       // Back to the document, so the user can go on writing after the link.
       await window.showTextDocument(editor.document, { preserveFocus: false, preview: false, ...(editor.viewColumn ? { viewColumn: editor.viewColumn } : {}) });
-      window.setStatusBarMessage(l10n.t('Inserted the link into {0}', displayPath(editor.document.uri)), 4000);
+      window.setStatusBarMessage(l10n.t('Inserted the link into {0}', iconLabelText(displayPath(editor.document.uri))), 4000);
     } finally {
       origin?.dispose();
     }
@@ -87,12 +88,12 @@ export class HistoryActions implements Disposable {
     const uri = Uri.parse(entry.uri);
     const text = uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
     await env.clipboard.writeText(text);
-    window.setStatusBarMessage(l10n.t('Copied {0}', text), 4000);
+    window.setStatusBarMessage(l10n.t('Copied {0}', iconLabelText(text)), 4000);
   }
 
   async reveal(entry: HistoryEntry): Promise<void> {
     if (!(await this.services.history.exists(entry))) {
-      void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', displayPath(Uri.parse(entry.uri))));
+      void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', notificationText(displayPath(Uri.parse(entry.uri)))));
       return;
     }
     revealImage(Uri.parse(entry.uri));
@@ -102,7 +103,7 @@ export class HistoryActions implements Disposable {
   async edit(entry: HistoryEntry): Promise<void> {
     const uri = Uri.parse(entry.uri);
     if (!(await this.services.history.exists(entry))) {
-      void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', displayPath(uri)));
+      void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', notificationText(displayPath(uri))));
       return;
     }
     // The command reports its own failures (commandTable.ts).

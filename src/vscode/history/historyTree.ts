@@ -5,6 +5,7 @@
  */
 import { EventEmitter, MarkdownString, ThemeIcon, TreeItem, TreeItemCollapsibleState, Uri, env, l10n, window } from 'vscode';
 import type { Disposable, Event, TreeDataProvider, TreeView } from 'vscode';
+import { markdownText, treeItemText } from '../../core/inertText';
 import { PreviewCommands, historyViewId } from '../constants';
 import { promptExcerpt } from '../format';
 import { displayPath } from '../insertion';
@@ -29,7 +30,7 @@ class HistoryTreeData implements TreeDataProvider<string>, Disposable {
     if (!entry) return new TreeItem(l10n.t('(removed)'), TreeItemCollapsibleState.None);
     const uri = Uri.parse(entry.uri);
     const exists = await this.history.exists(entry);
-    const item = new TreeItem(promptExcerpt(entry.prompt, 60), TreeItemCollapsibleState.None);
+    const item = new TreeItem(treeItemText(promptExcerpt(entry.prompt, 60)), TreeItemCollapsibleState.None);
     item.id = entry.id;
     let date: string;
     try {
@@ -39,12 +40,16 @@ class HistoryTreeData implements TreeDataProvider<string>, Disposable {
     }
     item.description = exists ? date : `${l10n.t('file deleted')} · ${date}`;
     item.iconPath = exists ? uri : new ThemeIcon('circle-slash');
-    const tooltip = new MarkdownString(undefined, true);
-    tooltip.appendText(entry.prompt);
+    // Untrusted, no theme icons; the prompt, the path and the settings are data and go in only through appendText.
+    const tooltip = new MarkdownString(undefined, false);
+    tooltip.isTrusted = false;
+    tooltip.appendText(markdownText(entry.prompt));
     tooltip.appendMarkdown('\n\n');
-    tooltip.appendText(`${displayPath(uri)}${exists ? '' : ` (${l10n.t('file deleted')})`}`);
+    tooltip.appendText(`${markdownText(displayPath(uri))}${exists ? '' : ` (${l10n.t('file deleted')})`}`);
     tooltip.appendMarkdown('\n\n');
-    tooltip.appendText([entry.size ?? entry.settings.size, entry.settings.outputFormat, entry.settings.model].filter(Boolean).join(' · '));
+    tooltip.appendText(
+      markdownText([entry.size ?? entry.settings.size, entry.settings.outputFormat, entry.settings.model].filter(Boolean).join(' · ')),
+    );
     item.tooltip = tooltip;
     item.contextValue = exists ? 'cpaImage.historyEntry' : 'cpaImage.historyEntry.deleted';
     item.command = { command: PreviewCommands.showPreview, title: l10n.t('Show Image Preview'), arguments: [entry.id] };

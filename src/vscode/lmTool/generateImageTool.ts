@@ -16,6 +16,7 @@ import type {
   Uri,
 } from 'vscode';
 import { isCancellation } from '../../core/errors';
+import { languageModelText, markdownText } from '../../core/inertText';
 import { altFromPrompt, formatInsertion, isMarkdownLanguage } from '../../core/links';
 import { describeError } from '../errorMessages';
 import { promptExcerpt } from '../format';
@@ -49,22 +50,25 @@ export class GenerateImageTool implements LanguageModelTool<GenerateImageInput> 
   prepareInvocation(options: LanguageModelToolInvocationPrepareOptions<GenerateImageInput>): PreparedToolInvocation {
     const input = readToolInput(options.input);
     const editor = input.insertIntoActiveMarkdown ? markdownEditor() : undefined;
-    const message = new MarkdownString('', true);
+    // The prompt, the destination and the document come from the model or the workspace: untrusted markdown
+    // without theme icons, and only through appendText (core/inertText.ts).
+    const message = new MarkdownString('', false);
+    message.isTrusted = false;
     message.appendText(l10n.t('This sends the prompt to your image gateway and uses your image generation quota.'));
     message.appendMarkdown('\n\n');
-    message.appendMarkdown(`**${l10n.t('Prompt')}:** `).appendText(input.prompt);
+    message.appendMarkdown(`**${l10n.t('Prompt')}:** `).appendText(markdownText(input.prompt));
     message.appendMarkdown('\n\n');
     message
       .appendMarkdown(`**${l10n.t('Save to')}:** `)
-      .appendText(input.destination ?? l10n.t('where generated images go by default (cpaImage.destination)'));
+      .appendText(input.destination !== undefined ? markdownText(input.destination) : l10n.t('where generated images go by default (cpaImage.destination)'));
     if (input.insertIntoActiveMarkdown) {
       message.appendMarkdown('\n\n');
       message
         .appendMarkdown(`**${l10n.t('Insert the link into')}:** `)
-        .appendText(editor ? workspaceRelative(editor.document.uri) : l10n.t('nothing: no markdown editor is active'));
+        .appendText(editor ? markdownText(workspaceRelative(editor.document.uri)) : l10n.t('nothing: no markdown editor is active'));
     }
     return {
-      invocationMessage: l10n.t('Generating image “{0}”', promptExcerpt(input.prompt)),
+      invocationMessage: new MarkdownString('', false).appendText(l10n.t('Generating image “{0}”', markdownText(promptExcerpt(input.prompt)))),
       confirmationMessages: { title: l10n.t('Generate an image with CPA GPT Image?'), message },
     };
   }
@@ -100,7 +104,9 @@ export class GenerateImageTool implements LanguageModelTool<GenerateImageInput> 
 
 /** What the model learns: the saved path, the link to use, and whether it was already inserted. */
 export function describeResult(result: GenerationOutput & { outcome: InsertOutcome }, input: GenerateImageInput, hadEditor: boolean): string {
-  const saved = workspaceRelative(result.uri);
+  // Paths are data (a folder may be called `[Sign in again](command:…)`); the markdown link built by formatInsertion
+  // is what the model is meant to insert, escaped for markdown, and is passed on exactly.
+  const saved = languageModelText(workspaceRelative(result.uri));
   const document = result.documentUri;
   const folder = workspace.getWorkspaceFolder(result.uri) ?? workspace.workspaceFolders?.[0];
   const link = formatInsertion({
@@ -116,7 +122,7 @@ export function describeResult(result: GenerationOutput & { outcome: InsertOutco
   switch (result.outcome.kind) {
     case 'inserted':
       lines.push(
-        `Inserted into ${document ? workspaceRelative(document) : 'the active document'} at the cursor: ${result.outcome.text.trim()}`,
+        `Inserted into ${document ? languageModelText(workspaceRelative(document)) : 'the active document'} at the cursor: ${result.outcome.text.trim()}`,
         `Markdown link (relative to that document): ${link}`,
       );
       break;
