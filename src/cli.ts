@@ -14,9 +14,10 @@ import { parseArgs } from 'node:util';
 import { ImageClient } from './core/client';
 import { describeResolvedConfig, parseOutputFormat, resolveConfig, toGatewaySettings, type UserSettings } from './core/config';
 import { slugFromPrompt } from './core/destination';
-import { GatewayError, isCancellation, redactSecrets } from './core/errors';
+import { GatewayError, isCancellation } from './core/errors';
 import { nullLogger, redactingLogger } from './core/logger';
 import { loadOpenClaw } from './core/openclaw';
+import { redactForDisplay } from './core/redaction';
 import { findOverlongPath } from './core/pathLimits';
 import { escapeForTerminal } from './core/terminalText';
 import type { GeneratedImage, Logger, ProgressEvent, RetryReason } from './core/types';
@@ -464,7 +465,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT_CANCELLED;
     }
     const message = err instanceof GatewayError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
-    errorLine(redactSecrets(message, secrets));
+    errorLine(redactForDisplay(message, secrets));
     return EXIT_FAILURE;
   }
 }

@@ -6,6 +6,7 @@
 import type { Clock, GatewaySettings, GeneratedImage, ImageMime, ImageRequest, Logger, Phase, ProgressEvent } from './types';
 import { GatewayError, cancelledError, isCancellation, redactSecrets, throwIfAborted } from './errors';
 import { nullLogger, redactingLogger } from './logger';
+import { redactForDisplay, redactUrlCredentials, secretPrefixLength } from './redaction';
 import { systemClock } from './clock';
 import { buildModelsRequest, buildResponsesRequest, type HttpRequest } from './request';
 import { createUndiciTransport, type HttpResponse, type HttpTransport } from './transport';
@@ -70,7 +71,7 @@ function toGatewayError(err: unknown, signal: AbortSignal | undefined): GatewayE
 
 /** The same error with every secret removed from its message and quoted texts. */
 function redactError(error: GatewayError, secrets: readonly string[]): GatewayError {
-  const redact = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactSecrets(text, secrets));
+  const redact = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactForDisplay(text, secrets));
   const { details } = error;
   const strings = [error.message, details.gatewayMessage, details.excerpt, details.modelText, details.code];
   if (strings.every((s) => s === undefined || redact(s) === s)) return error;
@@ -79,7 +80,7 @@ function redactError(error: GatewayError, secrets: readonly string[]): GatewayEr
   if (details.excerpt !== undefined) clean.excerpt = redact(details.excerpt);
   if (details.modelText !== undefined) clean.modelText = redact(details.modelText);
   if (details.code !== undefined) clean.code = redact(details.code);
-  return new GatewayError(error.kind, redactSecrets(error.message, secrets), clean);
+  return new GatewayError(error.kind, redactForDisplay(error.message, secrets), clean);
 }
 
 function quote(text: string, max: number): string {
@@ -282,19 +283,7 @@ function noImageError(response: unknown, streamedText: string): GatewayError {
  */
 function streamingRedactor(secrets: readonly string[]): { push(text: string): string; flush(): string } {
   let pending = '';
-  const heldLength = (text: string): number => {
-    let held = 0;
-    for (const secret of secrets) {
-      if (secret.length < 4) continue;
-      for (let k = Math.min(secret.length - 1, text.length); k > held; k--) {
-        if (text.endsWith(secret.slice(0, k))) {
-          held = k;
-          break;
-        }
-      }
-    }
-    return held;
-  };
+  const heldLength = (text: string): number => secretPrefixLength(text, secrets);
   return {
     push(text: string): string {
       pending = redactSecrets(pending + text, secrets);
@@ -443,7 +432,9 @@ export class ImageClient {
     const { settings, signal, progress, log } = context;
     const sentAt = this.#clock.now();
     progress.phase('connecting');
-    log.info(`${httpRequest.method} ${httpRequest.url} (attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
+    // A base URL may carry `user:password@`: the request lines show it as `user:***@`.
+    const shownUrl = redactUrlCredentials(httpRequest.url);
+    log.info(`${httpRequest.method} ${shownUrl} (attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
     let response: HttpResponse;
     try {
       const sending = transport.send(httpRequest, { signal, timeoutMs: settings.timeoutMs });
@@ -453,10 +444,10 @@ export class ImageClient {
       response = await sending;
     } catch (err) {
       const error = toGatewayError(err, signal);
-      log.warn(`${httpRequest.method} ${httpRequest.url} failed after ${this.#clock.now() - sentAt} ms: ${error.kind}`);
+      log.warn(`${httpRequest.method} ${shownUrl} failed after ${this.#clock.now() - sentAt} ms: ${error.kind}`);
       throw error;
     }
-    log.info(`${httpRequest.method} ${httpRequest.url} → ${response.status} after ${this.#clock.now() - sentAt} ms`);
+    log.info(`${httpRequest.method} ${shownUrl} → ${response.status} after ${this.#clock.now() - sentAt} ms`);
 
     if (response.status < 200 || response.status >= 300) {
       throw await this.#errorFromResponse(response, context);
@@ -675,9 +666,10 @@ export class ImageClient {
       throwIfAborted(signal);
       const httpRequest = buildModelsRequest(settings);
       const transport = this.#transportFor(settings);
-      log.info(`${httpRequest.method} ${httpRequest.url} (connection check)`);
+      const shownUrl = redactUrlCredentials(httpRequest.url);
+      log.info(`${httpRequest.method} ${shownUrl} (connection check)`);
       const response = await transport.send(httpRequest, { signal, timeoutMs: Math.min(settings.timeoutMs, CHECK_TIMEOUT_MS) });
-      log.info(`${httpRequest.method} ${httpRequest.url} → ${response.status} after ${this.#clock.now() - started} ms`);
+      log.info(`${httpRequest.method} ${shownUrl} → ${response.status} after ${this.#clock.now() - started} ms`);
       if (response.status < 200 || response.status >= 300) throw await this.#errorFromResponse(response, context);
       const bytes = await readBodyBytes(response.body, { signal, maxBytes: settings.maxResponseBytes });
       const text = bytes.toString('utf8');

@@ -8,6 +8,7 @@
 
 import type { GatewaySettings, OutputFormat, ProxySettings } from './types';
 import { GatewayError, keyHint } from './errors';
+import { redactUrlCredentials } from './redaction';
 import type { OpenClawInfo } from './openclaw';
 
 /** What the user configured (VS Code settings, or command-line flags). Every field is optional. */
@@ -246,13 +247,7 @@ function resolveOutputFormat(
 
 /** Hides the password of a `user:pass@host` URL so a base URL can be shown or quoted in an error. */
 function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.password || parsed.username ? parsed.toString() : url;
-  } catch {
-    return url;
-  }
+  return redactUrlCredentials(url);
 }
 
 function checkedNumber(

@@ -124,6 +124,16 @@ export function rateLimitTextMessage(seconds: string): string {
   return `Rate limit reached for gpt-5.4 in organization org-AAA on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in ${seconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`;
 }
 
+/** Every UTF-8 byte of `key` as lower-case `%xx` (a percent-encoding that `encodeURIComponent` would not choose). */
+export function keyAsPercentBytes(key: string): string {
+  return Array.from(Buffer.from(key, 'utf8'), (b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+}
+
+/** Every character of `key` as a JSON `\uXXXX` escape, upper-case hex: valid inside a JSON string. */
+export function keyAsJsonEscapes(key: string): string {
+  return key.split('').map((c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`).join('');
+}
+
 export function notFoundMessage(model: string): string {
   return `The model \`${model}\` does not exist or you do not have access to it.`;
 }
@@ -933,16 +943,28 @@ const handlers: Record<ScenarioName, Handler> = {
 
   'auth-string-error': (ctx) => sendJson(ctx, 401, { error: 'Invalid API key' }),
 
-  // OpenAI-style 401 that quotes the key it got: the client must redact it.
+  // OpenAI-style 401 that quotes the key it got, twice and in the forms a gateway may write it back in: as is, upper
+  // case, percent-encoded (encodeURIComponent, and every byte as lower-case %xx), and in the raw JSON every character
+  // \uXXXX-escaped (JSON.parse turns that back into the key). The client must redact every one.
   'auth-key-echo': async (ctx) => {
     const auth = ctx.req.headers.authorization ?? '';
     const key = auth.replace(/^Bearer\s+/i, '');
-    await sendError(ctx, 401, {
-      message: `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-      type: 'invalid_request_error',
-      param: null,
-      code: 'invalid_api_key',
+    const escapedPlaceholder = '\u0000KEY-AS-JSON-ESCAPES\u0000';
+    const body = JSON.stringify({
+      error: {
+        message:
+          `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys. ` +
+          `Key sent: ${key}; upper case: ${key.toUpperCase()}; url-encoded: ${encodeURIComponent(key)}; ` +
+          `bytes: ${keyAsPercentBytes(key)}; escaped: ${escapedPlaceholder}.`,
+        type: 'invalid_request_error',
+        param: encodeURIComponent(key),
+        code: 'invalid_api_key',
+      },
     });
+    const text = body.replace(JSON.stringify(escapedPlaceholder).slice(1, -1), keyAsJsonEscapes(key));
+    ensureOpen(ctx);
+    ctx.res.writeHead(401, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text) });
+    ctx.res.end(text);
   },
 
   forbidden: (ctx) => sendError(ctx, 403, { message: FORBIDDEN_MESSAGE, type: 'permission_error' }),
