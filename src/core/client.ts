@@ -22,7 +22,7 @@ import {
   readImageFromResponse,
   type FoundImage,
 } from './responseReader';
-import { decideRetry, initialRetryState, nextRetryState } from './retry';
+import { decideRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget } from './retry';
 import { describeBytes, detectImageType } from './imageType';
 import { Base64Splicer, type SplicedValue } from './base64Splice';
 
@@ -51,6 +51,8 @@ const COMPLETED_LINES = [
 const ERROR_BODY_LIMIT = 1024 * 1024;
 /** "Check Connection" is a cheap request; it should not hang for the full image timeout. */
 const CHECK_TIMEOUT_MS = 30_000;
+/** The most previews the image tool makes (`partial_images` is 0–3); the cap when the request asked for none. */
+const MAX_PARTIAL_IMAGES = 3;
 /** Longest model text quoted in a "no image" message. */
 const MAX_MODEL_TEXT = 500;
 
@@ -384,10 +386,16 @@ export class ImageClient {
       const httpRequest = buildResponsesRequest(settings, request);
       const transport = this.#transportFor(settings);
       let state = initialRetryState;
+      // One budget for the whole generation, whatever kind of retry spends it (issue 9): attempts and time.
+      const budget = overallBudget(settings.retry);
       for (let attempt = 1; ; attempt += 1) {
+        // No attempt may outlast the generation's deadline: its own timeout is cut to what is left.
+        const remainingMs = budget.totalTimeoutMs - (this.#clock.now() - started);
+        const cutByDeadline = remainingMs < settings.timeoutMs;
+        const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
         try {
           progress.resetPhase();
-          const result = await this.#attempt(transport, httpRequest, { settings, signal, progress, log, secrets }, attempt);
+          const result = await this.#attempt(transport, httpRequest, { settings: attemptSettings, signal, progress, log, secrets }, attempt);
           const image = decodeImage(result.found, secrets, result.spliced);
           const elapsedMs = this.#clock.now() - started;
           log.info(`Image received: ${image.mime}, ${image.bytes.length} bytes, attempt ${attempt}, ${elapsedMs} ms in all.`);
@@ -401,15 +409,21 @@ export class ImageClient {
             elapsedMs,
           };
         } catch (err) {
-          const error = redactError(toGatewayError(err, signal), secrets);
+          let error = redactError(toGatewayError(err, signal), secrets);
           if (error.kind === 'cancelled') {
             log.info(`Attempt ${attempt} cancelled.`);
             throw error;
           }
-          const decision = decideRetry(error, state, settings.retry, () => this.#clock.random());
+          if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
+          const decision = withinOverallBudget(
+            decideRetry(error, state, settings.retry, () => this.#clock.random()),
+            attempt,
+            this.#clock.now() - started,
+            budget,
+          );
           if (!decision.retry) {
             log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
-            throw error;
+            throw finalError(error, attempt, decision.stoppedBy);
           }
           state = nextRetryState(state, decision);
           log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
@@ -561,12 +575,17 @@ export class ImageClient {
         case 'response.image_generation_call.partial_image': {
           progress.phase('generating');
           if (!progress.hasListener) break;
+          // Only what was asked for counts (issue 9): no "partial image 1506/3", no fourth preview of three. The
+          // gateway's index is taken when it is one of the asked-for places, else the preview's own rank.
+          const expected = settings.tool.partialImages;
+          const limit = expected ?? MAX_PARTIAL_IMAGES;
+          if (partialCount >= limit) break;
           const preview = readPreview(splicer, object.partial_image_b64);
           if (!preview) break;
-          const index = typeof object.partial_image_index === 'number' ? object.partial_image_index : partialCount;
+          const given = object.partial_image_index;
+          const index = typeof given === 'number' && Number.isInteger(given) && given >= 0 && given < limit ? given : partialCount;
           partialCount += 1;
           const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(object.output_format ?? settings.tool.outputFormat);
-          const expected = settings.tool.partialImages;
           progress.emit({
             type: 'partialImage',
             index,

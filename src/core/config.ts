@@ -33,6 +33,10 @@ export interface UserSettings {
   maxRateLimitWaitSeconds?: number;
   textFallbackRetries?: number;
   transientRetries?: number;
+  /** Requests in all for one generation, every kind of retry included (1–20). */
+  maxAttempts?: number;
+  /** Time for one generation in all, attempts and waits, in seconds. */
+  totalTimeoutSeconds?: number;
   maxResponseMiB?: number;
   proxy?: ProxySettings;
 }
@@ -79,6 +83,8 @@ export const defaultSettings = {
   textFallbackRetries: 2,
   transientRetries: 3,
   rateLimitRetries: 3,
+  maxAttempts: 5,
+  totalTimeoutSeconds: 900,
   maxResponseMiB: 64,
 } as const;
 
@@ -361,6 +367,11 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
     max: 10,
     integer: true,
   });
+  const maxAttempts = checkedNumber(settings.maxAttempts, defaultSettings.maxAttempts, 'maxAttempts', { min: 1, max: 20, integer: true });
+  const totalTimeoutSeconds = checkedNumber(settings.totalTimeoutSeconds, defaultSettings.totalTimeoutSeconds, 'totalTimeoutSeconds', {
+    min: 0,
+    exclusiveMin: true,
+  });
   const maxResponseMiB = checkedNumber(settings.maxResponseMiB, defaultSettings.maxResponseMiB, 'maxResponseMiB', {
     min: 0,
     exclusiveMin: true,
@@ -399,6 +410,8 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
       textFallbackRetries,
       transientRetries,
       rateLimitRetries: defaultSettings.rateLimitRetries,
+      maxAttempts,
+      totalTimeoutMs: Math.round(totalTimeoutSeconds * 1000),
     },
     ...(settings.proxy ? { proxy: settings.proxy } : {}),
   };

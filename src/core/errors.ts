@@ -59,6 +59,13 @@ export interface GatewayErrorDetails {
   timeoutMs?: number;
   /** Whether the retry policy may try again (set by the readers, consulted by retry.ts). */
   retryable?: boolean;
+  /**
+   * Requests made for this generation when it stopped; set by the client when there was more than one, or when the
+   * overall budget stopped it. The message then begins "Stopped after N attempts: ".
+   */
+  attempts?: number;
+  /** Which overall budget ended the generation: the attempt cap (`maxAttempts`) or the deadline (`totalTimeoutSeconds`). */
+  stoppedBy?: 'maxAttempts' | 'totalTimeout';
   cause?: unknown;
 }
 

@@ -57,6 +57,7 @@ export const scenarioNames = [
   'queued',
   'data-only',
   'terminal-escapes',
+  'retry-mix-forever',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -636,7 +637,8 @@ async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Prom
     await w.event('response.image_generation_call.partial_image', {
       output_index: 1,
       item_id: ids.image,
-      partial_image_index: index,
+      // `indexFrom` numbers the previews from there (a hostile gateway's "partial image 1506 of 3").
+      partial_image_index: index + (intParam(ctx.params, 'indexFrom') ?? 0),
       partial_image_b64: partialImageFor(index).toString('base64'),
       size: `${image.width}x${image.height}`,
       quality: info.quality ?? 'medium',
@@ -1158,6 +1160,21 @@ const handlers: Record<ScenarioName, Handler> = {
     if (ctx.attempt === 1) return answerTextOnly(ctx, TERMINAL_ESCAPES_MODEL_TEXT);
     if (ctx.params.end === 'image') return answerImage(ctx, { revisedPrompt: TERMINAL_ESCAPES_REVISED_PROMPT });
     await sendError(ctx, 400, { message: TERMINAL_ESCAPES_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null });
+  },
+
+  // Every kind of retry in turn, forever: 429 (retry-after-ms), 503 (retry-after-ms), a text-only answer (tools []),
+  // again and again. Each kind alone stays within its own retry count; only one budget for all of them ends it.
+  // `ms` is the stated delay of the 429 and the 503 (default 50).
+  'retry-mix-forever': async (ctx) => {
+    const ms = ctx.params.ms ?? '50';
+    switch ((ctx.attempt - 1) % 3) {
+      case 0:
+        return sendError(ctx, 429, { code: 'rate_limit_exceeded', message: RATE_LIMIT_MESSAGE_NO_DELAY, type: 'requests' }, { 'retry-after-ms': ms });
+      case 1:
+        return sendError(ctx, 503, { message: 'The server is overloaded or not ready yet.', type: 'server_error', code: 'internal_server_error' }, { 'retry-after-ms': ms });
+      default:
+        return answerTextOnly(ctx);
+    }
   },
 
   slow: (ctx) => {

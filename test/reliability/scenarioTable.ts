@@ -164,6 +164,12 @@ export const scenarioTable: readonly ScenarioRow[] = [
     // The text answer is retried once as a text fallback; the 400 ends the run and quotes the gateway's words.
     ...both(fails('bad_request', 2, /rejected the request.*Bad tool \u001b\]0;pwned/)),
   },
+  {
+    scenario: 'retry-mix-forever',
+    fault: '429, 503 and a text-only answer in turn, forever (each kind within its own retry count)',
+    // One budget for all retries (issue 9): 5 requests by default, not 1 + 3 + 3 + 2 = 9; the fifth is the 503.
+    ...both(fails('server', 5, /^Stopped after 5 attempts: The gateway failed.*No more attempts: 5 is the limit for one generation \(maxAttempts\)/)),
+  },
 ];
 
 export const modes = [
