@@ -119,3 +119,89 @@ describe('secrets in logs (issue 9, item 8): the CLI with --verbose', () => {
     });
   }
 });
+
+describe('one budget for all retries (issue 9, item 9): the CLI', () => {
+  let gw: TestGateway;
+  let scratch: string;
+  let home: string;
+
+  before(async () => {
+    if (!existsSync(CLI)) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    gw = await startTestGateway({ expectedKey: KEY });
+    scratch = await mkdtemp(join(tmpdir(), 'cpa-h9-budget-'));
+    home = await mkdtemp(join(tmpdir(), 'cpa-h9-home-'));
+  });
+  after(async () => {
+    await gw.close();
+    await rm(scratch, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+  });
+
+  for (const stream of [false, true]) {
+    it(`retry-mix-forever (429, 503, text in turn, ${stream ? 'stream' : 'non-stream'}): 5 requests by default, and the error line says so`, async () => {
+      const cwd = await mkdtemp(join(scratch, 'run-'));
+      const u = gw.scenarioUrl('retry-mix-forever');
+      const run = await runCli(['--prompt', 'a squirrel', '--output', 'out/x.png', ...(stream ? ['--stream'] : [])], cwd, home, u);
+      assert.equal(run.code, 1, run.err);
+      assert.equal(gw.requestsFor(u).length, 5, 'the gateway got 5 requests, not 9');
+      assert.match(errorLine(run), /^Stopped after 5 attempts: The gateway failed .*No more attempts: 5 is the limit for one generation \(maxAttempts\)\.$/);
+      assert.deepEqual(await readdir(cwd), [], 'nothing written');
+    });
+  }
+
+  for (const n of [1, 3]) {
+    it(`--max-attempts ${n}: ${n} request(s) at the gateway`, async () => {
+      const cwd = await mkdtemp(join(scratch, 'run-'));
+      const u = gw.scenarioUrl('retry-mix-forever');
+      const run = await runCli(['--prompt', 'x', '--output', 'out/x.png', '--max-attempts', String(n)], cwd, home, u);
+      assert.equal(run.code, 1, run.err);
+      assert.equal(gw.requestsFor(u).length, n);
+      assert.match(errorLine(run), new RegExp(`^Stopped after ${n} attempts?: .*No more attempts: ${n} is the limit`));
+    });
+  }
+
+  for (const bad of ['0', '21', 'two']) {
+    it(`--max-attempts ${bad}: a usage error, no request`, async () => {
+      const cwd = await mkdtemp(join(scratch, 'run-'));
+      const u = gw.scenarioUrl('retry-mix-forever');
+      const run = await runCli(['--prompt', 'x', '--max-attempts', bad], cwd, home, u);
+      assert.equal(run.code, 2, run.err);
+      assert.match(errorLine(run), /--max-attempts/);
+      assert.equal(gw.requestsFor(u).length, 0);
+    });
+  }
+
+  it('--total-timeout 1 on a gateway that never answers: the attempt is cut at the overall limit, and the line names it', async () => {
+    const cwd = await mkdtemp(join(scratch, 'run-'));
+    const u = gw.scenarioUrl('hang');
+    const run = await runCli(['--prompt', 'x', '--output', 'out/x.png', '--total-timeout', '1'], cwd, home, u);
+    assert.equal(run.code, 1, run.err);
+    assert.equal(gw.requestsFor(u).length, 1);
+    assert.match(errorLine(run), /^Stopped after 1 attempt: The image was not finished within the overall limit of 1 second for one generation: raise totalTimeoutSeconds/);
+    assert.match(errorLine(run), /^(?!.*timeoutSeconds\)).*$/);
+  });
+
+  it('--total-timeout needs a number of seconds', async () => {
+    const cwd = await mkdtemp(join(scratch, 'run-'));
+    const run = await runCli(['--prompt', 'x', '--total-timeout', '0'], cwd, home, gw.baseUrl);
+    assert.equal(run.code, 2);
+    assert.match(errorLine(run), /--total-timeout needs a number of seconds greater than 0/);
+  });
+
+  it('--partial-images 3 against a gateway numbering its 5 previews from 1505: progress shows 1/3, 2/3, 3/3 and nothing past it', async () => {
+    const cwd = await mkdtemp(join(scratch, 'run-'));
+    const u = gw.scenarioUrl('partial-images', { partial: 5, indexFrom: 1505 });
+    const run = await runCli(['--prompt', 'x', '--output', 'out/x.png', '--partial-images', '3'], cwd, home, u);
+    assert.equal(run.code, 0, run.err);
+    const shown = [...run.err.matchAll(/partial image (\d+)\/(\d+)/g)].map((m) => `${m[1]}/${m[2]}`);
+    assert.deepEqual(shown, ['1/3', '2/3', '3/3']);
+  });
+
+  it('--help documents --max-attempts and --total-timeout', async () => {
+    const cwd = await mkdtemp(join(scratch, 'run-'));
+    const run = await runCli(['--help'], cwd, home, gw.baseUrl);
+    assert.equal(run.code, 0);
+    assert.match(run.out, /--max-attempts <n> +requests in all for one image, whatever made them retry.*\n.*\(1-20, default 5\)/);
+    assert.match(run.out, /--total-timeout <seconds> +time for one image in all, attempts and waits \(default 900\)/);
+  });
+});
