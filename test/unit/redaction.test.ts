@@ -112,8 +112,29 @@ describe('redactUrlCredentials: user:***@ instead of the password', () => {
     ['a port is not a password', 'http://127.0.0.1:8317/v1 and mail@example.com', 'http://127.0.0.1:8317/v1 and mail@example.com'],
     ['no URL', 'user:pass@host', 'user:pass@host'],
     ['a proxy URL', 'proxy http://me:hunter2@proxy:3128 failed', 'proxy http://me:***@proxy:3128 failed'],
+    ['a password ending at the text', 'x http://a:b@', 'x http://a:***@'],
+    ['a path after the authority with @ in it is not user info', 'http://host/a:b@c', 'http://host/a:b@c'],
+    ['one URL with, one without', 'http://h/x https://u:p@h2/', 'http://h/x https://u:***@h2/'],
   ];
   for (const [name, input, expected] of cases) it(name, () => assert.equal(redactUrlCredentials(input), expected));
+
+  it('linear on hostile text: 40 KB of "a.a.a." or "a://a://" or ":@:@" takes CPU time in proportion, 4× the text ≈ 4× the time', () => {
+    const cpu = (text: string): number => {
+      const start = process.cpuUsage();
+      for (let i = 0; i < 5; i++) redactUrlCredentials(text);
+      const used = process.cpuUsage(start);
+      return used.user + used.system;
+    };
+    for (const unit of ['a.', 'a://', 'x://u:', 'http://:@', ':@']) {
+      const small = unit.repeat(Math.ceil(40_000 / unit.length));
+      const large = unit.repeat(Math.ceil(160_000 / unit.length));
+      cpu(small);
+      cpu(large);
+      const median = (text: string): number => [cpu(text), cpu(text), cpu(text)].sort((a, b) => a - b)[1]!;
+      const ratio = median(large) / Math.max(50, median(small));
+      assert.ok(ratio < 10, `"${unit}": 4× the text cost ${ratio.toFixed(1)}× (quadratic would be 16×)`);
+    }
+  });
 
   it('redactForDisplay does both', () => {
     assert.equal(redactForDisplay(`GET http://a:pw@h/v1 key=${encodeURIComponent(KEY)}`, [KEY]), 'GET http://a:***@h/v1 key=[REDACTED]');
