@@ -14,9 +14,10 @@ import { parseArgs } from 'node:util';
 import { ImageClient } from './core/client';
 import { describeResolvedConfig, parseOutputFormat, resolveConfig, toGatewaySettings, type UserSettings } from './core/config';
 import { slugFromPrompt } from './core/destination';
-import { GatewayError, isCancellation, redactSecrets } from './core/errors';
+import { GatewayError, isCancellation } from './core/errors';
 import { nullLogger, redactingLogger } from './core/logger';
 import { loadOpenClaw } from './core/openclaw';
+import { redactForDisplay } from './core/redaction';
 import { findOverlongPath } from './core/pathLimits';
 import { escapeForTerminal } from './core/terminalText';
 import type { GeneratedImage, Logger, ProgressEvent, RetryReason } from './core/types';
@@ -58,6 +59,9 @@ Request:
       --background <b>        transparent, opaque, auto
       --partial-images <0-3>  streamed previews (turns on --stream)
       --timeout <seconds>     per attempt (default 600)
+      --max-attempts <n>      requests in all for one image, whatever made them retry: rate
+                              limits, server errors, text-only answers (1-20, default 5)
+      --total-timeout <seconds>  time for one image in all, attempts and waits (default 900)
 
 Other:
   -v, --verbose               log requests, retries and timing on standard error (never the key)
@@ -110,6 +114,8 @@ const OPTIONS = {
   background: { type: 'string' },
   'partial-images': { type: 'string' },
   timeout: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  'total-timeout': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -387,6 +393,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (settings.partialImages > 3) throw new UsageError(`--partial-images must be from 0 to 3, not ${settings.partialImages}`);
     }
     if (values.timeout !== undefined) settings.timeoutSeconds = positiveSeconds(values.timeout, '--timeout');
+    if (values['max-attempts'] !== undefined) {
+      settings.maxAttempts = wholeNumber(values['max-attempts'], '--max-attempts');
+      if (settings.maxAttempts < 1 || settings.maxAttempts > 20) throw new UsageError(`--max-attempts must be from 1 to 20, not ${settings.maxAttempts}`);
+    }
+    if (values['total-timeout'] !== undefined) settings.totalTimeoutSeconds = positiveSeconds(values['total-timeout'], '--total-timeout');
     // Partial images only exist in a stream.
     settings.stream = values.stream === true || (settings.partialImages ?? 0) > 0;
 
@@ -464,7 +475,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT_CANCELLED;
     }
     const message = err instanceof GatewayError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
-    errorLine(redactSecrets(message, secrets));
+    errorLine(redactForDisplay(message, secrets));
     return EXIT_FAILURE;
   }
 }

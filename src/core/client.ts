@@ -6,6 +6,7 @@
 import type { Clock, GatewaySettings, GeneratedImage, ImageMime, ImageRequest, Logger, Phase, ProgressEvent } from './types';
 import { GatewayError, cancelledError, isCancellation, redactSecrets, throwIfAborted } from './errors';
 import { nullLogger, redactingLogger } from './logger';
+import { redactForDisplay, redactUrlCredentials, secretPrefixLength } from './redaction';
 import { systemClock } from './clock';
 import { buildModelsRequest, buildResponsesRequest, type HttpRequest } from './request';
 import { createUndiciTransport, type HttpResponse, type HttpTransport } from './transport';
@@ -23,7 +24,7 @@ import {
   readImageFromResponse,
   type FoundImage,
 } from './responseReader';
-import { decideRetry, initialRetryState, nextRetryState } from './retry';
+import { decideRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget } from './retry';
 import { describeBytes, detectImageType } from './imageType';
 import { Base64Splicer, type SplicedValue } from './base64Splice';
 import { FinishedItems, StreamBudget, TextPrefix, eventByteLimit, eventTooLargeError } from './answerBounds';
@@ -53,6 +54,8 @@ const COMPLETED_LINES = [
 const ERROR_BODY_LIMIT = 1024 * 1024;
 /** "Check Connection" is a cheap request; it should not hang for the full image timeout. */
 const CHECK_TIMEOUT_MS = 30_000;
+/** The most previews the image tool makes (`partial_images` is 0–3); the cap when the request asked for none. */
+const MAX_PARTIAL_IMAGES = 3;
 /** Longest model text quoted in a "no image" message. */
 const MAX_MODEL_TEXT = 500;
 
@@ -73,7 +76,7 @@ function toGatewayError(err: unknown, signal: AbortSignal | undefined): GatewayE
 
 /** The same error with every secret removed from its message and quoted texts. */
 function redactError(error: GatewayError, secrets: readonly string[]): GatewayError {
-  const redact = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactSecrets(text, secrets));
+  const redact = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactForDisplay(text, secrets));
   const { details } = error;
   const strings = [error.message, details.gatewayMessage, details.excerpt, details.modelText, details.code];
   if (strings.every((s) => s === undefined || redact(s) === s)) return error;
@@ -82,7 +85,7 @@ function redactError(error: GatewayError, secrets: readonly string[]): GatewayEr
   if (details.excerpt !== undefined) clean.excerpt = redact(details.excerpt);
   if (details.modelText !== undefined) clean.modelText = redact(details.modelText);
   if (details.code !== undefined) clean.code = redact(details.code);
-  return new GatewayError(error.kind, redactSecrets(error.message, secrets), clean);
+  return new GatewayError(error.kind, redactForDisplay(error.message, secrets), clean);
 }
 
 function quote(text: string, max: number): string {
@@ -287,19 +290,7 @@ function noImageError(response: unknown, streamedText: string): GatewayError {
  */
 function streamingRedactor(secrets: readonly string[]): { push(text: string): string; flush(): string } {
   let pending = '';
-  const heldLength = (text: string): number => {
-    let held = 0;
-    for (const secret of secrets) {
-      if (secret.length < 4) continue;
-      for (let k = Math.min(secret.length - 1, text.length); k > held; k--) {
-        if (text.endsWith(secret.slice(0, k))) {
-          held = k;
-          break;
-        }
-      }
-    }
-    return held;
-  };
+  const heldLength = (text: string): number => secretPrefixLength(text, secrets);
   return {
     push(text: string): string {
       pending = redactSecrets(pending + text, secrets);
@@ -400,10 +391,16 @@ export class ImageClient {
       const httpRequest = buildResponsesRequest(settings, request);
       const transport = this.#transportFor(settings);
       let state = initialRetryState;
+      // One budget for the whole generation, whatever kind of retry spends it (issue 9): attempts and time.
+      const budget = overallBudget(settings.retry);
       for (let attempt = 1; ; attempt += 1) {
+        // No attempt may outlast the generation's deadline: its own timeout is cut to what is left.
+        const remainingMs = budget.totalTimeoutMs - (this.#clock.now() - started);
+        const cutByDeadline = remainingMs < settings.timeoutMs;
+        const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
         try {
           progress.resetPhase();
-          const result = await this.#attempt(transport, httpRequest, { settings, signal, progress, log, secrets }, attempt);
+          const result = await this.#attempt(transport, httpRequest, { settings: attemptSettings, signal, progress, log, secrets }, attempt);
           const image = decodeImage(result.found, secrets, result.spliced);
           const elapsedMs = this.#clock.now() - started;
           log.info(`Image received: ${image.mime}, ${image.bytes.length} bytes, attempt ${attempt}, ${elapsedMs} ms in all.`);
@@ -417,15 +414,21 @@ export class ImageClient {
             elapsedMs,
           };
         } catch (err) {
-          const error = redactError(toGatewayError(err, signal), secrets);
+          let error = redactError(toGatewayError(err, signal), secrets);
           if (error.kind === 'cancelled') {
             log.info(`Attempt ${attempt} cancelled.`);
             throw error;
           }
-          const decision = decideRetry(error, state, settings.retry, () => this.#clock.random());
+          if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
+          const decision = withinOverallBudget(
+            decideRetry(error, state, settings.retry, () => this.#clock.random()),
+            attempt,
+            this.#clock.now() - started,
+            budget,
+          );
           if (!decision.retry) {
             log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
-            throw error;
+            throw finalError(error, attempt, decision.stoppedBy);
           }
           state = nextRetryState(state, decision);
           log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
@@ -448,7 +451,9 @@ export class ImageClient {
     const { settings, signal, progress, log } = context;
     const sentAt = this.#clock.now();
     progress.phase('connecting');
-    log.info(`${httpRequest.method} ${httpRequest.url} (attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
+    // A base URL may carry `user:password@`: the request lines show it as `user:***@`.
+    const shownUrl = redactUrlCredentials(httpRequest.url);
+    log.info(`${httpRequest.method} ${shownUrl} (attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
     let response: HttpResponse;
     try {
       const sending = transport.send(httpRequest, { signal, timeoutMs: settings.timeoutMs });
@@ -458,10 +463,10 @@ export class ImageClient {
       response = await sending;
     } catch (err) {
       const error = toGatewayError(err, signal);
-      log.warn(`${httpRequest.method} ${httpRequest.url} failed after ${this.#clock.now() - sentAt} ms: ${error.kind}`);
+      log.warn(`${httpRequest.method} ${shownUrl} failed after ${this.#clock.now() - sentAt} ms: ${error.kind}`);
       throw error;
     }
-    log.info(`${httpRequest.method} ${httpRequest.url} → ${response.status} after ${this.#clock.now() - sentAt} ms`);
+    log.info(`${httpRequest.method} ${shownUrl} → ${response.status} after ${this.#clock.now() - sentAt} ms`);
 
     if (response.status < 200 || response.status >= 300) {
       throw await this.#errorFromResponse(response, context);
@@ -582,12 +587,17 @@ export class ImageClient {
         case 'response.image_generation_call.partial_image': {
           progress.phase('generating');
           if (!progress.hasListener) break;
+          // Only what was asked for counts (issue 9): no "partial image 1506/3", no fourth preview of three. The
+          // gateway's index is taken when it is one of the asked-for places, else the preview's own rank.
+          const expected = settings.tool.partialImages;
+          const limit = expected ?? MAX_PARTIAL_IMAGES;
+          if (partialCount >= limit) break;
           const preview = readPreview(splicer, object.partial_image_b64);
           if (!preview) break;
-          const index = typeof object.partial_image_index === 'number' ? object.partial_image_index : partialCount;
+          const given = object.partial_image_index;
+          const index = typeof given === 'number' && Number.isInteger(given) && given >= 0 && given < limit ? given : partialCount;
           partialCount += 1;
           const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(object.output_format ?? settings.tool.outputFormat);
-          const expected = settings.tool.partialImages;
           progress.emit({
             type: 'partialImage',
             index,
@@ -689,9 +699,10 @@ export class ImageClient {
       throwIfAborted(signal);
       const httpRequest = buildModelsRequest(settings);
       const transport = this.#transportFor(settings);
-      log.info(`${httpRequest.method} ${httpRequest.url} (connection check)`);
+      const shownUrl = redactUrlCredentials(httpRequest.url);
+      log.info(`${httpRequest.method} ${shownUrl} (connection check)`);
       const response = await transport.send(httpRequest, { signal, timeoutMs: Math.min(settings.timeoutMs, CHECK_TIMEOUT_MS) });
-      log.info(`${httpRequest.method} ${httpRequest.url} → ${response.status} after ${this.#clock.now() - started} ms`);
+      log.info(`${httpRequest.method} ${shownUrl} → ${response.status} after ${this.#clock.now() - started} ms`);
       if (response.status < 200 || response.status >= 300) throw await this.#errorFromResponse(response, context);
       const bytes = await readBodyBytes(response.body, { signal, maxBytes: settings.maxResponseBytes });
       const text = bytes.toString('utf8');

@@ -8,6 +8,7 @@
 
 import type { GatewaySettings, OutputFormat, ProxySettings } from './types';
 import { GatewayError, keyHint } from './errors';
+import { redactUrlCredentials } from './redaction';
 import type { OpenClawInfo } from './openclaw';
 import { isImageModel, type Resolved } from './resolved';
 
@@ -33,6 +34,10 @@ export interface UserSettings {
   maxRateLimitWaitSeconds?: number;
   textFallbackRetries?: number;
   transientRetries?: number;
+  /** Requests in all for one generation, every kind of retry included (1–20). */
+  maxAttempts?: number;
+  /** Time for one generation in all, attempts and waits, in seconds. */
+  totalTimeoutSeconds?: number;
   maxResponseMiB?: number;
   proxy?: ProxySettings;
 }
@@ -74,6 +79,8 @@ export const defaultSettings = {
   textFallbackRetries: 2,
   transientRetries: 3,
   rateLimitRetries: 3,
+  maxAttempts: 5,
+  totalTimeoutSeconds: 900,
   maxResponseMiB: 64,
 } as const;
 
@@ -236,13 +243,7 @@ function resolveOutputFormat(
 
 /** Hides the password of a `user:pass@host` URL so a base URL can be shown or quoted in an error. */
 function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.password || parsed.username ? parsed.toString() : url;
-  } catch {
-    return url;
-  }
+  return redactUrlCredentials(url);
 }
 
 function checkedNumber(
@@ -356,6 +357,11 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
     max: 10,
     integer: true,
   });
+  const maxAttempts = checkedNumber(settings.maxAttempts, defaultSettings.maxAttempts, 'maxAttempts', { min: 1, max: 20, integer: true });
+  const totalTimeoutSeconds = checkedNumber(settings.totalTimeoutSeconds, defaultSettings.totalTimeoutSeconds, 'totalTimeoutSeconds', {
+    min: 0,
+    exclusiveMin: true,
+  });
   const maxResponseMiB = checkedNumber(settings.maxResponseMiB, defaultSettings.maxResponseMiB, 'maxResponseMiB', {
     min: 0,
     exclusiveMin: true,
@@ -403,6 +409,8 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
       textFallbackRetries,
       transientRetries,
       rateLimitRetries: defaultSettings.rateLimitRetries,
+      maxAttempts,
+      totalTimeoutMs: Math.round(totalTimeoutSeconds * 1000),
     },
     ...(settings.proxy ? { proxy: settings.proxy } : {}),
   };

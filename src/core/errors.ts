@@ -59,6 +59,13 @@ export interface GatewayErrorDetails {
   timeoutMs?: number;
   /** Whether the retry policy may try again (set by the readers, consulted by retry.ts). */
   retryable?: boolean;
+  /**
+   * Requests made for this generation when it stopped; set by the client when there was more than one, or when the
+   * overall budget stopped it. The message then begins "Stopped after N attempts: ".
+   */
+  attempts?: number;
+  /** Which overall budget ended the generation: the attempt cap (`maxAttempts`) or the deadline (`totalTimeoutSeconds`). */
+  stoppedBy?: 'maxAttempts' | 'totalTimeout';
   cause?: unknown;
 }
 
@@ -97,18 +104,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelledError();
 }
 
-/**
- * Removes every occurrence of each secret (and of `Bearer <secret>`) from `text`.
- * Secrets shorter than 4 characters are ignored so that redaction cannot shred ordinary text.
- */
-export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    out = out.split(secret).join('[REDACTED]');
-  }
-  return out;
-}
+/** Removes the key in every form it may come back in; see redaction.ts. Re-exported here, where callers look for it. */
+export { redactSecrets } from './redaction';
 
 /** `…1234`: how the key is shown to the user (SPEC §2). */
 export function keyHint(key: string | undefined): string {

@@ -3,7 +3,9 @@
  * error is worth another attempt. Time and randomness are parameters, so tests never sleep.
  */
 import type { RetryReason, RetrySettings } from './types';
-import type { GatewayError } from './errors';
+import { GatewayError } from './errors';
+import { defaultSettings } from './config';
+import { formatDuration } from './transport';
 
 /** How many retries of each kind were already spent in this generation. */
 export interface RetryState {
@@ -17,7 +19,7 @@ export type RetryBudget = keyof RetryState;
 
 export type RetryDecision =
   | { retry: true; delayMs: number; reason: RetryReason; budget: RetryBudget }
-  | { retry: false; why: string };
+  | { retry: false; why: string; stoppedBy?: 'maxAttempts' | 'totalTimeout' };
 
 export const initialRetryState: RetryState = Object.freeze({
   rateLimitRetries: 0,
@@ -41,6 +43,9 @@ export const TEXT_FALLBACK_DELAY_MS = 500;
 /** First wait after a 5xx or a dropped connection; doubles each time, with jitter. */
 export const TRANSIENT_BACKOFF_BASE_MS = 1000;
 export const TRANSIENT_BACKOFF_CAP_MS = 16000;
+
+/** The start of an HTTP-date: IMF-fixdate `Sun, 06 Nov 1994 …`, RFC 850 `Sunday, 06-Nov-94 …`, asctime `Sun Nov  6 …`. */
+const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i;
 
 const TRY_AGAIN = /try again in\s*(\d+(?:\.\d+)?)\s*(ms|s|seconds?)/i;
 
@@ -98,7 +103,9 @@ export function parseRetryDelayMs(
   const retryAfter = header('retry-after')?.trim();
   if (retryAfter) {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return Number(retryAfter) * 1000;
-    const date = Date.parse(retryAfter);
+    // Only an HTTP-date (RFC 9110 §10.2.3; all three forms begin with the day's name) is read as a date:
+    // `Date.parse` also takes "-5" (the year 2001) or "2026", which would become a wait of 0 ms.
+    const date = HTTP_DATE.test(retryAfter) ? Date.parse(retryAfter) : Number.NaN;
     if (Number.isFinite(date)) return Math.max(0, date - now);
   }
 
@@ -192,4 +199,67 @@ export function decideRetry(
       // too_large, cancelled, config, timeout, file: another attempt cannot help.
       return { retry: false, why: `${error.kind} errors are never retried` };
   }
+}
+
+/** The whole generation's budget: requests in all, and time in all (attempts and waits). */
+export interface OverallBudget {
+  maxAttempts: number;
+  totalTimeoutMs: number;
+}
+
+/** The budget of `settings`, with the defaults where a caller's settings lack it (`toGatewaySettings` sets both). */
+export function overallBudget(settings: RetrySettings): OverallBudget {
+  return {
+    maxAttempts: settings.maxAttempts ?? defaultSettings.maxAttempts,
+    totalTimeoutMs: settings.totalTimeoutMs ?? defaultSettings.totalTimeoutSeconds * 1000,
+  };
+}
+
+/**
+ * `decision`, unless the whole generation's budget is spent: `attemptsMade` requests reached the cap, or the next
+ * attempt would start at or after the deadline (`elapsedMs` since the generation began, plus the wait).
+ * One budget for every kind of retry, so a gateway that alternates 429, 5xx and text answers cannot make
+ * the per-kind counts add up (RELIABILITY.md, issue 9 item 9).
+ */
+export function withinOverallBudget(decision: RetryDecision, attemptsMade: number, elapsedMs: number, budget: OverallBudget): RetryDecision {
+  if (!decision.retry) return decision;
+  if (attemptsMade >= budget.maxAttempts) {
+    return { retry: false, why: `the limit of ${budget.maxAttempts} attempts for one generation was reached (maxAttempts)`, stoppedBy: 'maxAttempts' };
+  }
+  if (elapsedMs + decision.delayMs >= budget.totalTimeoutMs) {
+    return {
+      retry: false,
+      why: `another attempt would start after the overall limit of ${formatDuration(budget.totalTimeoutMs)} for one generation (totalTimeoutSeconds)`,
+      stoppedBy: 'totalTimeout',
+    };
+  }
+  return decision;
+}
+
+/** An attempt cut short by the deadline of the whole generation, rather than by its own timeout. */
+export function overallTimeoutError(budget: OverallBudget, cause?: unknown): GatewayError {
+  return new GatewayError(
+    'timeout',
+    `The image was not finished within the overall limit of ${formatDuration(budget.totalTimeoutMs)} for one generation: ` +
+      `raise totalTimeoutSeconds if the gateway is slow, or check that it is running.`,
+    { timeoutMs: budget.totalTimeoutMs, stoppedBy: 'totalTimeout', ...(cause !== undefined ? { cause } : {}) },
+  );
+}
+
+/**
+ * The error a generation ends with: after more than one attempt, or when the overall budget stopped it, the
+ * message says how many attempts were made ("Stopped after 5 attempts: …") and, for the budget, which limit.
+ */
+export function finalError(error: GatewayError, attempts: number, stoppedBy?: 'maxAttempts' | 'totalTimeout'): GatewayError {
+  const by = stoppedBy ?? error.details.stoppedBy;
+  if (attempts <= 1 && by === undefined) return error;
+  if (error.kind === 'cancelled') return error;
+  const limit =
+    by === 'maxAttempts'
+      ? ` No more attempts: ${attempts} is the limit for one generation (maxAttempts).`
+      : by === 'totalTimeout' && error.details.stoppedBy === undefined
+        ? ' No more attempts: another one would end after the overall time limit for one generation (totalTimeoutSeconds).'
+        : '';
+  const message = `Stopped after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${error.message}${limit}`;
+  return new GatewayError(error.kind, message, { ...error.details, attempts, ...(by !== undefined ? { stoppedBy: by } : {}) });
 }

@@ -34,6 +34,13 @@ export interface RetrySettings {
   transientRetries: number;
   /** How many times a short rate limit is waited out before giving up. */
   rateLimitRetries: number;
+  /**
+   * Requests in all for one generation, whatever made them retry (rate limits, 5xx, text-only answers, dropped
+   * connections): the per-kind counts above add up to 9 otherwise. Default 5 when absent (`defaultSettings`).
+   */
+  maxAttempts?: number;
+  /** Time for one generation in all (attempts and the waits between them), in ms. Default 900 s when absent. */
+  totalTimeoutMs?: number;
 }
 
 /** Proxy choice for the transport: VS Code's http.* settings or the standard environment variables. */

@@ -11,6 +11,7 @@ import type { GatewayError } from '../core/errors';
 import { notificationText } from '../core/inertText';
 import { formatSeconds } from './format';
 import { SaveDismissed } from './saveImage';
+import { withAttempts } from './stoppedAfter';
 
 export interface UserFacingError {
   message: string;
@@ -61,7 +62,9 @@ export function describeError(err: unknown, resolved?: ResolvedConfig): UserFaci
     const text = err instanceof Error ? err.message : String(err);
     return { message: l10n.t('Unexpected error: {0}', notificationText(text)), offerSetApiKey: false };
   }
-  return describeGatewayError(err, resolved);
+  const described = describeGatewayError(err, resolved);
+  // "Stopped after 5 attempts: …" when the client made more than one, or an overall limit ended the generation.
+  return { ...described, message: withAttempts(l10n, described.message, err) };
 }
 
 function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | undefined): UserFacingError {
@@ -121,6 +124,11 @@ function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | unde
     case 'network':
       return plain(l10n.t('Could not reach the gateway: {0} Check cpaImage.baseUrl, the network and the proxy settings.', said(err)));
     case 'timeout':
+      if (d.stoppedBy === 'totalTimeout' && d.timeoutMs !== undefined) {
+        return plain(
+          l10n.t('The image was not finished within {0}, the time allowed for one image. Raise cpaImage.totalTimeoutSeconds if the gateway is slow.', duration(d.timeoutMs)),
+        );
+      }
       return plain(
         d.timeoutMs !== undefined
           ? l10n.t('The gateway did not answer within {0}. Images can take several minutes; raise cpaImage.timeoutSeconds if needed.', duration(d.timeoutMs))
@@ -186,6 +194,8 @@ export function errorLogDetails(err: unknown): string {
   if (retryAfterMs !== undefined) parts.push(`retryAfterMs=${retryAfterMs}`);
   if (resetsAt !== undefined) parts.push(`resetsAt=${new Date(resetsAt).toISOString()}`);
   if (timeoutMs !== undefined) parts.push(`timeoutMs=${timeoutMs}`);
+  if (err.details.attempts !== undefined) parts.push(`attempts=${err.details.attempts}`);
+  if (err.details.stoppedBy !== undefined) parts.push(`stoppedBy=${err.details.stoppedBy}`);
   const lines = [`${err.message} (${parts.join(', ')})`];
   if (gatewayMessage !== undefined) lines.push(`  gateway said: ${gatewayMessage}`);
   if (modelText !== undefined) lines.push(`  model text: ${modelText}`);

@@ -102,6 +102,10 @@ export function readExtensionSettings(config: ConfigurationReader, http: Configu
   set('maxRateLimitWaitSeconds', num('maxRateLimitWaitSeconds'));
   set('textFallbackRetries', num('textFallbackRetries'));
   set('transientRetries', num('transientRetries'));
+  // The overall budget (issue 9) costs time and quota but never decides where the key goes: read like the
+  // retry counts above, with VS Code's merged value (a workspace may lower or raise it).
+  set('maxAttempts', num('maxAttempts'));
+  set('totalTimeoutSeconds', num('totalTimeoutSeconds'));
   set('maxResponseMiB', num('maxResponseMiB'));
   user.proxy = readProxySettings(http);
 

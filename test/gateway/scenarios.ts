@@ -64,6 +64,7 @@ export const scenarioNames = [
   'transparent-jpeg',
   'policy-refusal',
   'markdown-link-error',
+  'retry-mix-forever',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -144,6 +145,16 @@ export const MODELS = ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.5', 'gpt-5.3-codex'];
 
 export function rateLimitTextMessage(seconds: string): string {
   return `Rate limit reached for gpt-5.4 in organization org-AAA on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in ${seconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`;
+}
+
+/** Every UTF-8 byte of `key` as lower-case `%xx` (a percent-encoding that `encodeURIComponent` would not choose). */
+export function keyAsPercentBytes(key: string): string {
+  return Array.from(Buffer.from(key, 'utf8'), (b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+}
+
+/** Every character of `key` as a JSON `\uXXXX` escape, upper-case hex: valid inside a JSON string. */
+export function keyAsJsonEscapes(key: string): string {
+  return key.split('').map((c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`).join('');
 }
 
 export function notFoundMessage(model: string): string {
@@ -648,7 +659,8 @@ async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Prom
     await w.event('response.image_generation_call.partial_image', {
       output_index: 1,
       item_id: ids.image,
-      partial_image_index: index,
+      // `indexFrom` numbers the previews from there (a hostile gateway's "partial image 1506 of 3").
+      partial_image_index: index + (intParam(ctx.params, 'indexFrom') ?? 0),
       partial_image_b64: partialImageFor(index).toString('base64'),
       size: `${image.width}x${image.height}`,
       quality: info.quality ?? 'medium',
@@ -1034,16 +1046,28 @@ const handlers: Record<ScenarioName, Handler> = {
 
   'auth-string-error': (ctx) => sendJson(ctx, 401, { error: 'Invalid API key' }),
 
-  // OpenAI-style 401 that quotes the key it got: the client must redact it.
+  // OpenAI-style 401 that quotes the key it got, twice and in the forms a gateway may write it back in: as is, upper
+  // case, percent-encoded (encodeURIComponent, and every byte as lower-case %xx), and in the raw JSON every character
+  // \uXXXX-escaped (JSON.parse turns that back into the key). The client must redact every one.
   'auth-key-echo': async (ctx) => {
     const auth = ctx.req.headers.authorization ?? '';
     const key = auth.replace(/^Bearer\s+/i, '');
-    await sendError(ctx, 401, {
-      message: `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-      type: 'invalid_request_error',
-      param: null,
-      code: 'invalid_api_key',
+    const escapedPlaceholder = '\u0000KEY-AS-JSON-ESCAPES\u0000';
+    const body = JSON.stringify({
+      error: {
+        message:
+          `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys. ` +
+          `Key sent: ${key}; upper case: ${key.toUpperCase()}; url-encoded: ${encodeURIComponent(key)}; ` +
+          `bytes: ${keyAsPercentBytes(key)}; escaped: ${escapedPlaceholder}.`,
+        type: 'invalid_request_error',
+        param: encodeURIComponent(key),
+        code: 'invalid_api_key',
+      },
     });
+    const text = body.replace(JSON.stringify(escapedPlaceholder).slice(1, -1), keyAsJsonEscapes(key));
+    ensureOpen(ctx);
+    ctx.res.writeHead(401, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text) });
+    ctx.res.end(text);
   },
 
   forbidden: (ctx) => sendError(ctx, 403, { message: FORBIDDEN_MESSAGE, type: 'permission_error' }),
@@ -1273,6 +1297,21 @@ const handlers: Record<ScenarioName, Handler> = {
   },
   'markdown-link-error': (ctx) =>
     sendError(ctx, 400, { message: MARKDOWN_LINK_ERROR_MESSAGE, type: 'invalid_request_error', param: null, code: null }),
+
+  // Every kind of retry in turn, forever: 429 (retry-after-ms), 503 (retry-after-ms), a text-only answer (tools []),
+  // again and again. Each kind alone stays within its own retry count; only one budget for all of them ends it.
+  // `ms` is the stated delay of the 429 and the 503 (default 50).
+  'retry-mix-forever': async (ctx) => {
+    const ms = ctx.params.ms ?? '50';
+    switch ((ctx.attempt - 1) % 3) {
+      case 0:
+        return sendError(ctx, 429, { code: 'rate_limit_exceeded', message: RATE_LIMIT_MESSAGE_NO_DELAY, type: 'requests' }, { 'retry-after-ms': ms });
+      case 1:
+        return sendError(ctx, 503, { message: 'The server is overloaded or not ready yet.', type: 'server_error', code: 'internal_server_error' }, { 'retry-after-ms': ms });
+      default:
+        return answerTextOnly(ctx);
+    }
+  },
 
   slow: (ctx) => {
     const delayMs = Number(ctx.params.delayMs ?? 200);

@@ -30,6 +30,7 @@ import {
 } from '../gateway/scenarios';
 import { scenarioNames, startTestGateway, type ScenarioName, type TestGateway } from '../gateway/server';
 import { TERMINAL_ESCAPES_ERROR_MESSAGE, TERMINAL_ESCAPES_MODEL_TEXT, TERMINAL_ESCAPES_REVISED_PROMPT } from '../gateway/scenarios';
+import { keyAsJsonEscapes, keyAsPercentBytes } from '../gateway/scenarios';
 
 const PROMPT = 'a red squirrel';
 const KEY = 'sk-test-CANARY-1234';
@@ -399,6 +400,11 @@ describe('test gateway', () => {
       assert.notDeepEqual(images[0], tinyPng);
       assert.equal(partialsOf((await postStream(url('partial-images', { partial: 3 }))).text).length, 3);
       assert.equal(partialsOf((await postStream(url('partial-images'), { partial_images: 1 })).text).length, 1);
+      // indexFrom: a hostile numbering, 1505 onwards.
+      assert.deepEqual(
+        partialsOf((await postStream(url('partial-images', { partial: 5, indexFrom: 1505 }))).text).map((p) => p.partial_image_index),
+        [1505, 1506, 1507, 1508, 1509],
+      );
       const stream = await postStream(url('partial-images'));
       const types = checkFraming(stream.text).map((e) => e.type);
       assert.ok(types.lastIndexOf('response.image_generation_call.partial_image') < types.indexOf('response.output_item.done', 5));
@@ -755,12 +761,34 @@ describe('test gateway', () => {
       });
     }
 
-    it('auth-key-echo: an OpenAI-style 401 that quotes the key it was sent', async () => {
+    it('auth-key-echo: an OpenAI-style 401 that quotes the key it was sent, twice and in every form', async () => {
       const reply = await post(url('auth-key-echo'));
       assert.equal(reply.status, 401);
       const error = record(record(JSON.parse(reply.text)).error);
       assert.equal(error.code, 'invalid_api_key');
-      assert.ok(String(error.message).includes(KEY));
+      const message = String(error.message);
+      // After JSON.parse: as is three times (twice, and once from the \uXXXX escapes; a fourth time when percent-encoding
+      // leaves it as it is), upper case, percent-encoded.
+      assert.equal(message.split(KEY).length - 1, encodeURIComponent(KEY) === KEY ? 4 : 3);
+      assert.ok(message.includes(KEY.toUpperCase()));
+      assert.ok(message.includes(keyAsPercentBytes(KEY)));
+      assert.equal(error.param, encodeURIComponent(KEY));
+      // In the raw body: every character \uXXXX-escaped.
+      assert.ok(reply.text.includes(keyAsJsonEscapes(KEY)));
+      assert.match(keyAsJsonEscapes('a-'), /^\\u0061\\u002D$/);
+    });
+
+    it('retry-mix-forever: 429, 503 (each with retry-after-ms), then a text-only answer, in turn, forever', async () => {
+      const u = url('retry-mix-forever', { ms: 70 });
+      const replies: Reply[] = [];
+      for (let i = 0; i < 7; i++) replies.push(await post(u));
+      assert.deepEqual(replies.map((r) => r.status), [429, 503, 200, 429, 503, 200, 429]);
+      assert.equal(replies[0]!.headers.get('retry-after-ms'), '70');
+      assert.equal(replies[1]!.headers.get('retry-after-ms'), '70');
+      const text = record(JSON.parse(replies[2]!.text));
+      assert.deepEqual(text.tools, []);
+      assert.equal(imageItemOf(list(text.output)), undefined);
+      assert.equal(gw.requestsFor(u).length, 7);
     });
 
     it('timeout-408: CPA "stream disconnected" 408 once, then ok', async () => {

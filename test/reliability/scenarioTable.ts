@@ -206,6 +206,12 @@ export const scenarioTable: readonly ScenarioRow[] = [
     fault: 'a 400 whose message is a markdown command link (shown inert by the extension: test/e2e/inertText.test.ts)',
     ...both(fails('bad_request', 1, /rejected the request \(400\).*\[Sign in again\]\(command:workbench\.action\.terminal\.new\) Your session/)),
   },
+  {
+    scenario: 'retry-mix-forever',
+    fault: '429, 503 and a text-only answer in turn, forever (each kind within its own retry count)',
+    // One budget for all retries (issue 9): 5 requests by default, not 1 + 3 + 3 + 2 = 9; the fifth is the 503.
+    ...both(fails('server', 5, /^Stopped after 5 attempts: The gateway failed.*No more attempts: 5 is the limit for one generation \(maxAttempts\)/)),
+  },
 ];
 
 export const modes = [

@@ -512,7 +512,7 @@ describe('ImageClient.generate streaming (in-memory transport)', () => {
     await assert.rejects(
       new ImageClient({ transport, clock }).generate(settings({ stream: true }), { prompt: 'x' }),
       isKind('protocol', (e) => {
-        assert.match(e.message, /^The stream ended before the image arrived/);
+        assert.match(e.message, /^Stopped after 3 attempts: The stream ended before the image arrived/);
         assert.equal(e.details.retryable, true);
       }),
     );

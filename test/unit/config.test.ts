@@ -181,7 +181,7 @@ describe('toGatewaySettings', () => {
       tool: { outputFormat: 'png' },
       timeoutMs: 600_000,
       maxResponseBytes: 64 * 1024 * 1024,
-      retry: { maxRateLimitWaitMs: 30_000, textFallbackRetries: 2, transientRetries: 3, rateLimitRetries: 3 },
+      retry: { maxRateLimitWaitMs: 30_000, textFallbackRetries: 2, transientRetries: 3, rateLimitRetries: 3, maxAttempts: 5, totalTimeoutMs: 900_000 },
     });
   });
 
@@ -199,6 +199,8 @@ describe('toGatewaySettings', () => {
       maxRateLimitWaitSeconds: 0,
       textFallbackRetries: 0,
       transientRetries: 5,
+      maxAttempts: 20,
+      totalTimeoutSeconds: 2.5,
       maxResponseMiB: 1,
       proxy: { proxyUrl: 'http://proxy:3128', strictSsl: false },
     });
@@ -215,7 +217,7 @@ describe('toGatewaySettings', () => {
     });
     assert.equal(s.timeoutMs, 1500);
     assert.equal(s.maxResponseBytes, 1024 * 1024);
-    assert.deepEqual(s.retry, { maxRateLimitWaitMs: 0, textFallbackRetries: 0, transientRetries: 5, rateLimitRetries: 3 });
+    assert.deepEqual(s.retry, { maxRateLimitWaitMs: 0, textFallbackRetries: 0, transientRetries: 5, rateLimitRetries: 3, maxAttempts: 20, totalTimeoutMs: 2500 });
     assert.deepEqual(s.proxy, { proxyUrl: 'http://proxy:3128', strictSsl: false });
   });
 
@@ -249,6 +251,10 @@ describe('toGatewaySettings', () => {
     { name: 'timeout NaN', resolved: {}, settings: { timeoutSeconds: Number.NaN }, message: /timeoutSeconds/ },
     { name: 'negative rate-limit wait', resolved: {}, settings: { maxRateLimitWaitSeconds: -1 }, message: /maxRateLimitWaitSeconds/ },
     { name: 'negative retries', resolved: {}, settings: { transientRetries: -1 }, message: /transientRetries/ },
+    { name: 'no attempt at all', resolved: {}, settings: { maxAttempts: 0 }, message: /maxAttempts is 0; it must be a whole number from 1 to 20/ },
+    { name: 'attempts over 20', resolved: {}, settings: { maxAttempts: 21 }, message: /maxAttempts is 21/ },
+    { name: 'attempts not whole', resolved: {}, settings: { maxAttempts: 2.5 }, message: /maxAttempts/ },
+    { name: 'no time in all', resolved: {}, settings: { totalTimeoutSeconds: 0 }, message: /totalTimeoutSeconds is 0; it must be a number greater than 0/ },
     { name: 'zero response cap', resolved: {}, settings: { maxResponseMiB: 0 }, message: /maxResponseMiB/ },
     { name: 'malformed size', resolved: {}, settings: { size: 'big' }, message: /The size 'big' is not valid/ },
   ];

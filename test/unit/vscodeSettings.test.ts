@@ -58,6 +58,8 @@ describe('readExtensionSettings', () => {
         maxRateLimitWaitSeconds: 30,
         textFallbackRetries: 2,
         transientRetries: 3,
+        maxAttempts: 5,
+        totalTimeoutSeconds: 900,
         maxResponseMiB: 64,
         proxy: { strictSsl: true },
       },
@@ -87,6 +89,8 @@ describe('readExtensionSettings', () => {
       maxRateLimitWaitSeconds: 5,
       textFallbackRetries: 0,
       transientRetries: 1,
+      maxAttempts: 7,
+      totalTimeoutSeconds: 120,
       maxResponseMiB: 16,
       destination: 'assets/${slug}.${ext}',
       insertFormat: 'html',
@@ -130,6 +134,20 @@ describe('readExtensionSettings', () => {
     );
     assert.equal(settings.user.model, 'gpt-5.4-mini');
     assert.equal(settings.destination, 'docs/img/');
+  });
+
+  it('reads the overall retry budget (maxAttempts, totalTimeoutSeconds) like the retry counts: window scope, a workspace may set it', () => {
+    // They cost time and quota but never decide where the key goes, so they are not key-routing settings.
+    for (const key of ['maxAttempts', 'totalTimeoutSeconds'] as const) {
+      assert.ok(!(keyRoutingSettings as readonly string[]).includes(key));
+      assert.equal(properties[`cpaImage.${key}`]?.scope, properties['cpaImage.transientRetries']?.scope);
+    }
+    const settings = readExtensionSettings(
+      new FakeConfiguration({ defaults: manifestDefaults, user: { maxAttempts: 9 }, workspace: { maxAttempts: 2, totalTimeoutSeconds: 60 } }),
+      noHttp,
+    );
+    assert.equal(settings.user.maxAttempts, 2);
+    assert.equal(settings.user.totalTimeoutSeconds, 60);
   });
 
   it('sends no partial images when streaming is off', () => {
