@@ -9,10 +9,11 @@
  *      node --import tsx --test --test-concurrency=1 test/e2e/extension.test.ts
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor } from './harness';
+import { removeInside } from '../support/removeInside';
 
 const apiKey = makeTestKey();
 const keyHint = apiKey.slice(-4);
@@ -53,7 +54,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
 
   /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
   async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    await rm(path.join(resultsDir, `${name}-FAILED.png`), { force: true }); // from an earlier run
+    await removeInside(resultsDir, `${name}-FAILED.png`); // from an earlier run
     try {
       await body();
     } catch (error) {

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -33,6 +33,7 @@ import {
   Workbench,
   type RunningCodeServer,
 } from './vscodeSession';
+import { removeInside, removeTempFolder } from '../support/removeInside';
 
 export { pause, repoRoot, resultsDir, waitFor, Workbench } from './vscodeSession';
 
@@ -255,9 +256,9 @@ export class Harness {
       if (await dontSave.isVisible()) await dontSave.click();
       return (await page.locator('.editor-group-container .tab').count()) === 0;
     });
-    await rm(path.join(this.workspaceDir, 'docs', 'images'), { recursive: true, force: true });
-    await rm(path.join(this.workspaceDir, 'images'), { recursive: true, force: true });
-    await rm(path.join(this.workspaceDir, '.vscode'), { recursive: true, force: true });
+    await removeInside(this.workspaceDir, 'docs/images', { recursive: true });
+    await removeInside(this.workspaceDir, 'images', { recursive: true });
+    await removeInside(this.workspaceDir, '.vscode', { recursive: true });
     await writeSampleFiles(this.workspaceDir);
   }
 
@@ -304,10 +305,10 @@ export class Harness {
       // One folder per test file (named after its code-server log), so files run one after another keep theirs.
       const suffix = path.basename(this.logFile, '.log').replace(/^code-server-?/, '');
       const kept = path.join(resultsDir, suffix ? `logs-${suffix}` : 'logs');
-      await rm(kept, { recursive: true, force: true });
+      await removeInside(resultsDir, path.basename(kept), { recursive: true });
       cpSync(logs, kept, { recursive: true });
     }
-    if (process.env.E2E_KEEP !== '1') await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+    if (process.env.E2E_KEEP !== '1') await removeTempFolder(this.root).catch(() => undefined);
   }
 
   /** Every file under `roots` whose bytes contain `secret` (used to prove the key is never written out). */

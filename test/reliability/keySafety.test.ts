@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,7 @@ import {
   type CliRun,
   type TlsRelay,
 } from './support';
+import { removeTempFolder } from '../support/removeInside';
 
 // ---------------------------------------------------------------------------------------------
 // A hostile gateway that echoes the key it receives into everything it sends.
@@ -336,8 +337,8 @@ describe('key safety through the CLI (node dist/cli.js --verbose)', () => {
     await tls.close();
     await echoServer.close();
     await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await removeTempFolder(scratch);
+    await removeTempFolder(home);
   });
 
   interface Job {
