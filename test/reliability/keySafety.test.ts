@@ -259,7 +259,7 @@ describe('key safety through the client', () => {
         assert.equal(result.error?.kind, 'error' in expected ? expected.error : undefined, `${row.scenario}: ${result.error?.message}`);
         assertNoCanary(`${row.scenario} (${mode.label})`, observable(result));
         const sent = gw.requestsFor(url);
-        assert.ok(sent.length > 0 || row.scenario === 'hang', `${row.scenario}: the request reached the gateway`);
+        assert.ok(sent.length > 0, `${row.scenario}: the request reached the gateway`);
         for (const r of sent) assert.equal(r.headers.authorization, `Bearer ${CANARY}`, 'the key was really sent (to the gateway only)');
       }
       assert.equal(gw.redirectedRequests.length, 0, 'no request followed the redirect to the other origin');
