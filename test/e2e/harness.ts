@@ -6,8 +6,8 @@
  * The gateway scenario of a case is chosen by pointing the USER setting `cpaImage.baseUrl` at it
  * (`useScenario`): the setting has application scope, so it cannot come from the workspace. The harness writes
  * the user settings file; a marker in `window.title` then shows in the page title once the new settings apply
- * (code-server stops watching that file after a few changes, so when the marker does not come the window is
- * reloaded, which reads the file again).
+ * (code-server does not notice another program's change to that file, so the window is reloaded, which reads it
+ * again; a case that changes settings therefore starts from a reloaded window).
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -64,7 +64,9 @@ export const quietSettings: Readonly<Record<string, unknown>> = {
   'git.openRepositoryInParentFolders': 'never',
   'git.enabled': false,
   'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
+  // "off", not false: VS Code migrates false to "off" by rewriting settings.json itself, a write that raced the
+  // harness's own writes of the file (an older generation saved back over a newer one).
+  'extensions.autoUpdate': 'off',
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
   'telemetry.telemetryLevel': 'off',
@@ -200,17 +202,17 @@ export class Harness {
     await writeFile(temporary, content);
     await rename(temporary, this.userSettingsPath);
     const applied = async (): Promise<boolean> => (await this.page.title()).includes(titleMarker(generation));
-    try {
-      await waitFor('the new user settings to apply', applied, { timeoutMs: 15_000 });
-    } catch {
-      // code-server's watch on the user settings file stops after a few changes (measured: the first one or two
-      // writes are seen within 0.2–8 s, later ones never, in place or by rename, with or without load); a window
-      // reload reads the file again. The marker in the title proves the new settings are the ones in force.
-      await this.workbench.runCommand('Developer: Reload Window');
-      await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-      await waitFor('the new user settings to apply after a reload', applied, { timeoutMs: 60_000 });
-      await this.waitForCommand('CPA Image: Generate Image');
-    }
+    // code-server does not see a change made to this file by another program (measured: eight writes, in place or by
+    // rename, none seen within 15 s each; the changes that did show earlier were VS Code's own rewrite of the file
+    // when it migrated `extensions.autoUpdate: false`, which could also save an older generation over a newer one).
+    // A window reload reads the file again; the marker in the title proves the new settings are the ones in force.
+    // Saved first, so that no "unsaved changes" prompt can stop the reload.
+    await this.workbench.runCommand('File: Save All Files');
+    await waitFor('no unsaved editor before the reload', async () => (await this.page.locator('.tab.dirty').count()) === 0);
+    await this.workbench.runCommand('Developer: Reload Window');
+    await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await waitFor('the new user settings to apply after a reload', applied, { timeoutMs: 60_000 });
+    await this.waitForCommand('CPA Image: Generate Image');
     this.currentSettings = next;
   }
 

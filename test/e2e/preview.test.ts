@@ -78,7 +78,6 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
     await generationStopped();
     await h.resetWorkspace();
     await clearHistory();
-    await h.useScenario('ok');
   }, { timeout: 180_000 });
 
   /** A case that failed half-way may have left a run going: cancel it and wait until it has ended. */
@@ -194,14 +193,12 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
    * with `streamedSettings`, and with `regenerated` a second fox (the newest entry, `…-2.png`).
    */
   async function seedHistory(options: { harbour: boolean; regenerated: boolean }): Promise<{ harbourImage: string; streamedImage: string; regeneratedImage: string; streamedUrl: string }> {
-    let harbourImage = '';
-    if (options.harbour) {
-      const plain = await h.useScenario('ok', { width: 480, height: 320 });
-      harbourImage = await generate(plain, harbourPrompt, 1);
-    }
+    // One settings change (each one reloads the window): the harbour is made with the same settings as the fox.
     const streamed = await h.useScenario('ok', { width: 480, height: 320 }, streamedSettings);
-    const streamedImage = await generate(streamed, streamedPrompt, 1);
-    const regeneratedImage = options.regenerated ? await generate(streamed, streamedPrompt, 2) : '';
+    let sent = 0;
+    const harbourImage = options.harbour ? await generate(streamed, harbourPrompt, ++sent) : '';
+    const streamedImage = await generate(streamed, streamedPrompt, ++sent);
+    const regeneratedImage = options.regenerated ? await generate(streamed, streamedPrompt, ++sent) : '';
     const frame = await preview();
     await waitFor('the preview to show the newest image', async () =>
       (await currentText(frame, 'current-path').catch(() => '')) === (regeneratedImage || streamedImage),
@@ -367,8 +364,9 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       });
       const documentBefore = await h.savedText(guide);
       const frame = await preview();
+      const sentBefore = h.gateway.requestsFor(scenarioUrl).length;
       await frame.locator('#current [data-testid="action-regenerate"]').click();
-      const second = await h.gateway.waitForRequest(scenarioUrl, 2);
+      const second = await h.gateway.waitForRequest(scenarioUrl, sentBefore + 1);
       const a = first[0]?.json as ResponsesBody;
       const b = second.json as ResponsesBody;
       assert.equal(b.input, streamedPrompt, 'the same prompt');
