@@ -20,7 +20,8 @@ import { Harness, isPng, makeTestKey, waitFor, type Scenario } from './harness';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
-const caseTimeout = { timeout: 180_000 };
+// Generous: every settings change reloads the window, and the machine may be busy (E2E_STRESS=1).
+const caseTimeout = { timeout: 480_000 };
 
 /** The recorded body of a /v1/responses request. */
 interface ResponsesBody {
