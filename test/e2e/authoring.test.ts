@@ -17,7 +17,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { makePng } from '../gateway/images';
 import { Harness, makeTestKey, repoRoot, sampleFiles, waitFor } from './harness';
 import { installExtension } from './vscodeSession';
+import { removeInside } from '../support/removeInside';
 
 const run = promisify(execFile);
 const apiKey = makeTestKey();
@@ -72,7 +73,7 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
   beforeEach(async () => {
     await h.resetWorkspace();
     for (const extra of ['art', '.e2e', 'docs/fox.md', 'docs/lighthouse.md', 'docs/photo.png', 'docs/photo-edit.png', 'docs/fake.png']) {
-      await rm(path.join(h.workspaceDir, extra), { recursive: true, force: true });
+      await removeInside(h.workspaceDir, extra, { recursive: true });
     }
   });
 

@@ -9,10 +9,11 @@
  *      node --import tsx --test --test-concurrency=1 test/e2e/extension.test.ts
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor } from './harness';
+import { removeInside } from '../support/removeInside';
 
 const apiKey = makeTestKey();
 const keyHint = apiKey.slice(-4);
@@ -47,13 +48,26 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
     await h?.close();
   });
 
-  beforeEach(async () => {
+  // Each case states the key it needs instead of inheriting it from case (d): the stored key is set before every
+  // case except (d), which removes it first (and waits for the answer), so any case passes alone and after a failure.
+  beforeEach(async (t) => {
     await h.resetWorkspace();
+    if (t.name.startsWith('(d)')) await removeStoredKey();
+    else await h.setApiKey(apiKey);
+    await h.workbench.runCommand('Notifications: Clear All Notifications');
   });
+
+  /** "Clear API Key", waiting for its answer: removed now, or there was none. */
+  async function removeStoredKey(): Promise<void> {
+    await h.workbench.runCommand('CPA Image: Clear API Key');
+    await waitFor('the key to be removed', async () =>
+      (await h.workbench.notificationTexts()).some((t) => t.startsWith('API key removed') || t.startsWith('No API key is stored')),
+    );
+  }
 
   /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
   async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    await rm(path.join(resultsDir, `${name}-FAILED.png`), { force: true }); // from an earlier run
+    await removeInside(resultsDir, `${name}-FAILED.png`); // from an earlier run
     try {
       await body();
     } catch (error) {

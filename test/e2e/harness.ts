@@ -4,15 +4,14 @@
  *
  * One harness serves a whole test file; `resetWorkspace()` gives each case a fresh document state.
  * The gateway scenario of a case is chosen by pointing the USER setting `cpaImage.baseUrl` at it
- * (`useScenario`): the setting has application scope, so it cannot come from the workspace. code-server
- * does not notice edits made to the user settings file on disk while it runs (checked: neither an
- * in-place write nor a rename is picked up within 40 s), so the harness edits settings the way a
- * user does, in "Preferences: Open User Settings (JSON)", and saves; a marker in `window.title`
- * then shows in the page title once the new settings apply.
+ * (`useScenario`): the setting has application scope, so it cannot come from the workspace. The harness writes
+ * the user settings file; a marker in `window.title` then shows in the page title once the new settings apply
+ * (code-server does not notice another program's change to that file, so the window is reloaded, which reads it
+ * again; a case that changes settings therefore starts from a reloaded window).
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -33,6 +32,7 @@ import {
   Workbench,
   type RunningCodeServer,
 } from './vscodeSession';
+import { removeInside, removeTempFolder } from '../support/removeInside';
 
 export { pause, repoRoot, resultsDir, waitFor, Workbench } from './vscodeSession';
 
@@ -64,7 +64,9 @@ export const quietSettings: Readonly<Record<string, unknown>> = {
   'git.openRepositoryInParentFolders': 'never',
   'git.enabled': false,
   'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
+  // "off", not false: VS Code migrates false to "off" by rewriting settings.json itself, a write that raced the
+  // harness's own writes of the file (an older generation saved back over a newer one).
+  'extensions.autoUpdate': 'off',
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
   'telemetry.telemetryLevel': 'off',
@@ -195,42 +197,31 @@ export class Harness {
   }
 
   /**
-   * Replaces the user settings (quiet settings always kept) the way a user does: the settings file in an editor
-   * tab (never the modal editor: `workbench.editor.useModal` is off), its whole text replaced, saved, closed.
-   * Waits until the window has applied them (its title carries the settings generation; the extension host gets
-   * the change through the same channel before any later command). Writing the file from outside is not used:
-   * code-server's watcher missed such writes on a busy machine. `cpaImage.baseUrl` stays unless `settings` sets it.
+   * Replaces the user settings (quiet settings always kept): writes the settings file, reloads the window (code-server
+   * does not notice another program's write) and waits until the title shows this generation's marker, the file's
+   * last key, so the whole new file is in force. `cpaImage.baseUrl` stays unless `settings` sets it.
    */
   async setUserSettings(settings: Record<string, unknown>): Promise<void> {
     const next = { 'cpaImage.baseUrl': this.currentSettings['cpaImage.baseUrl'], ...settings };
     this.settingsGeneration += 1;
     const generation = this.settingsGeneration;
     const content = JSON.stringify(composeSettings(next, generation), null, 2);
-    const expected = content.replace(/\s+/g, '');
-    const { page } = this.workbench;
-    await this.workbench.runCommand('Preferences: Open User Settings (JSON)');
-    await waitFor('the settings file to be the focused editor', async () =>
-      (await page.title()).includes('settings.json') && (await page.locator('.editor-group-container .monaco-editor.focused').count()) > 0,
-    );
-    const editor = page.locator('.editor-group-container .monaco-editor.focused').first();
-    // Paste until the editor holds exactly the new settings (a paste into a model still loading is lost).
-    await waitFor(
-      'the settings editor to hold the new settings',
-      async () => {
-        await page.evaluate((text) => navigator.clipboard.writeText(text), content);
-        await page.keyboard.press('Control+A');
-        await page.keyboard.press('Control+V');
-        return (await this.workbench.editorText(editor)).replace(/\s+/g, '') === expected;
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
-    await page.keyboard.press('Control+S');
-    await waitFor('the new user settings to be saved', async () => (await readFile(this.userSettingsPath, 'utf8')).replace(/\s+/g, '') === expected, {
-      timeoutMs: 30_000,
-    });
-    await waitFor('the new user settings to apply', async () => (await page.title()).includes(titleMarker(generation)), { timeoutMs: 30_000 });
-    await this.workbench.runCommand('View: Close Editor');
-    await waitFor('the settings editor to close', async () => !(await page.title()).includes('settings.json'), { timeoutMs: 30_000 });
+    // Written whole under a temporary name and renamed, so the watcher never reads half a file.
+    const temporary = `${this.userSettingsPath}.${generation}.tmp`;
+    await writeFile(temporary, content);
+    await rename(temporary, this.userSettingsPath);
+    const applied = async (): Promise<boolean> => (await this.page.title()).includes(titleMarker(generation));
+    // code-server does not see a change made to this file by another program (measured: eight writes, in place or by
+    // rename, none seen within 15 s each; the changes that did show earlier were VS Code's own rewrite of the file
+    // when it migrated `extensions.autoUpdate: false`, which could also save an older generation over a newer one).
+    // A window reload reads the file again; the marker in the title proves the new settings are the ones in force.
+    // Saved first, so that no "unsaved changes" prompt can stop the reload.
+    await this.workbench.runCommand('File: Save All Files');
+    await waitFor('no unsaved editor before the reload', async () => (await this.page.locator('.tab.dirty').count()) === 0);
+    await this.workbench.runCommand('Developer: Reload Window');
+    await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await waitFor('the new user settings to apply after a reload', applied, { timeoutMs: 60_000 });
+    await this.waitForCommand('CPA Image: Generate Image');
     this.currentSettings = next;
   }
 
@@ -284,9 +275,9 @@ export class Harness {
       if (await dontSave.isVisible()) await dontSave.click();
       return (await page.locator('.editor-group-container .tab').count()) === 0;
     });
-    await rm(path.join(this.workspaceDir, 'docs', 'images'), { recursive: true, force: true });
-    await rm(path.join(this.workspaceDir, 'images'), { recursive: true, force: true });
-    await rm(path.join(this.workspaceDir, '.vscode'), { recursive: true, force: true });
+    await removeInside(this.workspaceDir, 'docs/images', { recursive: true });
+    await removeInside(this.workspaceDir, 'images', { recursive: true });
+    await removeInside(this.workspaceDir, '.vscode', { recursive: true });
     await writeSampleFiles(this.workspaceDir);
   }
 
@@ -333,10 +324,10 @@ export class Harness {
       // One folder per test file (named after its code-server log), so files run one after another keep theirs.
       const suffix = path.basename(this.logFile, '.log').replace(/^code-server-?/, '');
       const kept = path.join(resultsDir, suffix ? `logs-${suffix}` : 'logs');
-      await rm(kept, { recursive: true, force: true });
+      await removeInside(resultsDir, path.basename(kept), { recursive: true });
       cpSync(logs, kept, { recursive: true });
     }
-    if (process.env.E2E_KEEP !== '1') await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+    if (process.env.E2E_KEEP !== '1') await removeTempFolder(this.root).catch(() => undefined);
   }
 
   /** Every file under `roots` whose bytes contain `secret` (used to prove the key is never written out). */
@@ -374,10 +365,11 @@ function titleMarker(generation: number): string {
 }
 
 function composeSettings(settings: Record<string, unknown>, generation: number): Record<string, unknown> {
+  // The marker comes last: a title that shows it proves the whole file was read, not a half-written one.
   return {
     ...quietSettings,
-    'window.title': `${titleMarker(generation)} \${activeEditorShort}`,
     ...settings,
+    'window.title': `${titleMarker(generation)} \${activeEditorShort}`,
   };
 }
 

@@ -1,22 +1,27 @@
 /**
  * End to end: the image preview panel and the image history (SPEC §7) in a real VS Code (code-server), driven in
  * Chromium like a user drives it. The preview is a webview: its content lives in nested iframes, found here by the
- * `data-testid` attributes media/preview.js puts on what it draws. The cases run in order and build on each other
- * (the history grows from case to case), in one code-server session with its own loopback gateway.
+ * `data-testid` attributes media/preview.js puts on what it draws. One code-server session with its own loopback
+ * gateway serves the file, but every case starts from the same state and builds what it needs itself: before each
+ * case any generation still running is cancelled, every editor (the panel too) is closed, the sample files are
+ * rewritten, the images folders removed and the history cleared through "Clear Image History" — each step waited
+ * for. So a case passes alone (`--test-name-pattern`) and after another one failed half-way.
  *
  * Run: export PATH=/work/main/.tools/node24/node_modules/.bin:$PATH; npm run -s package &&
  *      node --import tsx --test --test-concurrency=1 test/e2e/preview.test.ts
  */
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { Harness, isPng, makeTestKey, waitFor } from './harness';
+import { removeInside } from '../support/removeInside';
+import { Harness, isPng, makeTestKey, waitFor, type Scenario } from './harness';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
-const caseTimeout = { timeout: 180_000 };
+// Generous: every settings change reloads the window, and the machine may be busy (E2E_STRESS=1).
+const caseTimeout = { timeout: 480_000 };
 
 /** The recorded body of a /v1/responses request. */
 interface ResponsesBody {
@@ -55,12 +60,10 @@ interface Shown {
 
 describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60_000 }, () => {
   let h: Harness;
-  /** Files the cases produced, relative to the workspace. */
-  let firstImage = '';
-  let streamedImage = '';
-  let regeneratedImage = '';
-  let streamedScenarioUrl = '';
   const streamedPrompt = 'a fox made of autumn leaves';
+  const harbourPrompt = 'a quiet harbour at dawn';
+  /** The settings of the streamed run: Regenerate must repeat them, not the settings changed since. */
+  const streamedSettings = { 'cpaImage.stream': true, 'cpaImage.partialImages': 2, 'cpaImage.size': '1536x1024', 'cpaImage.quality': 'high' };
 
   before(async () => {
     h = await Harness.start({ expectedKey: apiKey, logName: 'code-server-preview.log' });
@@ -71,6 +74,42 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
   after(async () => {
     await h?.close();
   });
+
+  beforeEach(async () => {
+    await generationStopped();
+    await h.resetWorkspace();
+    await clearHistory();
+  }, { timeout: 180_000 });
+
+  /** A case that failed half-way may have left a run going: cancel it and wait until it has ended. */
+  async function generationStopped(): Promise<void> {
+    if ((await h.workbench.statusBarItem(/CPA Image:/).count()) > 0) {
+      await h.page.keyboard.press('Escape');
+      await h.workbench.runCommand('CPA Image: Cancel Image Generation').catch(() => undefined);
+    }
+    await waitFor('no generation running', async () => (await h.workbench.statusBarItem(/CPA Image:/).count()) === 0, { timeoutMs: 60_000 });
+  }
+
+  /**
+   * "Clear Image History" until it answers that the history is empty: the proof that no entry of an earlier case
+   * is left (the command confirms in a modal dialog when there are entries, and says "empty" when there are none).
+   */
+  async function clearHistory(): Promise<void> {
+    await h.workbench.runCommand('Notifications: Clear All Notifications');
+    const confirm = h.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Clear History' });
+    for (let attempt = 1; ; attempt += 1) {
+      await h.workbench.runCommand('CPA Image: Clear Image History');
+      const outcome = await waitFor('the history to be cleared or reported empty', async () => {
+        if ((await h.workbench.notificationTexts()).some((t) => t.includes('The image history is empty.'))) return 'empty';
+        return (await confirm.isVisible()) ? 'confirm' : undefined;
+      });
+      if (outcome === 'empty') break;
+      assert.ok(attempt < 5, 'the history is still not empty after clearing it four times');
+      await confirm.click();
+      await waitFor('the confirmation to close', async () => !(await confirm.isVisible()));
+    }
+    await h.workbench.runCommand('Notifications: Clear All Notifications');
+  }
 
   /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
   async function scene(name: string, body: () => Promise<void>): Promise<void> {
@@ -130,6 +169,44 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
     );
   }
 
+  /**
+   * Builds a case's history through the palette: generates `prompt` from the end of line 5 of the guide under
+   * `scenario` (its `count`-th request) and waits until the run has saved its image and ended. Returns that image.
+   */
+  async function generate(scenario: Scenario, prompt: string, count: number): Promise<string> {
+    const before = await h.listFiles('docs/images');
+    await h.workbench.runCommand('Notifications: Clear All Notifications');
+    await h.savedText(guide); // the link of an earlier run is saved, so the editor shows what is on disk
+    await h.openFile(guide);
+    await h.workbench.goTo(5, 1);
+    await h.page.keyboard.press('End');
+    await h.workbench.runCommand('CPA Image: Generate Image');
+    await h.workbench.typeInQuickInput(prompt);
+    await h.gateway.waitForRequest(scenario.url, count);
+    await runFinished();
+    const added = (await h.listFiles('docs/images')).filter((f) => !before.includes(f));
+    assert.equal(added.length, 1, `one new image: ${JSON.stringify(added)}`);
+    return added[0] as string;
+  }
+
+  /**
+   * The history the later cases start from, built by the case itself: the harbour (non-streamed), the streamed fox
+   * with `streamedSettings`, and with `regenerated` a second fox (the newest entry, `…-2.png`).
+   */
+  async function seedHistory(options: { harbour: boolean; regenerated: boolean }): Promise<{ harbourImage: string; streamedImage: string; regeneratedImage: string; streamedUrl: string }> {
+    // One settings change (each one reloads the window): the harbour is made with the same settings as the fox.
+    const streamed = await h.useScenario('ok', { width: 480, height: 320 }, streamedSettings);
+    let sent = 0;
+    const harbourImage = options.harbour ? await generate(streamed, harbourPrompt, ++sent) : '';
+    const streamedImage = await generate(streamed, streamedPrompt, ++sent);
+    const regeneratedImage = options.regenerated ? await generate(streamed, streamedPrompt, ++sent) : '';
+    const frame = await preview();
+    await waitFor('the preview to show the newest image', async () =>
+      (await currentText(frame, 'current-path').catch(() => '')) === (regeneratedImage || streamedImage),
+    );
+    return { harbourImage, streamedImage, regeneratedImage, streamedUrl: streamed.url };
+  }
+
   it('with cpaImage.preview.openOnGenerate off, a generation opens no panel; "Show Image Preview" then shows its image', caseTimeout, () =>
     scene('open-on-generate-off', async () => {
       const scenario = await h.useScenario('ok', { width: 480, height: 320 }, { 'cpaImage.preview.openOnGenerate': false });
@@ -140,7 +217,7 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       await runFinished();
       const files = await h.listFiles('docs/images');
       assert.equal(files.length, 1, JSON.stringify(files));
-      firstImage = files[0] as string;
+      const firstImage = files[0] as string;
       assert.equal(await previewTab().count(), 0, 'no preview panel opened');
 
       await h.workbench.runCommand('CPA Image: Show Image Preview');
@@ -150,11 +227,6 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       assert.equal(await currentText(frame, 'current-prompt'), 'a quiet harbour at dawn');
       assert.equal(await currentText(frame, 'current-path'), firstImage);
       await h.screenshot('preview-show-command');
-      // Start the next case from a closed panel, so that it has to open by itself.
-      await h.savedText(guide);
-      await h.workbench.runCommand('View: Close All Editors');
-      await waitFor('the panel to close', async () => (await previewTab().count()) === 0);
-      await h.workbench.runCommand('Notifications: Clear All Notifications');
     }));
 
   it('opens beside the editor when a generation starts, shows partial image 1 and 2 before the final image, then its prompt, size and time', caseTimeout, () =>
@@ -162,9 +234,8 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       const scenario = await h.useScenario(
         'slow',
         { delayMs: 600, width: 480, height: 320 },
-        { 'cpaImage.stream': true, 'cpaImage.partialImages': 2, 'cpaImage.size': '1536x1024', 'cpaImage.quality': 'high' },
+        streamedSettings,
       );
-      streamedScenarioUrl = scenario.url;
       await h.openFile(guide);
       await h.workbench.goTo(5, 1);
       await h.page.keyboard.press('End');
@@ -199,7 +270,7 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       // A partial image is shown from the bytes that streamed in (a data: URL), not from a file.
       const partialSrc = await frame.locator('#current img[data-kind="partial"]').getAttribute('src');
       assert.match(partialSrc ?? '', /^data:image\/png;base64,/);
-      assert.deepEqual(await h.listFiles('docs/images'), [firstImage], 'nothing saved yet while partial images stream');
+      assert.deepEqual(await h.listFiles('docs/images'), [], 'nothing saved yet while partial images stream');
 
       await frame.locator('#current img[data-kind="final"]').waitFor({ state: 'visible', timeout: 60_000 });
       await runFinished();
@@ -212,8 +283,8 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       assert.deepEqual(sequence.slice(0, 2).map((s) => s.caption), ['partial image 1/2', 'partial image 2/2']);
 
       const files = await h.listFiles('docs/images');
-      streamedImage = files.find((f) => f !== firstImage) ?? '';
-      assert.ok(streamedImage, `a second image was saved: ${JSON.stringify(files)}`);
+      assert.equal(files.length, 1, `one image was saved: ${JSON.stringify(files)}`);
+      const streamedImage = files[0] as string;
       const bytes = await readFile(path.join(h.workspaceDir, streamedImage));
       assert.ok(isPng(bytes));
       assert.deepEqual(bytes, h.gateway.imageFor(scenario.url));
@@ -244,6 +315,7 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
 
   it('Insert puts the link into the document the generation started from, at its cursor; Copy Path copies the path', caseTimeout, () =>
     scene('insert', async () => {
+      const { streamedImage } = await seedHistory({ harbour: false, regenerated: false });
       const link = `![${streamedPrompt}](images/${path.posix.basename(streamedImage)})`;
       // The normal insert already put one link after line 5 when the run ended.
       await waitFor('the link of the run in the editor', async () => (await h.workbench.editorText()).includes(link));
@@ -281,9 +353,9 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
 
   it('Regenerate sends the same prompt and settings again (not the settings changed since) and adds the new image to the history', caseTimeout, () =>
     scene('regenerate', async () => {
-      const first = h.gateway.requests.filter((r) => (r.json as ResponsesBody | undefined)?.input === streamedPrompt);
+      const { streamedImage, streamedUrl: scenarioUrl } = await seedHistory({ harbour: true, regenerated: false });
+      const first = h.gateway.requestsFor(scenarioUrl).filter((r) => (r.json as ResponsesBody | undefined)?.input === streamedPrompt);
       assert.equal(first.length, 1);
-      const scenarioUrl = streamedScenarioUrl;
       // The user changes the settings meanwhile: Regenerate still repeats the entry's own settings.
       await h.setUserSettings({
         'cpaImage.baseUrl': scenarioUrl,
@@ -293,8 +365,9 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       });
       const documentBefore = await h.savedText(guide);
       const frame = await preview();
+      const sentBefore = h.gateway.requestsFor(scenarioUrl).length;
       await frame.locator('#current [data-testid="action-regenerate"]').click();
-      const second = await h.gateway.waitForRequest(scenarioUrl, 2);
+      const second = await h.gateway.waitForRequest(scenarioUrl, sentBefore + 1);
       const a = first[0]?.json as ResponsesBody;
       const b = second.json as ResponsesBody;
       assert.equal(b.input, streamedPrompt, 'the same prompt');
@@ -308,21 +381,22 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       await again.locator('#current img[data-kind="final"]').waitFor({ state: 'visible', timeout: 60_000 });
       await runFinished();
       const files = await h.listFiles('docs/images');
-      regeneratedImage = files.find((f) => f !== firstImage && f !== streamedImage) ?? '';
-      assert.ok(regeneratedImage, `a new file, the others kept: ${JSON.stringify(files)}`);
+      assert.equal(files.length, 3, `a new file, the others kept: ${JSON.stringify(files)}`);
+      const regeneratedImage = files.find((f) => f !== streamedImage && !f.includes('harbour')) ?? '';
       assert.equal(regeneratedImage, streamedImage.replace(/\.png$/, '-2.png'), 'next to the first one, never overwriting it');
       assert.equal(await currentText(again, 'current-path'), regeneratedImage);
       assert.equal(await h.savedText(guide), documentBefore, 'Regenerate does not insert a second link by itself');
 
       const items = await historyItems(again);
-      assert.deepEqual(items.map((i) => i.prompt), [streamedPrompt, streamedPrompt, 'a quiet harbour at dawn'], 'newest first');
+      assert.deepEqual(items.map((i) => i.prompt), [streamedPrompt, streamedPrompt, harbourPrompt], 'newest first');
       assert.ok(items.every((i) => i.exists && i.insertEnabled));
       await h.screenshot('preview-history');
     }));
 
   it('an image deleted outside VS Code keeps its history entry: shown as deleted, Insert disabled, Regenerate still offered', caseTimeout, () =>
     scene('deleted-file', async () => {
-      await rm(path.join(h.workspaceDir, firstImage));
+      const { harbourImage } = await seedHistory({ harbour: true, regenerated: true });
+      await removeInside(h.workspaceDir, harbourImage, { force: false });
       const frame = await preview();
       const items = await waitFor('the history to mark the entry as deleted', async () => {
         const list = await historyItems(frame);
@@ -350,6 +424,8 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
 
   it('the history survives a window reload, in the panel ("Show Image History") and in the Explorer view', caseTimeout, () =>
     scene('reload', async () => {
+      const { harbourImage, regeneratedImage } = await seedHistory({ harbour: true, regenerated: true });
+      await removeInside(h.workspaceDir, harbourImage, { force: false });
       await h.workbench.runCommand('Developer: Reload Window');
       await h.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
       await h.waitForCommand('CPA Image: Show Image History');

@@ -14,12 +14,13 @@
  *      node --import tsx --test --test-concurrency=1 test/e2e/previewFast.test.ts
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { makePng } from '../gateway/images';
 import { Harness, isPng, makeTestKey, waitFor } from './harness';
+import { removeInside } from '../support/removeInside';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
@@ -41,8 +42,8 @@ describe('Image preview after fast generations in a real VS Code', { timeout: 20
 
   beforeEach(async () => {
     await h.resetWorkspace();
-    await rm(path.join(h.workspaceDir, 'docs', 'photo.png'), { force: true });
-    await rm(path.join(h.workspaceDir, 'docs', 'photo-edit.png'), { force: true });
+    await removeInside(h.workspaceDir, 'docs/photo.png');
+    await removeInside(h.workspaceDir, 'docs/photo-edit.png');
   });
 
   /** Runs a case; on failure keeps a screenshot and says what each webview frame held. */

@@ -18,7 +18,7 @@
  *      node --import tsx --test --test-concurrency=1 test/e2e/reliability.test.ts
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, readlink, realpath, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, realpath, symlink, writeFile, mkdir } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -26,6 +26,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ScenarioName } from '../gateway/server';
 import { makePng } from '../gateway/images';
 import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor, Workbench, type Scenario } from './harness';
+import { removeInside, removeTempFolder } from '../support/removeInside';
 
 const keyA = makeTestKey();
 const keyB = makeTestKey();
@@ -56,7 +57,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
   /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
   async function scene(name: string, body: () => Promise<void>): Promise<void> {
     const shot = `reliability-${name}-FAILED`;
-    await rm(path.join(resultsDir, `${shot}.png`), { force: true }); // from an earlier run
+    await removeInside(resultsDir, `${shot}.png`); // from an earlier run
     try {
       await body();
     } catch (error) {
@@ -290,8 +291,8 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
         assert.equal(await h.workbench.editorText(), sampleFiles[guide]);
         assert.equal(await h.readFile(guide), sampleFiles[guide]);
       } finally {
-        await rm(link, { force: true });
-        await rm(outside, { recursive: true, force: true });
+        await removeInside(h.workspaceDir, 'docs/images');
+        await removeTempFolder(outside);
       }
     }));
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG_SIGNATURE, tinyJpeg, tinyPng } from '../gateway/images';
 import { CONTENT_POLICY_MESSAGE, FORBIDDEN_MESSAGE, TOOL_CHOICE_MESSAGE } from '../gateway/scenarios';
 import { startTestGateway, type ScenarioName, type TestGateway } from '../gateway/server';
+import { removeInside, removeTempFolder } from '../support/removeInside';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -95,7 +96,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
   async function workDir(): Promise<string> {
     counter += 1;
     const dir = join(scratch, `w${counter}`);
-    await rm(dir, { recursive: true, force: true });
+    await removeInside(scratch, `w${counter}`, { recursive: true });
     const { mkdir } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true });
     return dir;
@@ -111,8 +112,8 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
 
   after(async () => {
     await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await removeTempFolder(scratch);
+    await removeTempFolder(home);
   });
 
   async function success(name: ScenarioName, extraArgs: string[], options: { params?: Record<string, string | number>; node?: string } = {}) {

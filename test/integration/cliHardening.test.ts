@@ -8,13 +8,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tinyJpeg, tinyPng } from '../gateway/images';
 import { startTestGateway, type TestGateway } from '../gateway/server';
+import { removeTempFolder } from '../support/removeInside';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -98,8 +99,8 @@ describe('cpa-gpt-image CLI hardening (issue 9): terminal output, --overwrite, l
 
   after(async () => {
     await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await removeTempFolder(scratch);
+    await removeTempFolder(home);
   });
 
   describe('item 3: terminal control characters from the gateway are shown escaped', () => {

@@ -5,13 +5,14 @@
  * 100 valid images holding the bytes the gateway served, with no temp file behind, in bounded time.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectImageType } from '../../src/core/imageType';
 import { startTestGateway, type TestGateway } from '../gateway/server';
 import { CANARY, assertNoCanary, buildCli, filesBelow, runCliProcess, type CliRun } from './support';
+import { removeTempFolder } from '../support/removeInside';
 
 const RUNS = 100;
 
@@ -28,8 +29,8 @@ describe('100 concurrent CLI runs against one gateway', () => {
   });
   after(async () => {
     await gw.close();
-    await rm(cwd, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await removeTempFolder(cwd);
+    await removeTempFolder(home);
   });
 
   it(`${RUNS} processes at once: all exit 0 with distinct, valid files and nothing else left behind`, { timeout: 170_000 }, async () => {

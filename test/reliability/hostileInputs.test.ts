@@ -7,7 +7,7 @@
  * runs in-process (`runCli`) against the real test gateway.
  */
 import assert from 'node:assert/strict';
-import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +24,7 @@ import type { HttpTransport } from '../../src/core/transport';
 import { PNG_SIGNATURE } from '../gateway/images';
 import { startTestGateway, type TestGateway } from '../gateway/server';
 import { CANARY, InstantClock, assertNoCanary, filesBelow, settingsFor, within } from './support';
+import { removeTempFolder } from '../support/removeInside';
 
 function fileError(fn: () => unknown): GatewayError {
   try {
@@ -150,7 +151,7 @@ describe('symbolic links that lead out of the workspace (assertInsideWorkspace w
     await symlink(join(base, 'ws'), join(base, 'ws-link')); // the workspace opened through a link
     await symlink(join(outside, 'nothing-here.png'), join(ws, 'assets', 'dangling.png'));
   });
-  after(() => rm(base, { recursive: true, force: true }));
+  after(() => removeTempFolder(base));
 
   it('resolveDestination alone cannot see the link: ws/images/… looks inside (the finding)', () => {
     assert.equal(
@@ -206,8 +207,8 @@ describe('a file already at the target', () => {
   });
   after(async () => {
     await gw.close();
-    await rm(dir, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await removeTempFolder(dir);
+    await removeTempFolder(home);
   });
 
   async function cwdFor(): Promise<string> {

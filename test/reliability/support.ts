@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -19,6 +19,7 @@ import { resolveConfig, toGatewaySettings, type UserSettings } from '../../src/c
 import { cancelledError } from '../../src/core/errors';
 import type { GatewayError } from '../../src/core/errors';
 import type { Clock, GatewaySettings, Logger } from '../../src/core/types';
+import { removeTempFolderSync } from '../support/removeInside';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -218,7 +219,7 @@ export async function startTlsRelay(upstream: string): Promise<TlsRelay> {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
+      removeTempFolderSync(dir);
     },
   };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
@@ -16,6 +16,7 @@ import { GatewayError, cancelledError, type GatewayErrorKind } from '../../src/c
 import type { HttpRequest } from '../../src/core/request';
 import type { HttpResponse, HttpTransport } from '../../src/core/transport';
 import type { Clock, GatewaySettings, Logger, ProgressEvent } from '../../src/core/types';
+import { removeTempFolderSync } from '../support/removeInside';
 
 const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
 const PNG = Buffer.from(PNG_B64, 'base64');
@@ -1270,7 +1271,7 @@ server.listen(0, '127.0.0.1', async () => {
       assert.equal(run.status, 0, run.stderr);
       assert.deepEqual(JSON.parse(run.stdout), { afterImport: false, afterConstruct: false, afterRequest: true, models: ['m'] });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempFolderSync(dir);
     }
   });
 });

@@ -15,6 +15,7 @@ import {
   resolveDestinationOrDefault,
   slugFromPrompt,
   uniquePath,
+  assertInsideWorkspace,
   type DestinationInput,
 } from '../../src/core/destination';
 import { GatewayError } from '../../src/core/errors';
@@ -527,5 +528,42 @@ describe('destination rules: control characters and protected folders (issue 9, 
         assert.equal(resolveDestination({ workspaceFolderPath: '/ws', pattern, slug: 'a-fox', ext }), path);
       });
     }
+  });
+});
+
+describe('containment is by path segment, not by string prefix (issue 10, planted bug: isInside as startsWith)', () => {
+  // `/ws-public` starts with the characters `/ws` but is a sibling of the workspace folder `/ws`, not inside it.
+  const doc = { slug: 'a-fox', ext: 'png', now: new Date(2026, 0, 2, 3, 4, 5), documentPath: '/ws/a.md', workspaceFolderPath: '/ws' };
+  const outside = (e: unknown): boolean => {
+    assert.ok(e instanceof GatewayError, String(e));
+    assert.equal(e.kind, 'file');
+    assert.match(e.message, /outside the workspace folder \/ws\b/);
+    return true;
+  };
+
+  it('"../ws-public/x.png" from a document at the workspace root is refused, not saved in /ws-public', () => {
+    assert.throws(() => resolveDestination({ ...doc, pattern: '../ws-public/x.png' }), outside);
+    assert.throws(() => resolveDestination({ ...doc, pattern: '${workspaceFolder}-public/${fileName}' }), outside);
+  });
+
+  it('"/ws-public/x.png" means <workspace>/ws-public/x.png (the VS Code rule), never the sibling folder', () => {
+    assert.equal(resolveDestination({ ...doc, pattern: '/ws-public/x.png' }), '/ws/ws-public/x.png');
+  });
+
+  it('a document in a sibling folder is not "relative" to the workspace', () => {
+    const v = destinationVars({ ...doc, documentPath: '/ws-public/notes/a.md' });
+    assert.equal(v['documentRelativeFilePath'], '/ws-public/notes/a.md');
+    assert.equal(v['documentRelativeDirName'], '/ws-public/notes');
+  });
+
+  it('assertInsideWorkspace refuses /ws-public/x.png for the workspace /ws before looking at the disk', async () => {
+    let looked = 0;
+    const realpath = async (p: string): Promise<string | undefined> => {
+      looked += 1;
+      return p;
+    };
+    await assert.rejects(assertInsideWorkspace('/ws-public/x.png', '/ws', realpath), outside);
+    assert.equal(looked, 0);
+    await assertInsideWorkspace('/ws/ws-public/x.png', '/ws', realpath);
   });
 });

@@ -1,11 +1,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertInsideWorkspace } from '../../src/core/destination';
 import { GatewayError } from '../../src/core/errors';
 import { nativeRealpath } from '../../src/vscode/nativeRealpath';
+import { removeTempFolder } from '../support/removeInside';
 
 /** On POSIX a Uri.path is the native path; the conversions are exercised separately below. */
 const identity = { toNative: (p: string) => p, toPosix: (p: string) => p };
@@ -26,7 +27,7 @@ describe('nativeRealpath (the RealpathFn the extension passes to assertInsideWor
     await symlink(join(ws, 'loop-b'), join(ws, 'loop-a')); // loop-a -> loop-b -> loop-a
     await symlink(join(ws, 'loop-a'), join(ws, 'loop-b'));
   });
-  after(() => rm(base, { recursive: true, force: true }));
+  after(() => removeTempFolder(base));
 
   const cases: { name: string; path: () => string; expected: () => string | undefined }[] = [
     { name: 'a plain folder resolves to itself', path: () => join(ws, 'docs'), expected: () => join(ws, 'docs') },

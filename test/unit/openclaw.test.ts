@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { loadOpenClaw } from '../../src/core/openclaw';
+import { removeTempFolder } from '../support/removeInside';
 
 let root: string;
 let caseNo = 0;
@@ -13,7 +14,7 @@ before(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'cpa-openclaw-'));
 });
 after(async () => {
-  await rm(root, { recursive: true, force: true });
+  await removeTempFolder(root);
 });
 
 /** A fresh home directory with the given files (relative path → content). */

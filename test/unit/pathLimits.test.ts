@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOverlongPath, MAX_NAME_BYTES } from '../../src/core/pathLimits';
+import { removeTempFolder } from '../support/removeInside';
 
 describe('findOverlongPath', () => {
   it('a 255-byte name passes, a 256-byte name is reported with its length', () => {
@@ -43,7 +44,7 @@ describe('findOverlongPath', () => {
       await writeFile(join(dir, 'n'.repeat(MAX_NAME_BYTES)), 'x');
       await assert.rejects(writeFile(join(dir, 'n'.repeat(MAX_NAME_BYTES + 1)), 'x'), { code: 'ENAMETOOLONG' });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeTempFolder(dir);
     }
   });
 });

@@ -355,3 +355,22 @@ describe('parseJsonBody and isErrorBody', () => {
     assert.equal(isErrorBody({ object: 'response', status: 'failed', error: { message: 'x' } }), true);
   });
 });
+
+describe('resets_at in milliseconds (issue 10, planted bug: milliseconds read as seconds, a reset in the year 58000)', () => {
+  it('a usage limit whose resets_at is epoch milliseconds resets in an hour, not in 56 000 years', () => {
+    const body = JSON.stringify({ error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_at: NOW + 3_600_000 } });
+    const error = readHttpError(429, {}, body, NOW);
+    assert.equal(error.kind, 'usage_limit');
+    assert.equal(error.details.resetsAt, NOW + 3_600_000);
+    assert.match(error.message, /resets at 2026-05-01T13:00:00\.000Z \(in about 60 min\)/);
+    assert.doesNotMatch(error.message, /\+0\d{5}|days\)/, 'no date tens of thousands of years away');
+  });
+
+  it('seconds and milliseconds for the same moment give the same reset time', () => {
+    const inSeconds = readHttpError(429, {}, JSON.stringify({ error: { type: 'usage_limit_reached', resets_at: NOW / 1000 + 90 } }), NOW);
+    const inMs = readHttpError(429, {}, JSON.stringify({ error: { type: 'usage_limit_reached', resets_at: NOW + 90_000 } }), NOW);
+    assert.equal(inSeconds.details.resetsAt, NOW + 90_000);
+    assert.equal(inMs.details.resetsAt, NOW + 90_000);
+    assert.equal(inMs.message, inSeconds.message);
+  });
+});

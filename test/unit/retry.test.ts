@@ -143,3 +143,10 @@ describe('nextRetryState', () => {
     assert.equal(initialRetryState.rateLimitRetries, 0);
   });
 });
+
+describe('parseRetryDelayMs: resets_at in milliseconds (issue 10, planted bug: milliseconds read as seconds)', () => {
+  it('a resets_at in epoch milliseconds is a delay from now, not 1000 times too far', () => {
+    assert.equal(parseRetryDelayMs(undefined, { error: { type: 'usage_limit_reached', resets_at: NOW + 90_000 } }, undefined, NOW), 90_000);
+    assert.equal(parseRetryDelayMs(undefined, { error: { resets_at: NOW / 1000 + 90 } }, undefined, NOW), 90_000);
+  });
+});

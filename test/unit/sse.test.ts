@@ -1,5 +1,6 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
@@ -287,4 +288,44 @@ describe('tooLargeError', () => {
       assert.match(err.message, pattern);
     });
   }
+});
+
+describe('the abort signal does not collect a listener per read (issue 10, planted bug: the listener left behind)', () => {
+  const reads = 2000;
+  /** A source of `reads` one-event chunks that records how many abort listeners the signal has at each read. */
+  function countingSource(signal: AbortSignal, seen: number[]): AsyncIterable<Uint8Array> {
+    return (async function* () {
+      for (let i = 0; i < reads; i++) {
+        seen.push(getEventListeners(signal, 'abort').length);
+        yield new TextEncoder().encode(`data: ${i}\n\n`);
+      }
+    })();
+  }
+
+  it(`readSseEvents over ${reads} chunks: at most one listener at any read, none once the stream ended`, async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    let events = 0;
+    for await (const event of readSseEvents(countingSource(controller.signal, seen), { signal: controller.signal })) {
+      assert.equal(event.data, String(events));
+      events += 1;
+    }
+    assert.equal(events, reads);
+    assert.equal(seen.length, reads);
+    assert.equal(Math.max(...seen), 1, `listeners at the reads: first ${seen.slice(0, 3).join(', ')} … last ${seen.slice(-3).join(', ')}`);
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'no listener left after the end');
+  });
+
+  it('abortableChunks stopped early by the consumer leaves no listener behind', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    let taken = 0;
+    for await (const chunk of abortableChunks(countingSource(controller.signal, seen), controller.signal)) {
+      assert.ok(chunk.byteLength > 0);
+      taken += 1;
+      if (taken === 500) break;
+    }
+    assert.equal(Math.max(...seen), 1);
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+  });
 });

@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { createUndiciTransport, formatDuration, networkError, type HttpResponse } from '../../src/core/transport';
 import { GatewayError } from '../../src/core/errors';
 import type { HttpRequest } from '../../src/core/request';
+import { removeTempFolderSync } from '../support/removeInside';
 
 interface TestServer {
   server: http.Server;
@@ -388,7 +389,7 @@ describe('TLS', { timeout: 10_000 }, () => {
     server = await startServer((_req, res) => res.end('secure hello'), (listener) => https.createServer({ key, cert }, listener));
   });
   after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeTempFolderSync(dir);
   });
 
   it('refuses a self-signed certificate by default, naming the host and the TLS problem', async (t) => {
