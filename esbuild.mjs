@@ -1,10 +1,14 @@
-// Builds three bundles: dist/extension.js (loaded by VS Code), dist/cli.js (the command-line tool) and
-// dist/undici.js (undici on its own), so that the .vsix ships no node_modules.
+// Builds the bundles: dist/extension.js (loaded by VS Code), dist/cli.js (the command-line tool), the libraries that
+// are loaded on first use, each on its own (dist/undici.js, dist/markdown-it.js, dist/picomatch.js), and the
+// preview's page script dist/webview/preview.js (for the browser), so that the .vsix ships no node_modules.
 //
 // undici is about 80 % of what the extension would otherwise bundle, and it is only needed for the first request
 // (src/core/transport.ts loads it lazily). Left out of extension.js and cli.js, its import becomes a require of
 // ./undici.js beside them, read from disk on the first request instead of being parsed at every activation
-// (BENCHMARKS.md F8). Importing this file gives the same plugin and options to tests without building anything.
+// (BENCHMARKS.md F8). markdown-it (the empty-image-link finder, src/core/markdownBlocks.ts) and picomatch
+// (markdown.copyFiles.destination, src/core/copyFilesGlob.ts) are kept out the same way: they are required when a
+// markdown document is first scanned or a save first reads that setting, not at activation. Importing this file
+// gives the same plugin and options to tests without building anything.
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,13 +17,23 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** Leaves undici out of a bundle: `import('undici')` becomes a require of the separately built ./undici.js beside it. */
-export const undiciBesideBundle = {
-  name: 'undici-beside-bundle',
+/** The libraries left out of the bundles, and the file beside them that each one's import becomes. */
+export const librariesBeside = {
+  undici: './undici.js',
+  'markdown-it': './markdown-it.js',
+  'picomatch/posix': './picomatch.js',
+};
+
+/** Leaves the libraries out of a bundle: `import('undici')`, `require('markdown-it')`, … require the file beside it. */
+export const librariesBesideBundle = {
+  name: 'libraries-beside-bundle',
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.js', external: true }));
+    build.onResolve({ filter: /^(undici|markdown-it|picomatch\/posix)$/ }, (args) => ({ path: librariesBeside[args.path], external: true }));
   },
 };
+
+/** The same plugin under its first name (tests that bundle one module like the extension use it). */
+export const undiciBesideBundle = librariesBesideBundle;
 
 /** @returns {import('esbuild').BuildOptions} */
 export function commonOptions({ production = false } = {}) {
@@ -47,16 +61,37 @@ export function commonOptions({ production = false } = {}) {
 /** @returns {import('esbuild').BuildOptions[]} */
 export function buildOptions({ production = false } = {}) {
   const common = commonOptions({ production });
+  const require = createRequire(import.meta.url);
+  /** One library on its own, as CommonJS: `require('./<name>.js')` gives what `require('<package>')` gives. */
+  const library = (specifier) => ({ ...common, entryPoints: [require.resolve(specifier)], outfile: resolve(root, 'dist', librariesBeside[specifier]) });
   return [
-    { ...common, entryPoints: [resolve(root, 'src/extension.ts')], outfile: resolve(root, 'dist/extension.js'), external: ['vscode'], plugins: [undiciBesideBundle] },
+    { ...common, entryPoints: [resolve(root, 'src/extension.ts')], outfile: resolve(root, 'dist/extension.js'), external: ['vscode'], plugins: [librariesBesideBundle] },
     {
       ...common,
       entryPoints: [resolve(root, 'src/cli.ts')],
       outfile: resolve(root, 'dist/cli.js'),
       banner: { js: '#!/usr/bin/env node' },
-      plugins: [undiciBesideBundle],
+      plugins: [librariesBesideBundle],
     },
-    { ...common, entryPoints: [createRequire(import.meta.url).resolve('undici')], outfile: resolve(root, 'dist/undici.js') },
+    library('undici'),
+    library('markdown-it'),
+    library('picomatch/posix'),
+    {
+      // The preview's page: a browser script in one function scope, checked by src/webview/tsconfig.json.
+      absWorkingDir: root,
+      entryPoints: [resolve(root, 'src/webview/preview.ts')],
+      outfile: resolve(root, 'dist/webview/preview.js'),
+      tsconfig: resolve(root, 'src/webview/tsconfig.json'),
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      // VS Code 1.96's webviews run Chromium 128.
+      target: 'chrome128',
+      sourcemap: !production,
+      sourcesContent: false,
+      minify: production,
+      logLevel: 'warning',
+    },
   ];
 }
 

@@ -12,6 +12,8 @@ want() { [[ " ${layers[*]} " == *" all "* || " ${layers[*]} " == *" $1 "* ]]; }
 
 echo "== type check" >&2
 npx tsc --noEmit -p tsconfig.json
+# The preview's page script: DOM library, and the extension's message types (both ends of the protocol).
+npx tsc --noEmit -p src/webview/tsconfig.json
 echo "== build + package" >&2
 npm run --silent package
 mkdir -p test-results && rm -f test-results/*.xml

@@ -187,7 +187,7 @@ export class RegexBudget {
 
 let sandbox: vm.Context | undefined;
 let replaceScript: vm.Script | undefined;
-let firstMatchScript: vm.Script | undefined;
+let firstTrueScript: vm.Script | undefined;
 
 /** A run that finished with its value, or one the budget stopped, with the script's `progress` global at that moment. */
 type Run<T> = { finished: true; value: T } | { finished: false; progress: unknown };
@@ -230,10 +230,23 @@ export function firstMatchWithinBudget(
   regexes: readonly RegExp[],
   input: string,
 ): { index: number } | { timedOutAt: number } {
-  firstMatchScript ??= new vm.Script(
-    'progress = 0; while (progress < regexes.length && !regexes[progress].test(input)) progress++; progress < regexes.length ? progress : -1',
+  return firstTrueWithinBudget(
+    budget,
+    regexes.map((regex) => () => regex.test(input)),
   );
-  const run = runWithin<number>(budget, firstMatchScript, { regexes, input, progress: 0 });
+}
+
+/**
+ * The index of the first of `tests` that returns true (-1 for none), or `{ timedOutAt }`: the index of the one
+ * that was still running when the budget ran out (the later ones were not run). A test may be any synchronous
+ * function, also one that compiles a regular expression first (a glob library): the vm's `timeout` interrupts
+ * whatever JavaScript runs on this thread, endless loops included, and a test cannot catch the interruption.
+ */
+export function firstTrueWithinBudget(budget: RegexBudget, tests: readonly (() => boolean)[]): { index: number } | { timedOutAt: number } {
+  firstTrueScript ??= new vm.Script(
+    'progress = 0; while (progress < tests.length && !tests[progress]()) progress++; progress < tests.length ? progress : -1',
+  );
+  const run = runWithin<number>(budget, firstTrueScript, { tests, progress: 0 });
   if (run.finished) return { index: run.value };
   return { timedOutAt: typeof run.progress === 'number' ? run.progress : 0 };
 }

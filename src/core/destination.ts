@@ -7,7 +7,7 @@
  */
 
 import * as path from 'node:path';
-import { MAX_TRANSFORM_INPUT_LENGTH, RegexBudget, firstMatchWithinBudget, replaceWithinBudget, unsafeRegexReason } from './boundedRegex';
+import { MAX_TRANSFORM_INPUT_LENGTH, RegexBudget, replaceWithinBudget, unsafeRegexReason } from './boundedRegex';
 import { GatewayError } from './errors';
 
 const posix = path.posix;
@@ -39,7 +39,7 @@ export const DEFAULT_WORKSPACE_DESTINATION = '${workspaceFolder}/images/${slug}.
 export const MAX_DESTINATION_PATTERN_LENGTH = 1024;
 
 /**
- * A destination pattern (or `markdown.copyFiles.destination` glob) that was not evaluated because it could block
+ * A destination pattern (or `markdown.copyFiles.destination` glob, see copyFilesGlob.ts) that was not evaluated because it could block
  * the extension host: a transform that could backtrack exponentially, an over-long pattern or value, or
  * regular expressions that ran out of their time. The save then uses the default destination
  * (`resolveDestinationOrDefault`); the message says which rule refused what.
@@ -209,7 +209,7 @@ function tooLongPattern(pattern: string): UnsafeDestinationPatternError {
 }
 
 /** Control characters (C0, DEL, C1) written as `\u001b`, so a message never carries them raw. */
-function shown(text: string): string {
+export function shown(text: string): string {
   return text.replace(CONTROL_CHARACTER_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -392,95 +392,6 @@ export function chosenDestinationPattern(destination: string, ext: string): stri
       : `${trimmed}.${ext}`;
   const escaped = withExtension.replace(/^\/+/, '').replace(/\$/g, () => '\\$');
   return `/${escaped}${trimmed.endsWith('/') ? '${fileName}' : ''}`;
-}
-
-/** Converts a glob (`*`, `**`, `?`, `{a,b}`, `[...]`) to a regular expression over `/`-separated paths. */
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  let braceDepth = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] ?? '';
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        // `**/` matches zero or more whole segments; a trailing `**` matches everything below.
-        const atSegmentStart = i === 0 || glob[i - 1] === '/';
-        i++;
-        if (atSegmentStart && glob[i + 1] === '/') {
-          re += '(?:[^/]*/)*';
-          i++;
-        } else {
-          re += '.*';
-        }
-      } else {
-        re += '[^/]*';
-      }
-    } else if (c === '?') {
-      re += '[^/]';
-    } else if (c === '{') {
-      braceDepth++;
-      re += '(?:';
-    } else if (c === '}' && braceDepth > 0) {
-      braceDepth--;
-      re += ')';
-    } else if (c === ',' && braceDepth > 0) {
-      re += '|';
-    } else if (c === '[') {
-      const close = glob.indexOf(']', i + 1);
-      if (close > i + 1) {
-        let body = glob.slice(i + 1, close).replace(/\\/g, '\\\\');
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        re += `[${body}]`;
-        i = close;
-      } else {
-        re += '\\[';
-      }
-    } else {
-      re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    }
-  }
-  while (braceDepth-- > 0) re += ')';
-  return new RegExp(`^${re}$`, 'u');
-}
-
-/**
- * VS Code's `markdown.copyFiles.destination`: the first glob (in the map's order) that matches the document's
- * path relative to its workspace folder gives the destination. A glob starting with `/` is anchored at the
- * workspace folder; any other glob is matched at any depth (VS Code prefixes `**∕`), so `*.md` matches
- * `docs/a.md` by its base name. The globs come from the workspace and become regular expressions, so all of
- * them together get the budget's time (`REGEX_TIME_LIMIT_MS`; `*a*a*a*a*a*a*b` on a 60-character name takes seconds): a glob still
- * running then throws `UnsafeDestinationPatternError`, since a later match could not be trusted to be the first.
- */
-export function matchCopyFilesDestination(
-  map: Record<string, string>,
-  documentRelativePath: string,
-  budget: RegexBudget = new RegexBudget(),
-): string | undefined {
-  const docPath = documentRelativePath.replace(/^\.?\/+/, '');
-  const entries: { glob: string; regex: RegExp; destination: string }[] = [];
-  for (const [rawGlob, destination] of Object.entries(map)) {
-    if (typeof destination !== 'string') continue;
-    const glob = rawGlob.trim();
-    if (glob === '') continue;
-    const anchored = glob.startsWith('/') ? glob.replace(/^\/+/, '') : glob.startsWith('**') ? glob : `**/${glob}`;
-    try {
-      entries.push({ glob, regex: globToRegExp(anchored), destination });
-    } catch {
-      continue;
-    }
-  }
-  if (entries.length === 0) return undefined;
-  const found = firstMatchWithinBudget(
-    budget,
-    entries.map((e) => e.regex),
-    docPath,
-  );
-  if ('timedOutAt' in found) {
-    const glob = entries[found.timedOutAt]?.glob ?? '';
-    throw new UnsafeDestinationPatternError(
-      `Matching the markdown.copyFiles.destination glob '${shown(glob)}' against ${shown(docPath)} was stopped: the globs may take ${budget.limitMs} ms together, and it took longer. Simplify the glob.`,
-    );
-  }
-  return entries[found.index]?.destination;
 }
 
 /**

@@ -4,13 +4,15 @@
  * from the alt text and fill the target in. Pure text scanning, no `vscode`: the CodeLens, the code action and the
  * unit tests share it.
  *
- * What is deliberately not a candidate: anything inside fenced code blocks, code spans, HTML comments or front
- * matter; reference-style images (`![alt][ref]`, `![alt][]`); a bare `![alt]` whose label has a link reference
- * definition (`[alt]: url`), since that is a working shortcut reference; an escaped `\![…]`; an empty alt (there is
- * nothing to generate from); and `#![…]` (a shebang or a Rust attribute, not an image).
+ * What is deliberately not a candidate: anything inside code blocks (fenced or indented), HTML blocks (as
+ * markdown-it, VS Code's parser, finds them: markdownBlocks.ts), code spans, HTML comments or front matter;
+ * reference-style images (`![alt][ref]`, `![alt][]`); a bare `![alt]` whose label has a link reference definition
+ * (`[alt]: url`), since that is a working shortcut reference; an escaped `\![…]`; an empty alt (there is nothing to
+ * generate from); and `#![…]` (a shebang or a Rust attribute, not an image).
  */
 import { formatInsertion } from './links';
 import type { InsertionInput } from './links';
+import { markdownBlocks } from './markdownBlocks';
 
 /** The markdown-like languages the authoring actions are offered in (each is `isMarkdownLanguage`). */
 export const markdownLanguageIds: readonly string[] = ['markdown', 'mdx', 'quarto', 'rmd', 'markdown-math'];
@@ -37,11 +39,11 @@ export interface EmptyImageLink {
   targetEnd: number;
 }
 
-/** A half-open range [start, end) of the text that is code, a comment or front matter. */
+/** A half-open range [start, end) of the text that is code, HTML, a comment or front matter. */
 interface Span {
   start: number;
   end: number;
-  /** A fenced code block or front matter: it ends the paragraph around it. */
+  /** A code or HTML block, or front matter: it ends the paragraph around it. */
   block?: boolean;
 }
 
@@ -207,7 +209,7 @@ function spanLookup(spans: readonly Span[]): (offset: number) => boolean {
   };
 }
 
-/** Front matter, fenced code blocks, HTML comments and code spans, in document order and disjoint. */
+/** Front matter, code and HTML blocks, HTML comments and code spans, in document order and disjoint. */
 function excludedSpans(text: string): Span[] {
   const blocks = blockSpans(text);
   const comments = new CommentEnds(text);
@@ -222,12 +224,13 @@ function excludedSpans(text: string): Span[] {
   return spans;
 }
 
-/** Front matter at the very start, and fenced code blocks (``` or ~~~, inside block quotes and lists too). */
+/**
+ * Front matter at the very start, then the code and HTML blocks as markdown-it sees them (fenced, indented, HTML
+ * blocks; inside block quotes and lists too). A document too long for markdown-it (`MAX_PARSED_LENGTH`) gets the
+ * simpler rules instead: fenced code blocks only.
+ */
 function blockSpans(text: string): Span[] {
-  const spans: Span[] = [];
   const lines = lineStarts(text);
-  let index = 0;
-
   const lineText = (i: number): string => {
     const start = lines[i] as number;
     const end = i + 1 < lines.length ? (lines[i + 1] as number) : text.length;
@@ -235,6 +238,8 @@ function blockSpans(text: string): Span[] {
   };
   const lineEnd = (i: number): number => (i + 1 < lines.length ? (lines[i + 1] as number) : text.length);
 
+  const spans: Span[] = [];
+  let index = 0;
   if (lines.length > 0 && /^---[ \t]*$/.test(lineText(0))) {
     for (let i = 1; i < lines.length; i++) {
       if (/^(?:---|\.\.\.)[ \t]*$/.test(lineText(i))) {
@@ -244,7 +249,21 @@ function blockSpans(text: string): Span[] {
       }
     }
   }
+  const frontMatterEnd = spans[0]?.end ?? 0;
+  // markdown-it does not know front matter: its lines are blanked (same length, so the offsets stay), else a
+  // `---` or a ``` in it would change how the rest is read.
+  const parsed = frontMatterEnd === 0 ? text : text.slice(0, frontMatterEnd).replace(/[^\r\n]/g, ' ') + text.slice(frontMatterEnd);
+  const blocks = markdownBlocks(parsed);
+  if (blocks !== undefined) {
+    for (const block of blocks) if (block.start >= frontMatterEnd && block.end > block.start) spans.push({ start: block.start, end: block.end, block: true });
+    return spans;
+  }
+  return spans.concat(fencedBlocks(text, index, lines, lineText, lineEnd));
+}
 
+/** Fenced code blocks (``` or ~~~, inside block quotes and lists too) from line `index` on: the simpler rules. */
+function fencedBlocks(text: string, index: number, lines: readonly number[], lineText: (i: number) => string, lineEnd: (i: number) => number): Span[] {
+  const spans: Span[] = [];
   const opening = /^(?:[ \t]*>)*[ \t]*(`{3,}|~{3,})(.*)$/;
   while (index < lines.length) {
     const match = opening.exec(lineText(index));

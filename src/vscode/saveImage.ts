@@ -15,12 +15,12 @@ import {
   UnsafeDestinationPatternError,
   assertInsideWorkspace,
   chosenDestinationPattern,
-  matchCopyFilesDestination,
   resolveDestination,
   resolveDestinationOrDefault,
   slugFromPrompt,
   uniquePath,
 } from '../core/destination';
+import { matchCopyFilesDestination } from '../core/copyFilesGlob';
 import { GatewayError, throwIfAborted } from '../core/errors';
 import type { GeneratedImage } from '../core/types';
 import { nativeRealpath } from './nativeRealpath';
@@ -86,10 +86,11 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
     if (setting.ignoredWorkspaceValue) {
       notes.push('markdown.copyFiles.destination from the workspace settings was ignored: the workspace is not trusted (Restricted Mode). Only the user setting counts.');
     }
-    const relative = folder ? posix.relative(folder.uri.path, document.uri.path) : posix.basename(document.uri.path);
     let matched: string | undefined;
     try {
-      matched = setting.map ? matchCopyFilesDestination(setting.map, relative) : undefined;
+      // As VS Code does: the document's whole path, and `/`-rooted globs tried below every open folder.
+      const folders = (workspace.workspaceFolders ?? []).map((f) => f.uri.path);
+      matched = setting.map ? matchCopyFilesDestination(setting.map, document.uri.path, folders) : undefined;
     } catch (err) {
       if (!(err instanceof UnsafeDestinationPatternError)) throw err;
       notes.push(`${err.message} The default destination was used.`);

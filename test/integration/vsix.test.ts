@@ -1,6 +1,7 @@
 /**
- * The .vsix holds only what a user needs: the bundle (and undici beside it), the manifest and its translations,
- * the icon and the three documents. No sources, tests, maps, node_modules or the CLI (it is for the command line, not VS Code).
+ * The .vsix holds only what a user needs: the bundle (and undici, markdown-it and picomatch beside it, loaded on
+ * first use), the preview's page script, the manifest and its translations, the icon and stylesheet, and the three
+ * documents. No sources, tests, maps, node_modules or the CLI (it is for the command line, not VS Code).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,7 +38,10 @@ describe('packaged extension', () => {
       'LICENSE',
       'README.md',
       'dist/extension.js',
+      'dist/markdown-it.js',
+      'dist/picomatch.js',
       'dist/undici.js',
+      'dist/webview/preview.js',
       'l10n/bundle.l10n.zh-cn.json',
       'package.json',
       'package.nls.json',
@@ -45,9 +49,9 @@ describe('packaged extension', () => {
     ];
     for (const file of expected) assert.ok(files.includes(file), `${file} is packaged (got ${files.join(', ')})`);
     const unexpected = files.filter(
-      (file) => !expected.includes(file) && !/^media\/[\w.-]+\.(png|js|css|svg)$/.test(file),
+      (file) => !expected.includes(file) && !/^media\/[\w.-]+\.(png|css|svg)$/.test(file),
     );
-    assert.deepEqual(unexpected, [], 'nothing else is packaged (only media assets besides the list)');
+    assert.deepEqual(unexpected, [], 'nothing else is packaged (only media assets besides the list; no script in media/)');
     assert.ok(files.includes('media/icon.png'), 'the icon is packaged');
     assert.ok(!files.some((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('node_modules/')));
   });
@@ -62,6 +66,24 @@ describe('packaged extension', () => {
       assert.match(readFileSync(path.join(root, bundle), 'utf8'), /require\("\.\/undici\.js"\)/, `${bundle} requires ./undici.js`);
     }
     assert.ok(inputsOf('dist/undici.js').some((i) => i.includes('node_modules/undici/')), 'dist/undici.js is undici');
+  });
+
+  it('markdown-it and picomatch are not inside dist/extension.js: they are dist/markdown-it.js and dist/picomatch.js, required from it by path', () => {
+    const metas = JSON.parse(readFileSync(path.join(root, 'dist/meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }[];
+    const inputsOf = (file: string): string[] => Object.keys(metas.find((m) => m.outputs[file])?.outputs[file]?.inputs ?? {});
+    const bundle = readFileSync(path.join(root, 'dist/extension.js'), 'utf8');
+    for (const [library, file] of [['markdown-it', 'dist/markdown-it.js'], ['picomatch', 'dist/picomatch.js']] as const) {
+      assert.deepEqual(inputsOf('dist/extension.js').filter((i) => i.includes(`node_modules/${library}/`)), [], `dist/extension.js bundles no ${library}`);
+      assert.ok(inputsOf(file).some((i) => i.includes(`node_modules/${library}/`)), `${file} is ${library}`);
+      assert.match(bundle, new RegExp(`require\\("\\./${library}\\.js"\\)`), `dist/extension.js requires ./${library}.js`);
+    }
+  });
+
+  it('the preview page script is built from src/webview/preview.ts and uses no innerHTML', () => {
+    const metas = JSON.parse(readFileSync(path.join(root, 'dist/meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }[];
+    const inputs = Object.keys(metas.find((m) => m.outputs['dist/webview/preview.js'])?.outputs['dist/webview/preview.js']?.inputs ?? {});
+    assert.deepEqual(inputs, ['src/webview/preview.ts'], 'only the page script: the message types it imports are types');
+    assert.doesNotMatch(readFileSync(path.join(root, 'dist/webview/preview.js'), 'utf8'), /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
   });
 
   it('the manifest points at files that are packaged', () => {

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { filledTarget, findEmptyImageLinks, markdownImageDestination, markdownLanguageIds, promptFromAlt } from '../../src/core/emptyImageLinks';
 import { isMarkdownLanguage } from '../../src/core/links';
+import { MAX_PARSED_LENGTH } from '../../src/core/markdownBlocks';
 
 /** The links found in `text`, as what a reader checks: the kind, the raw alt, the prompt, and the target text. */
 function found(text: string): { kind: string; rawAlt: string; prompt: string; target: string }[] {
@@ -152,5 +153,49 @@ describe('markdownLanguageIds', () => {
   it('offers the actions exactly where a generated image is inserted as a markdown link', () => {
     for (const id of markdownLanguageIds) assert.ok(isMarkdownLanguage(id), id);
     assert.ok(markdownLanguageIds.includes('markdown'));
+  });
+});
+
+describe('findEmptyImageLinks: indented code and HTML blocks, as markdown-it sees them (issue 10)', () => {
+  const ignored: [string, string][] = [
+    ['an indented code block', 'Text\n\n    ![a fox]()\n'],
+    ['an indented code block at the start', '    ![a fox]()'],
+    ['an indented code block with a tab', '\t![a fox]()'],
+    ['an indented code block in a list item', '- item\n\n      ![a fox]()'],
+    ['an indented code block in a block quote', '>     ![a fox]()'],
+    ['a missing target in an indented code block', 'Text\n\n    ![a fox]\n'],
+    ['inside a <div> block', '<div>\n![a fox]()\n</div>'],
+    ['a <div> block on one line', '<div>![a fox]()</div>'],
+    ['inside a <pre> block, across a blank line', '<pre>\n\n![a fox]()\n\n</pre>'],
+    ['inside a <details> block in a list item', '- <details>\n  ![a fox]()\n  </details>'],
+    ['an HTML block in a block quote', '> <div>\n> ![a fox]()'],
+    ['after a tag alone on its line (HTML block of type 7)', '<img src="x.png">\n![a fox]()'],
+    ['inside a multi-line HTML comment block', '<!--\n\n![a fox]()\n\n-->'],
+  ];
+  for (const [name, text] of ignored) {
+    it(`ignores: ${name}`, () => assert.deepEqual(found(text), []));
+  }
+
+  const candidates: [string, string, string[]][] = [
+    ['after a <div> block ended by a blank line (rendered as markdown)', '<div>\n\n![a fox]()\n\n</div>', ['a fox']],
+    ['an indented line that continues a paragraph', 'Intro\n    ![a fox]()', ['a fox']],
+    ['inline HTML in a paragraph', 'Some <span>x</span> ![a fox]()', ['a fox']],
+    ['a list item indented by four spaces', '- item\n\n    ![a fox]()', ['a fox']],
+    ['after a <div> block, in CRLF', '<div>\r\n![in html]()\r\n\r\n![a fox]()\r\n', ['a fox']],
+    ['an unclosed fence in a block quote ends with the quote', '> ```\n> ![in code]()\n\n![a fox]()', ['a fox']],
+    ['``` inside an indented code block opens no fence', '    ```\n\n![a fox]()', ['a fox']],
+    ['front matter holding a <div> line does not open an HTML block', '---\nx: <div>\n---\n![a fox]()', ['a fox']],
+    ['front matter holding ``` does not open a fence', '---\nx: ```\n---\n![a fox]()', ['a fox']],
+  ];
+  for (const [name, text, alts] of candidates) {
+    it(`finds: ${name}`, () => assert.deepEqual(found(text).map((l) => l.rawAlt), alts));
+  }
+
+  it(`a document over ${MAX_PARSED_LENGTH} characters is not parsed by markdown-it: fenced code is still skipped, indented code is not`, () => {
+    const tail = '\n\n    ![indented]()\n\n```\n![fenced]()\n```\n\n<div>\n![html]()\n</div>\n';
+    const text = `${'x'.repeat(MAX_PARSED_LENGTH)}${tail}`;
+    assert.deepEqual(found(text).map((l) => l.rawAlt), ['indented', 'html']);
+    // Under the cap, all three are skipped.
+    assert.deepEqual(found(`${'x'.repeat(MAX_PARSED_LENGTH - tail.length)}${tail}`), []);
   });
 });

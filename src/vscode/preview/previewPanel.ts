@@ -28,7 +28,7 @@ import { displayPath } from '../insertion';
 import type { HistoryActions } from '../history/historyActions';
 import type { HistoryEntry } from '../history/historyEntries';
 import type { ImageHistory } from '../history/imageHistory';
-import { previewHtml } from './html';
+import { PREVIEW_SCRIPT, previewHtml } from './html';
 import { parseWebviewRequest } from './messages';
 import type { CurrentView, ExtensionMessage, HistoryItemView, WebviewRequest } from './messages';
 
@@ -317,9 +317,14 @@ export class ImagePreview implements Disposable {
     }
   }
 
-  /** The media folder, the workspace folders, and the folders of history images outside them. */
+  /** The media folder, the page script's folder, the workspace folders, and the folders of history images outside them. */
   private localResourceRoots(): Uri[] {
-    const roots: Uri[] = [Uri.joinPath(this.services.extensionUri, 'media'), ...(workspace.workspaceFolders ?? []).map((f) => f.uri)];
+    const extension = this.services.extensionUri;
+    const roots: Uri[] = [
+      Uri.joinPath(extension, 'media'),
+      Uri.joinPath(extension, ...PREVIEW_SCRIPT.slice(0, -1)),
+      ...(workspace.workspaceFolders ?? []).map((f) => f.uri),
+    ];
     for (const entry of this.services.history.list()) {
       const uri = Uri.parse(entry.uri);
       if (workspace.getWorkspaceFolder(uri)) continue;
