@@ -3,10 +3,10 @@
 // preview's page script dist/webview/preview.js (for the browser), so that the .vsix ships no node_modules.
 //
 // undici is about 80 % of what the extension would otherwise bundle, and it is only needed for the first request
-// (src/core/transport.ts loads it lazily). Left out of extension.js and cli.js, its import becomes a require of
+// (src/core/gateway/transport.ts loads it lazily). Left out of extension.js and cli.js, its import becomes a require of
 // ./undici.js beside them, read from disk on the first request instead of being parsed at every activation
-// (BENCHMARKS.md F8). markdown-it (the empty-image-link finder, src/core/markdownBlocks.ts) and picomatch
-// (markdown.copyFiles.destination, src/core/copyFilesGlob.ts) are kept out the same way: they are required when a
+// (BENCHMARKS.md F8). markdown-it (the empty-image-link finder, src/core/markdown/markdownBlocks.ts) and picomatch
+// (markdown.copyFiles.destination, src/core/files/copyFilesGlob.ts) are kept out the same way: they are required when a
 // markdown document is first scanned or a save first reads that setting, not at activation. Importing this file
 // gives the same plugin and options to tests without building anything.
 import * as esbuild from 'esbuild';

@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/compare.ts [--runs 7] [--cases 2048j,2048s] [--sdk] [--node-flags "--max-semi-space-size=1"] current=. patched=/tmp/copy
  *
- * Each `label=dir` names a folder that contains `src/core/client.ts` (default: this repository).
+ * Each `label=dir` names a folder that contains `src/core/gateway/client.ts` (default: this repository).
  * Cases: <side>j (JSON) or <side>s (stream, 3 partial images), e.g. 1024j, 2048s.
  */
 import { spawn } from 'node:child_process';
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'cpa-compare-'));
   const variants: Variant[] = [];
   for (const r of args.roots) {
-    if (!existsSync(join(r.dir, 'src', 'core', 'client.ts'))) throw new Error(`${r.dir}/src/core/client.ts not found`);
+    if (!existsSync(join(r.dir, 'src', 'core', 'client.ts'))) throw new Error(`${r.dir}/src/core/gateway/client.ts not found`);
     variants.push(await build(scratch, r.label, r.dir));
   }
   if (args.sdk) variants.push(await build(scratch, 'openai-sdk', undefined));

@@ -1,14 +1,14 @@
 /**
  * The CPU cost of reading one large answer once it is in memory, without the network or process start-up:
  * the text path the client used before finding F1 (whole body → string → JSON.parse; SSE: TextDecoder →
- * eventsource-parser → JSON.parse per event) against the byte-level splicing it uses now (src/core/base64Splice.ts).
+ * eventsource-parser → JSON.parse per event) against the byte-level splicing it uses now (src/core/gateway/base64Splice.ts).
  * Same 64 KiB chunks as the socket gives, same bodies as the bench gateway serves; medians of 9 runs.
  *
  *   node --import tsx bench/readpath.ts [side]
  */
-import { readSseEvents } from '../src/core/sse';
+import { readSseEvents } from '../src/core/gateway/sse';
 import { buildCases } from './fixtures';
-import { Base64Splicer } from '../src/core/base64Splice';
+import { Base64Splicer } from '../src/core/gateway/base64Splice';
 import { median } from './stats';
 
 const side = Number(process.argv[2] ?? 2048);

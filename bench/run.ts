@@ -98,7 +98,7 @@ async function buildBundles(): Promise<{ oursLib?: string; sdk?: string; activat
     }
   };
   await Promise.all([
-    existsSync(join(root, 'src/core/client.ts')) ? one('oursLib', 'bench/contenders/ours-lib.ts', 'ours-lib.js') : (errors.oursLib = 'src/core/client.ts does not exist yet'),
+    existsSync(join(root, 'src/core/gateway/client.ts')) ? one('oursLib', 'bench/contenders/ours-lib.ts', 'ours-lib.js') : (errors.oursLib = 'src/core/gateway/client.ts does not exist yet'),
     one('sdk', 'bench/contenders/sdk.ts', 'openai-sdk.js'),
     one('activation', 'bench/activation/child.ts', 'activation.js', false),
   ]);

@@ -1,6 +1,6 @@
 // Prints the README's settings table from package.json + package.nls.json, so the README lists every
 // setting with its real default and scope. `node scripts/readme-settings.mjs --write` updates README.md
-// between the <!-- settings:start --> and <!-- settings:end --> markers; test/unit/readme.test.ts checks it.
+// between the <!-- settings:start --> and <!-- settings:end --> markers; test/integration/readme.test.ts checks it.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);

@@ -29,7 +29,9 @@ run() { # run a test layer, keep going so every layer reports, fail at the end
 }
 shopt -s globstar nullglob
 want unit && run unit --test-concurrency=4 test/unit/**/*.test.ts
-want integration && run integration --test-concurrency=2 test/integration/**/*.test.ts
+# Integration: tests that start servers or child processes (the client and CLI against the loopback gateway, the
+# transport on real sockets, builds), and the test gateway's own tests (test/gateway/).
+want integration && run integration --test-concurrency=2 test/integration/**/*.test.ts test/gateway/**/*.test.ts
 want reliability && run reliability --test-concurrency=1 test/reliability/**/*.test.ts
 if want e2e && [ "${E2E_STRESS:-}" = 1 ]; then
   # Keeps one core busy with other work while the end-to-end suite runs: the suite must hold under load.

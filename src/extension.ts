@@ -6,23 +6,23 @@
  */
 import { window } from 'vscode';
 import type { ExtensionContext } from 'vscode';
-import type { ImageClient } from './core/client';
+import type { ImageClient } from './core/gateway/client';
 import { ApiKeyStore } from './vscode/apiKeyStore';
-import { registerAuthoring } from './vscode/authoring/index';
+import { registerAuthoring } from './vscode/features/authoring';
 import { registerCommandTable } from './vscode/commandTable';
-import { coreCommands } from './vscode/commands/index';
+import { coreCommands } from './vscode/features/coreCommands';
 import { ConfigurationService } from './vscode/configuration';
 import { logChannelName } from './vscode/constants';
-import { editImageCommands } from './vscode/editImage/index';
+import { editImageCommands } from './vscode/features/editImage';
 import { GenerationPipeline } from './vscode/generation/pipeline';
-import { GenerationRegistry } from './vscode/generations';
-import { registerGenerateImageTool } from './vscode/lmTool/register';
+import { GenerationRegistry } from './vscode/generation/generations';
+import { registerGenerateImageTool } from './vscode/features/lmTool/register';
 import { KnownSecrets, createLogger } from './vscode/log';
-import { registerPreview } from './vscode/preview/index';
-import { ReadonlyDocuments } from './vscode/readonlyDocuments';
-import { RecentPrompts } from './vscode/recentPrompts';
+import { registerPreview } from './vscode/features/preview';
+import { ReadonlyDocuments } from './vscode/ui/readonlyDocuments';
+import { RecentPrompts } from './vscode/ui/recentPrompts';
 import type { Services } from './vscode/services';
-import { GenerationStatusBar } from './vscode/statusBar';
+import { GenerationStatusBar } from './vscode/ui/statusBar';
 
 let loadedClient: ImageClient | undefined;
 
@@ -36,7 +36,7 @@ export function activate(context: ExtensionContext): void {
 
   let clientPromise: Promise<ImageClient> | undefined;
   const client = (): Promise<ImageClient> => {
-    clientPromise ??= import('./core/client').then(({ ImageClient }) => {
+    clientPromise ??= import('./core/gateway/client').then(({ ImageClient }) => {
       loadedClient = new ImageClient({ logger: log });
       return loadedClient;
     });

@@ -5,7 +5,7 @@
  * the wire) measures speed, not the cap; the CLI contender runs with the real defaults.
  */
 import { writeFile } from 'node:fs/promises';
-import { ImageClient } from '../../src/core/client';
+import { ImageClient } from '../../src/core/gateway/client';
 import type { GatewaySettings } from '../../src/core/types';
 import { IDENTITY_HEADERS } from '../fixtures';
 import { readJob, runContender } from './common';

@@ -105,7 +105,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** Removes the key in every form it may come back in; see redaction.ts. Re-exported here, where callers look for it. */
-export { redactSecrets } from './redaction';
+export { redactSecrets } from './text/redaction';
 
 /** `…1234`: how the key is shown to the user (SPEC §2). */
 export function keyHint(key: string | undefined): string {

@@ -1,5 +1,5 @@
 import type { Logger } from './types';
-import { redactForDisplay } from './redaction';
+import { redactForDisplay } from './text/redaction';
 
 /** A logger that drops everything: the default for library callers and unit tests. */
 export const nullLogger: Logger = {

@@ -9,8 +9,8 @@ import { isCancellation } from '../core/errors';
 import type { Logger } from '../core/types';
 import type { CommandId } from './constants';
 import { Commands } from './constants';
-import { describeError, errorLogDetails } from './errorMessages';
-import { SaveDismissed } from './saveImage';
+import { describeError, errorLogDetails } from './ui/errorMessages';
+import { SaveDismissed } from './generation/saveImage';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 

@@ -5,10 +5,10 @@
 import { homedir } from 'node:os';
 import { workspace } from 'vscode';
 import type { Uri } from 'vscode';
-import { resolveConfig, toGatewaySettings } from '../core/config';
-import type { ResolvedConfig } from '../core/config';
-import { withRepeatedSettings } from '../core/generationSettings';
-import type { GenerationSettings } from '../core/generationSettings';
+import { resolveConfig, toGatewaySettings } from '../core/config/config';
+import type { ResolvedConfig } from '../core/config/config';
+import { withRepeatedSettings } from '../core/config/generationSettings';
+import type { GenerationSettings } from '../core/config/generationSettings';
 import type { GatewaySettings } from '../core/types';
 import type { ApiKeyStore } from './apiKeyStore';
 import { configSection } from './constants';
@@ -32,7 +32,7 @@ export class ConfigurationService {
     const read = readExtensionSettings(workspace.getConfiguration(configSection, scope), workspace.getConfiguration('http'));
     const settings = repeat ? { ...read, user: withRepeatedSettings(read.user, repeat) } : read;
     // OpenClaw is the last source and reads JSON5 files: loaded on first use so activation stays cheap.
-    const [{ loadOpenClaw }, secretKey] = await Promise.all([import('../core/openclaw'), this.apiKeys.get()]);
+    const [{ loadOpenClaw }, secretKey] = await Promise.all([import('../core/config/openclaw'), this.apiKeys.get()]);
     const env = { ...process.env };
     const openclaw = await loadOpenClaw(env, homedir());
     const resolved = resolveConfig({

@@ -1,13 +1,13 @@
 /** What the commands share; built once in extension.ts and passed down explicitly. */
 import type { LogOutputChannel } from 'vscode';
-import type { ImageClient } from '../core/client';
+import type { ImageClient } from '../core/gateway/client';
 import type { Logger } from '../core/types';
 import type { ApiKeyStore } from './apiKeyStore';
 import type { ConfigurationService } from './configuration';
 import type { GenerationPipeline } from './generation/pipeline';
-import type { GenerationRegistry } from './generations';
-import type { ReadonlyDocuments } from './readonlyDocuments';
-import type { RecentPrompts } from './recentPrompts';
+import type { GenerationRegistry } from './generation/generations';
+import type { ReadonlyDocuments } from './ui/readonlyDocuments';
+import type { RecentPrompts } from './ui/recentPrompts';
 
 export interface Services {
   channel: LogOutputChannel;

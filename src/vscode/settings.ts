@@ -4,9 +4,9 @@
  * Only `import type` from vscode-shaped interfaces: the mapping takes any object with `get`/`inspect`, so the
  * unit tests drive it with a fake configuration and the extension passes `workspace.getConfiguration(...)`.
  */
-import type { UserSettings } from '../core/config';
+import type { UserSettings } from '../core/config/config';
 import type { ProxySettings } from '../core/types';
-import { settingValueForTrust, type InspectedSetting } from '../core/workspaceTrust';
+import { settingValueForTrust, type InspectedSetting } from '../core/config/workspaceTrust';
 
 /** The part of `vscode.WorkspaceConfiguration` this file reads. */
 export interface ConfigurationReader {

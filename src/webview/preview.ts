@@ -4,7 +4,7 @@
  * and attributes, never innerHTML: prompts are user text. The extension validates every message it receives, and
  * this page draws only messages of the shapes it knows.
  *
- * The message types are the extension's own (src/vscode/preview/messages.ts, imported for their types only), so
+ * The message types are the extension's own (src/vscode/features/preview/messages.ts, imported for their types only), so
  * one type check covers both ends of the protocol: what this page posts must be a `WebviewRequest`, and the
  * messages it reads are `ExtensionMessage`s (a new kind of message fails the check here until it is handled).
  * Built by esbuild for the browser into dist/webview/preview.js; type-checked with src/webview/tsconfig.json
@@ -14,7 +14,7 @@
  * and says it again, less and less often, until a state has reached it: a message can be lost while the webview is
  * still being set up, and without a state the page would stay blank.
  */
-import type { CurrentView, ExtensionMessage, HistoryItemView, ViewState, WebviewRequest } from '../vscode/preview/messages';
+import type { CurrentView, ExtensionMessage, HistoryItemView, ViewState, WebviewRequest } from '../vscode/features/preview/messages';
 
 /** What this page keeps across reloads (`vscode.getState`/`setState`). */
 interface SavedState {

@@ -1,7 +1,7 @@
 /**
  * End to end: the image preview panel and the image history (SPEC §7) in a real VS Code (code-server), driven in
  * Chromium like a user drives it. The preview is a webview: its content lives in nested iframes, found here by the
- * `data-testid` attributes media/preview.js puts on what it draws. One code-server session with its own loopback
+ * `data-testid` attributes src/webview/preview.ts puts on what it draws. One code-server session with its own loopback
  * gateway serves the file, but every case starts from the same state and builds what it needs itself: before each
  * case any generation still running is cancelled, every editor (the panel too) is closed, the sample files are
  * rewritten, the images folders removed and the history cleared through "Clear Image History" — each step waited
@@ -123,7 +123,7 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
     }
   }
 
-  /** The frame of our webview (the inner iframe that holds media/preview.js's page), once it has drawn. */
+  /** The frame of our webview (the inner iframe that holds src/webview/preview.ts's page), once it has drawn. */
   async function preview(): Promise<Frame> {
     return waitFor('the preview webview', async () => {
       for (const frame of h.page.frames()) {

@@ -7,7 +7,7 @@
  * a new webview, whose `ready` comes in while the run is still saving or just after it ended. (A render started on
  * such a `ready` used to reset the panel to "No image yet" with the new image listed below it; that takes a loaded
  * machine, e.g. this file run beside extension.test.ts, where it failed the second-run and Edit Image cases.)
- * The content of the webview lives in nested iframes; it is found by the `data-testid` attributes media/preview.js
+ * The content of the webview lives in nested iframes; it is found by the `data-testid` attributes src/webview/preview.ts
  * draws.
  *
  * Run: export PATH=/work/main/.tools/node24/node_modules/.bin:$PATH; npm run -s package &&

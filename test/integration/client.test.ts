@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ImageClient } from '../../src/core/client';
+import { ImageClient } from '../../src/core/gateway/client';
 import { GatewayError, cancelledError } from '../../src/core/errors';
-import { STATED_DELAY_MARGIN_MS } from '../../src/core/retry';
+import { STATED_DELAY_MARGIN_MS } from '../../src/core/gateway/retry';
 import type {
   Clock,
   GatewaySettings,

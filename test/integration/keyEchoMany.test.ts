@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ImageClient } from '../../src/core/client';
+import { ImageClient } from '../../src/core/gateway/client';
 import { GatewayError } from '../../src/core/errors';
 import type { GatewaySettings, Logger } from '../../src/core/types';
 

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { detectImageType } from '../../src/core/imageType';
+import { detectImageType } from '../../src/core/gateway/imageType';
 import { startTestGateway, type TestGateway } from '../gateway/server';
 import { CANARY, assertNoCanary, buildCli, filesBelow, runCliProcess, type CliRun } from './support';
 import { removeTempFolder } from '../support/removeInside';

@@ -4,9 +4,9 @@
  * the SSE reader (with an abort signal, as every real caller passes) or through the client's JSON path.
  * Prints `OK …` and exits 0 when the result is exact; running out of heap kills the process instead.
  */
-import { ImageClient } from '../../src/core/client';
-import { readSseEvents } from '../../src/core/sse';
-import type { HttpTransport } from '../../src/core/transport';
+import { ImageClient } from '../../src/core/gateway/client';
+import { readSseEvents } from '../../src/core/gateway/sse';
+import type { HttpTransport } from '../../src/core/gateway/transport';
 import { makePng } from '../gateway/images';
 import { settingsFor } from './support';
 

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ImageClient } from '../../src/core/client';
-import { resolveDestination, slugFromPrompt } from '../../src/core/destination';
+import { ImageClient } from '../../src/core/gateway/client';
+import { resolveDestination, slugFromPrompt } from '../../src/core/files/destination';
 import { GatewayError } from '../../src/core/errors';
-import { detectImageType } from '../../src/core/imageType';
+import { detectImageType } from '../../src/core/gateway/imageType';
 import {
   echoedToolsLackImageGeneration,
   isErrorBody,
@@ -20,9 +20,9 @@ import {
   readEventError,
   readHttpError,
   readImageFromResponse,
-} from '../../src/core/responseReader';
-import { readSseEvents, type SseEvent } from '../../src/core/sse';
-import type { HttpTransport } from '../../src/core/transport';
+} from '../../src/core/gateway/responseReader';
+import { readSseEvents, type SseEvent } from '../../src/core/gateway/sse';
+import type { HttpTransport } from '../../src/core/gateway/transport';
 import type { ProgressEvent } from '../../src/core/types';
 import { makePng, tinyJpeg } from '../gateway/images';
 import { CANARY, InstantClock, settingsFor, within } from './support';

@@ -4,7 +4,7 @@
  * executable half of RELIABILITY.md: faults.test.ts checks every row, keySafety.test.ts runs every row with
  * the canary key, and a test fails when the gateway gains a scenario that has no row here.
  */
-import type { UserSettings } from '../../src/core/config';
+import type { UserSettings } from '../../src/core/config/config';
 import type { GatewayErrorKind } from '../../src/core/errors';
 import type { ScenarioName } from '../gateway/server';
 

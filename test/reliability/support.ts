@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { resolveConfig, toGatewaySettings, type UserSettings } from '../../src/core/config';
+import { resolveConfig, toGatewaySettings, type UserSettings } from '../../src/core/config/config';
 import { cancelledError } from '../../src/core/errors';
 import type { GatewayError } from '../../src/core/errors';
 import type { Clock, GatewaySettings, Logger } from '../../src/core/types';

@@ -14,9 +14,9 @@ import {
   eventTooLargeError,
   itemText,
   streamByteBudget,
-} from '../../src/core/answerBounds';
+} from '../../src/core/gateway/answerBounds';
 import { GatewayError } from '../../src/core/errors';
-import { readSseEvents } from '../../src/core/sse';
+import { readSseEvents } from '../../src/core/gateway/sse';
 
 const MIB = 1024 * 1024;
 const KEY = 'sk-CANARY-7f3a9c1e5b';

@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { Base64Decoder, Base64Splicer, type SpliceOptions } from '../../src/core/base64Splice';
-import { readSseEvents } from '../../src/core/sse';
+import { Base64Decoder, Base64Splicer, type SpliceOptions } from '../../src/core/gateway/base64Splice';
+import { readSseEvents } from '../../src/core/gateway/sse';
 import { GatewayError } from '../../src/core/errors';
 import { cutAt } from '../support/chunks';
 

@@ -6,7 +6,7 @@ import {
   firstMatchWithinBudget,
   replaceWithinBudget,
   unsafeRegexReason,
-} from '../../src/core/boundedRegex';
+} from '../../src/core/files/boundedRegex';
 
 describe('unsafeRegexReason (regular expressions from settings)', () => {
   const refused: [source: string, reason: RegExp][] = [

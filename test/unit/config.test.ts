@@ -7,8 +7,8 @@ import {
   toGatewaySettings,
   type ResolvedConfig,
   type UserSettings,
-} from '../../src/core/config';
-import type { OpenClawInfo } from '../../src/core/openclaw';
+} from '../../src/core/config/config';
+import type { OpenClawInfo } from '../../src/core/config/openclaw';
 import { GatewayError } from '../../src/core/errors';
 
 const openclaw: OpenClawInfo = {

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { filledTarget, findEmptyImageLinks, markdownImageDestination, markdownLanguageIds, promptFromAlt } from '../../src/core/emptyImageLinks';
-import { isMarkdownLanguage } from '../../src/core/links';
-import { MAX_PARSED_LENGTH } from '../../src/core/markdownBlocks';
+import { filledTarget, findEmptyImageLinks, markdownImageDestination, markdownLanguageIds, promptFromAlt } from '../../src/core/markdown/emptyImageLinks';
+import { isMarkdownLanguage } from '../../src/core/markdown/links';
+import { MAX_PARSED_LENGTH } from '../../src/core/markdown/markdownBlocks';
 
 /** The links found in `text`, as what a reader checks: the kind, the raw alt, the prompt, and the target text. */
 function found(text: string): { kind: string; rawAlt: string; prompt: string; target: string }[] {

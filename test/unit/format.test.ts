@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatElapsed, formatSeconds, hostOf, promptExcerpt, promptFromSelection } from '../../src/vscode/format';
+import { formatElapsed, formatSeconds, hostOf, promptExcerpt, promptFromSelection } from '../../src/vscode/ui/format';
 
 describe('formatElapsed', () => {
   const table: [number, string][] = [

@@ -5,10 +5,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveConfig, toGatewaySettings } from '../../src/core/config';
+import { resolveConfig, toGatewaySettings } from '../../src/core/config/config';
 import { GatewayError } from '../../src/core/errors';
-import { incompleteError, incompleteReason, readEventError, readHttpError } from '../../src/core/responseReader';
-import { decideRetry, initialRetryState } from '../../src/core/retry';
+import { incompleteError, incompleteReason, readEventError, readHttpError } from '../../src/core/gateway/responseReader';
+import { decideRetry, initialRetryState } from '../../src/core/gateway/retry';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const RETRY = { maxRateLimitWaitMs: 30_000, textFallbackRetries: 2, transientRetries: 3, rateLimitRetries: 3 };

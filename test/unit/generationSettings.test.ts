@@ -1,7 +1,7 @@
 /** Regenerate repeats an earlier run's image settings exactly: unset then means unset now, not today's value. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generationSettingsOf, withRepeatedSettings } from '../../src/core/generationSettings';
+import { generationSettingsOf, withRepeatedSettings } from '../../src/core/config/generationSettings';
 import type { GatewaySettings } from '../../src/core/types';
 
 describe('generation settings (what the history keeps and Regenerate repeats)', () => {

@@ -6,8 +6,8 @@ import {
   newHistoryId,
   parseHistory,
   parseHistoryEntry,
-} from '../../src/vscode/history/historyEntries';
-import type { HistoryEntry } from '../../src/vscode/history/historyEntries';
+} from '../../src/vscode/features/history/historyEntries';
+import type { HistoryEntry } from '../../src/vscode/features/history/historyEntries';
 
 function entry(id: string, createdAt: number, extra: Partial<HistoryEntry> = {}): HistoryEntry {
   return {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeBytes, detectImageType } from '../../src/core/imageType';
+import { describeBytes, detectImageType } from '../../src/core/gateway/imageType';
 
 /** The 1×1 PNG of gateway.md §6.1: a complete, valid file. */
 const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC', 'base64');

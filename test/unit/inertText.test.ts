@@ -1,6 +1,6 @@
 /**
  * Untrusted text never becomes a live link, HTML or an icon (issue 9, item 1): every markdown link form, fed to
- * each sink function of src/core/inertText.ts, is checked against what the sink's renderer parses — VS Code's
+ * each sink function of src/core/text/inertText.ts, is checked against what the sink's renderer parses — VS Code's
  * own notification link regex (`parseLinkedText`), its icon regex, and for MarkdownString sinks VS Code's
  * `appendText` followed by a CommonMark + GFM-autolink parser (markdown-it) — and plain text stays readable.
  */
@@ -18,8 +18,8 @@ import {
   markdownText,
   notificationText,
   treeItemText,
-} from '../../src/core/inertText';
-import { formatInsertion } from '../../src/core/links';
+} from '../../src/core/text/inertText';
+import { formatInsertion } from '../../src/core/markdown/links';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InsertionTracker, insertionText } from '../../src/vscode/insertTracker';
-import type { TextChange } from '../../src/vscode/insertTracker';
+import { InsertionTracker, insertionText } from '../../src/vscode/generation/insertTracker';
+import type { TextChange } from '../../src/vscode/generation/insertTracker';
 
 /** Applies changes to a string the way VS Code reports them (each offset against the text after the previous change). */
 function applyToText(text: string, changes: readonly TextChange[]): string {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { altFromPrompt, formatInsertion, isMarkdownLanguage, type InsertionInput } from '../../src/core/links';
+import { altFromPrompt, formatInsertion, isMarkdownLanguage, type InsertionInput } from '../../src/core/markdown/links';
 
 describe('isMarkdownLanguage', () => {
   for (const id of ['markdown', 'mdx', 'quarto', 'rmd', 'markdown-math', 'Markdown']) {

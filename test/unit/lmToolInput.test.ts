@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chosenDestinationPattern, resolveDestination } from '../../src/core/destination';
+import { chosenDestinationPattern, resolveDestination } from '../../src/core/files/destination';
 import { GatewayError } from '../../src/core/errors';
-import { readToolInput } from '../../src/vscode/lmTool/toolInput';
+import { readToolInput } from '../../src/vscode/features/lmTool/toolInput';
 
 describe('readToolInput (the agent tool input)', () => {
   const valid: [string, unknown, ReturnType<typeof readToolInput>][] = [

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Commands, PreviewCommands, editImageCommand, generateFromAltTextCommand, generateImageToolName, generatingContextKey, historyViewId } from '../../src/vscode/constants';
-import { markdownLanguageIds } from '../../src/core/emptyImageLinks';
+import { markdownLanguageIds } from '../../src/core/markdown/emptyImageLinks';
 
 interface Manifest {
   activationEvents: string[];

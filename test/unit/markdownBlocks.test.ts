@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_PARSED_LENGTH, markdownBlocks } from '../../src/core/markdownBlocks';
+import { MAX_PARSED_LENGTH, markdownBlocks } from '../../src/core/markdown/markdownBlocks';
 
 /** The blocks as `kind lines text`, the text being what the offsets cover. */
 function blocksOf(text: string): string[] {

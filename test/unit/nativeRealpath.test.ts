@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, realpath, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertInsideWorkspace } from '../../src/core/destination';
+import { assertInsideWorkspace } from '../../src/core/files/destination';
 import { GatewayError } from '../../src/core/errors';
-import { nativeRealpath } from '../../src/vscode/nativeRealpath';
+import { nativeRealpath } from '../../src/vscode/generation/nativeRealpath';
 import { removeTempFolder } from '../support/removeInside';
 
 /** On POSIX a Uri.path is the native path; the conversions are exercised separately below. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findOverlongPath, MAX_NAME_BYTES } from '../../src/core/pathLimits';
+import { findOverlongPath, MAX_NAME_BYTES } from '../../src/core/files/pathLimits';
 import { removeTempFolder } from '../support/removeInside';
 
 describe('findOverlongPath', () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { newHistoryId } from '../../src/vscode/history/historyEntries';
-import { parseWebviewRequest } from '../../src/vscode/preview/messages';
+import { newHistoryId } from '../../src/vscode/features/history/historyEntries';
+import { parseWebviewRequest } from '../../src/vscode/features/preview/messages';
 
 describe('parseWebviewRequest: what the preview webview may ask', () => {
   const accepted: [string, unknown, unknown][] = [

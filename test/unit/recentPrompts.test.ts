@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecentPrompts, maxRecentPrompts } from '../../src/vscode/recentPrompts';
-import type { PromptMemento } from '../../src/vscode/recentPrompts';
+import { RecentPrompts, maxRecentPrompts } from '../../src/vscode/ui/recentPrompts';
+import type { PromptMemento } from '../../src/vscode/ui/recentPrompts';
 import { recentPromptsKey } from '../../src/vscode/constants';
 
 /** An in-memory Memento that, like VS Code's, stores JSON copies. */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactForDisplay, redactSecrets, redactUrlCredentials, secretPrefixLength } from '../../src/core/redaction';
+import { redactForDisplay, redactSecrets, redactUrlCredentials, secretPrefixLength } from '../../src/core/text/redaction';
 import { redactSecrets as redactSecretsFromErrors } from '../../src/core/errors';
 import { redactingLogger } from '../../src/core/logger';
 import type { Logger } from '../../src/core/types';

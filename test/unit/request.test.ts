@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildModelsRequest, buildResponsesRequest, modelsUrl, responsesUrl } from '../../src/core/request';
+import { buildModelsRequest, buildResponsesRequest, modelsUrl, responsesUrl } from '../../src/core/gateway/request';
 import { GatewayError } from '../../src/core/errors';
 import type { GatewaySettings } from '../../src/core/types';
 

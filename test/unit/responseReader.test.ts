@@ -8,7 +8,7 @@ import {
   readEventError,
   readHttpError,
   readImageFromResponse,
-} from '../../src/core/responseReader';
+} from '../../src/core/gateway/responseReader';
 import type { GatewayErrorKind } from '../../src/core/errors';
 
 const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';

@@ -10,7 +10,7 @@ import {
   TEXT_FALLBACK_DELAY_MS,
   type RetryDecision,
   type RetryState,
-} from '../../src/core/retry';
+} from '../../src/core/gateway/retry';
 import { GatewayError, type GatewayErrorDetails, type GatewayErrorKind } from '../../src/core/errors';
 import type { RetrySettings } from '../../src/core/types';
 

@@ -7,12 +7,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImageClient } from '../../src/core/client';
+import { ImageClient } from '../../src/core/gateway/client';
 import { GatewayError, cancelledError } from '../../src/core/errors';
-import type { HttpRequest } from '../../src/core/request';
-import { readHttpError } from '../../src/core/responseReader';
-import { finalError, overallBudget, parseRetryDelayMs, withinOverallBudget, type RetryDecision } from '../../src/core/retry';
-import type { HttpResponse, HttpTransport } from '../../src/core/transport';
+import type { HttpRequest } from '../../src/core/gateway/request';
+import { readHttpError } from '../../src/core/gateway/responseReader';
+import { finalError, overallBudget, parseRetryDelayMs, withinOverallBudget, type RetryDecision } from '../../src/core/gateway/retry';
+import type { HttpResponse, HttpTransport } from '../../src/core/gateway/transport';
 import type { Clock, GatewaySettings, Logger, ProgressEvent } from '../../src/core/types';
 
 const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';

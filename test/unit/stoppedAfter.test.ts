@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../../src/core/errors';
-import { finalError } from '../../src/core/retry';
-import { withAttempts, type Translator } from '../../src/vscode/stoppedAfter';
+import { finalError } from '../../src/core/gateway/retry';
+import { withAttempts, type Translator } from '../../src/vscode/ui/stoppedAfter';
 
 const bundle = JSON.parse(readFileSync(fileURLToPath(new URL('../../l10n/bundle.l10n.zh-cn.json', import.meta.url)), 'utf8')) as Record<string, string>;
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeForTerminal } from '../../src/core/terminalText';
+import { escapeForTerminal } from '../../src/core/text/terminalText';
 
 /** Code points a terminal acts on: none may survive escaping. */
 function unsafeCodePoints(text: string): number[] {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { settingValueForTrust, type InspectedSetting } from '../../src/core/workspaceTrust';
+import { settingValueForTrust, type InspectedSetting } from '../../src/core/config/workspaceTrust';
 
 describe('settingValueForTrust (markdown.copyFiles.destination in Restricted Mode)', () => {
   const hostile = { '**/*.md': '${documentBaseName/^(a+)+$/x/}/' };

@@ -4,9 +4,9 @@
  */
 import { commands, l10n, window, workspace } from 'vscode';
 import type { Uri } from 'vscode';
-import { notificationText } from '../../core/inertText';
-import { displayPath } from '../insertion';
-import type { InsertOutcome } from '../insertion';
+import { notificationText } from '../../core/text/inertText';
+import { displayPath } from './insertion';
+import type { InsertOutcome } from './insertion';
 
 /** "Saved docs/images/x.png" with Open Image / Reveal in Explorer (the clipboard case says why the link is there). */
 export function announceSaved(uri: Uri, outcome: InsertOutcome): void {

@@ -13,18 +13,18 @@
  */
 import { EventEmitter, ProgressLocation, l10n, window } from 'vscode';
 import type { CancellationToken, Disposable, Event, TextDocument, Uri } from 'vscode';
-import type { ImageClient } from '../../core/client';
+import type { ImageClient } from '../../core/gateway/client';
 import { GatewayError, throwIfAborted } from '../../core/errors';
-import { generationSettingsOf } from '../../core/generationSettings';
-import { notificationText } from '../../core/inertText';
-import type { GenerationSettings } from '../../core/generationSettings';
+import { generationSettingsOf } from '../../core/config/generationSettings';
+import { notificationText } from '../../core/text/inertText';
+import type { GenerationSettings } from '../../core/config/generationSettings';
 import type { GatewaySettings, GeneratedImage, InputImage, Logger, ProgressEvent } from '../../core/types';
 import type { ConfigurationService, LoadedConfiguration } from '../configuration';
-import { rememberConfiguration } from '../errorMessages';
-import { hostOf, promptExcerpt } from '../format';
-import type { Generation, GenerationRegistry } from '../generations';
-import type { RecentPrompts } from '../recentPrompts';
-import { SaveDismissed, saveGeneratedImage } from '../saveImage';
+import { rememberConfiguration } from '../ui/errorMessages';
+import { hostOf, promptExcerpt } from '../ui/format';
+import type { Generation, GenerationRegistry } from './generations';
+import type { RecentPrompts } from '../ui/recentPrompts';
+import { SaveDismissed, saveGeneratedImage } from './saveImage';
 import type { InsertFormat, InsertPosition } from '../settings';
 import { postProcess } from './postProcess';
 

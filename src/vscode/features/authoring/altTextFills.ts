@@ -1,0 +1,119 @@
+/**
+ * The empty image links whose image is being generated (SPEC §7, markdown authoring). Each fill tracks its
+ * link's target through the user's edits while the image is made (InsertionTracker, the same rules as the normal
+ * insertion), and at the end fills in only that target — `()` becomes `(images/fox.png)`, a missing target gets
+ * `(images/fox.png)` after the `]` — when the link is still there and still empty. The CodeLens asks this registry
+ * which links are in progress, so a link shows "Generating…" and cannot be started twice.
+ */
+import { EventEmitter, Range, WorkspaceEdit, env, l10n, window, workspace } from 'vscode';
+import type { Disposable, Event, TextDocument, Uri } from 'vscode';
+import { filledTarget, findEmptyImageLinks, markdownImageDestination } from '../../../core/markdown/emptyImageLinks';
+import type { EmptyImageLink } from '../../../core/markdown/emptyImageLinks';
+import { notificationText } from '../../../core/text/inertText';
+import { isOpenInAnyTab, linkBase } from '../../generation/insertion';
+import type { InsertOutcome } from '../../generation/insertion';
+import { InsertionTracker } from '../../generation/insertTracker';
+
+export class AltTextFill implements Disposable {
+  private readonly tracker: InsertionTracker;
+  private readonly subscription: Disposable;
+  private disposed = false;
+
+  constructor(
+    readonly document: TextDocument,
+    readonly link: EmptyImageLink,
+    private readonly onChange: () => void,
+    private readonly onDispose: (fill: AltTextFill) => void,
+  ) {
+    this.tracker = new InsertionTracker(link.targetStart, link.targetEnd);
+    this.subscription = workspace.onDidChangeTextDocument((e) => {
+      if (e.document === this.document && e.contentChanges.length > 0) {
+        this.tracker.apply(e.contentChanges);
+        this.onChange();
+      }
+    });
+  }
+
+  /** Where the link's target is now, after the edits made since the generation started. */
+  get targetStart(): number {
+    return this.tracker.start;
+  }
+
+  get targetEnd(): number {
+    return this.tracker.end;
+  }
+
+  /** Whether `link`, found in `document` now, is the one this fill is for. */
+  matches(document: TextDocument, link: EmptyImageLink): boolean {
+    return document === this.document && link.targetStart === this.tracker.start && link.targetEnd === this.tracker.end;
+  }
+
+  /**
+   * Fills in the target with the image's path relative to the document. When the link is gone or was given a
+   * target meanwhile, nothing is overwritten: the link goes to the clipboard and the user is told why.
+   */
+  async place(imageUri: Uri): Promise<InsertOutcome> {
+    const document = this.document;
+    const destination = markdownImageDestination({ imagePath: imageUri.path, ...linkBase(imageUri, document) });
+    const fullLink = `![${this.link.rawAlt}]${filledTarget(destination)}`;
+
+    if (!isOpenInAnyTab(document)) {
+      await env.clipboard.writeText(fullLink);
+      return { kind: 'copied', text: fullLink };
+    }
+    const current = findEmptyImageLinks(document.getText()).find((link) => this.matches(document, link));
+    if (current) {
+      const edit = new WorkspaceEdit();
+      const range = new Range(document.positionAt(current.targetStart), document.positionAt(current.targetEnd));
+      edit.replace(document.uri, range, filledTarget(destination));
+      if (await workspace.applyEdit(edit)) return { kind: 'inserted', text: `![${current.rawAlt}]${filledTarget(destination)}` };
+    }
+    await env.clipboard.writeText(fullLink);
+    void window.showWarningMessage(
+      l10n.t('The image link changed while the image was generated, so it was left as it is. Its new link was copied to the clipboard: {0}', notificationText(fullLink)),
+    );
+    return { kind: 'none' };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.subscription.dispose();
+    this.onDispose(this);
+  }
+}
+
+export class AltTextFills implements Disposable {
+  private readonly fills = new Set<AltTextFill>();
+  private readonly changeEmitter = new EventEmitter<void>();
+
+  /** Fires when a fill starts, ends, or its link moves: the CodeLenses are then refreshed. */
+  readonly onDidChange: Event<void> = this.changeEmitter.event;
+
+  /** Starts tracking `link` of `document`; undefined when that link is already being generated. */
+  start(document: TextDocument, link: EmptyImageLink): AltTextFill | undefined {
+    if (this.isPending(document, link)) return undefined;
+    const fill = new AltTextFill(
+      document,
+      link,
+      () => this.changeEmitter.fire(),
+      (done) => {
+        this.fills.delete(done);
+        this.changeEmitter.fire();
+      },
+    );
+    this.fills.add(fill);
+    this.changeEmitter.fire();
+    return fill;
+  }
+
+  isPending(document: TextDocument, link: EmptyImageLink): boolean {
+    for (const fill of this.fills) if (fill.matches(document, link)) return true;
+    return false;
+  }
+
+  dispose(): void {
+    for (const fill of [...this.fills]) fill.dispose();
+    this.changeEmitter.dispose();
+  }
+}

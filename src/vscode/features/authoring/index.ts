@@ -1,0 +1,22 @@
+/** Markdown authoring (SPEC §7): the CodeLens, the quick fix and the "Generate Image from Alt Text" command. */
+import { Disposable } from 'vscode';
+import type { CommandHandler } from '../../commandTable';
+import { generateFromAltTextCommand } from '../../constants';
+import type { Services } from '../../services';
+import { AltTextFills } from './altTextFills';
+import { registerAltTextProviders } from './altTextProviders';
+import { generateFromAltText } from './generateFromAltText';
+
+export interface AuthoringFeature {
+  /** The fills in progress and the providers: disposed by the extension. */
+  disposable: Disposable;
+  commands: Record<typeof generateFromAltTextCommand, CommandHandler>;
+}
+
+export function registerAuthoring(services: Services): AuthoringFeature {
+  const fills = new AltTextFills();
+  return {
+    disposable: Disposable.from(fills, registerAltTextProviders(fills)),
+    commands: { [generateFromAltTextCommand]: (...args) => generateFromAltText(services, fills, ...args) },
+  };
+}

@@ -1,0 +1,34 @@
+/** "Cancel Image Generation" (the status bar item's click): cancels the running generations the user picks. */
+import { l10n, window } from 'vscode';
+import type { QuickPickItem } from 'vscode';
+import { iconLabelText } from '../../../core/text/inertText';
+import { promptExcerpt } from '../../ui/format';
+import type { Generation } from '../../generation/generations';
+import type { Services } from '../../services';
+
+interface GenerationItem extends QuickPickItem {
+  generation: Generation;
+}
+
+export async function cancelGeneration(services: Services): Promise<void> {
+  const { registry } = services;
+  const running = registry.list();
+  if (running.length === 0) {
+    void window.showInformationMessage(l10n.t('No image generation is running.'));
+    return;
+  }
+  const now = registry.currentTime();
+  const items: GenerationItem[] = running.map((generation) => ({
+    label: iconLabelText(promptExcerpt(generation.prompt, 80)),
+    description: `${generation.describe(now)} · ${generation.elapsed(now)}`,
+    picked: true,
+    generation,
+  }));
+  const chosen = await window.showQuickPick(items, {
+    title: l10n.t('Cancel Image Generation'),
+    placeHolder: l10n.t('Select the generations to cancel, then press Enter'),
+    canPickMany: true,
+    ignoreFocusOut: true,
+  });
+  for (const item of chosen ?? []) item.generation.cancel();
+}

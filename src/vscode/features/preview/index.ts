@@ -1,0 +1,43 @@
+/**
+ * Composes the image history (kept in workspaceState), the preview panel, the history tree view and their commands.
+ * The history subscribes to the pipeline before the panel does, so a finished run's entry exists when the panel
+ * looks it up.
+ */
+import { Disposable, window } from 'vscode';
+import type { Memento, Uri } from 'vscode';
+import type { CommandHandler } from '../../commandTable';
+import { HistoryActions } from '../history/historyActions';
+import { createHistoryTreeView } from '../history/historyTree';
+import { ImageHistory } from '../history/imageHistory';
+import { PreviewCommands, previewViewType } from '../../constants';
+import type { Services } from '../../services';
+import { previewCommands } from './commands';
+import { ImagePreview } from './previewPanel';
+
+export interface PreviewFeature {
+  disposable: Disposable;
+  commands: Record<(typeof PreviewCommands)[keyof typeof PreviewCommands], CommandHandler>;
+}
+
+export function registerPreview(services: Services, workspaceState: Memento, extensionUri: Uri): PreviewFeature {
+  const { pipeline, registry, configuration, log } = services;
+  const history = new ImageHistory(workspaceState, pipeline, log);
+  const actions = new HistoryActions({ pipeline, history, configuration, log });
+  const preview = new ImagePreview({ extensionUri, pipeline, registry, history, actions, log });
+  return {
+    disposable: Disposable.from(
+      history,
+      actions,
+      preview,
+      createHistoryTreeView(history),
+      // After a window reload VS Code brings the panel back in its place (activation event onWebviewPanel:…).
+      window.registerWebviewPanelSerializer(previewViewType, {
+        deserializeWebviewPanel: (panel) => {
+          preview.adopt(panel);
+          return Promise.resolve();
+        },
+      }),
+    ),
+    commands: previewCommands({ preview, history, actions }),
+  };
+}

@@ -1,0 +1,38 @@
+/** "Check Connection": a cheap authenticated request (GET /v1/models) that tells whether the gateway answers and accepts the key. */
+import { ProgressLocation, l10n, window } from 'vscode';
+import { isCancellation } from '../../../core/errors';
+import { notificationText } from '../../../core/text/inertText';
+import type { LoadedConfiguration } from '../../configuration';
+import { rememberConfiguration } from '../../ui/errorMessages';
+import { hostOf } from '../../ui/format';
+import type { Services } from '../../services';
+
+export async function checkConnection(services: Services): Promise<void> {
+  const { log, configuration } = services;
+  let loaded: LoadedConfiguration | undefined;
+  try {
+    loaded = await configuration.load(window.activeTextEditor?.document.uri);
+    const gateway = configuration.gatewaySettings(loaded);
+    const host = hostOf(gateway.baseUrl);
+    // The URL comes from a setting (possibly the workspace's): data in the progress title and the notification.
+    const shownHost = notificationText(host);
+    const client = await services.client();
+    const result = await window.withProgress(
+      { location: ProgressLocation.Notification, cancellable: true, title: l10n.t('Checking the connection to {0}…', shownHost) },
+      (_progress, token) => {
+        const controller = new AbortController();
+        const onCancel = token.onCancellationRequested(() => controller.abort());
+        return client.checkConnection(gateway, { signal: controller.signal }).finally(() => onCancel.dispose());
+      },
+    );
+    log.info(`Check connection: ${host} answered HTTP ${result.status} with ${result.models.length} models`);
+    void window.showInformationMessage(
+      l10n.t('Connected to {0}: the gateway answered and accepted the key ({1} models).', shownHost, result.models.length),
+    );
+  } catch (err) {
+    // Cancelling a check is not a failure, and not a cancelled image either: nothing to say.
+    if (isCancellation(err)) return;
+    // The command wrapper reports it; the message names the source to fix, so it needs what was resolved.
+    throw loaded ? rememberConfiguration(err, loaded.resolved) : err;
+  }
+}

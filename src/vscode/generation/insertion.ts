@@ -1,0 +1,127 @@
+/**
+ * The document a generation started from and the place its link goes: captured when the command starts,
+ * tracked through the user's edits while the image is made (see insertTracker.ts for the rules), and used
+ * at the end to insert the link — or, if the document was closed meanwhile, to put it on the clipboard.
+ */
+import * as path from 'node:path';
+import { Range, TabInputText, TabInputTextDiff, WorkspaceEdit, env, window, workspace } from 'vscode';
+import type { Disposable, TextDocument, TextEditor, Uri } from 'vscode';
+import { altFromPrompt, formatInsertion } from '../../core/markdown/links';
+import { InsertionTracker, insertionText } from './insertTracker';
+import type { InsertFormat, InsertPosition } from '../settings';
+
+const posix = path.posix;
+
+export type InsertOutcome =
+  | { kind: 'inserted'; text: string }
+  | { kind: 'copied'; text: string }
+  | { kind: 'none' };
+
+export class InsertionOrigin implements Disposable {
+  private readonly tracker: InsertionTracker;
+  private readonly subscription: Disposable;
+
+  private constructor(readonly document: TextDocument, start: number, end: number) {
+    this.tracker = new InsertionTracker(start, end);
+    this.subscription = workspace.onDidChangeTextDocument((e) => {
+      if (e.document === this.document) this.tracker.apply(e.contentChanges);
+    });
+  }
+
+  /** Captures the active editor's document and primary selection; undefined when no text editor is active. */
+  static capture(editor: TextEditor | undefined): InsertionOrigin | undefined {
+    if (!editor) return undefined;
+    const { document, selection } = editor;
+    return new InsertionOrigin(document, document.offsetAt(selection.start), document.offsetAt(selection.end));
+  }
+
+  /**
+   * A document without an editor's selection (Regenerate from the history): the run saves where images of this
+   * document go; the place, the start of the document, is used only when nothing replaces the insertion.
+   */
+  static forDocument(document: TextDocument): InsertionOrigin {
+    return new InsertionOrigin(document, 0, 0);
+  }
+
+  get languageId(): string {
+    return this.document.languageId;
+  }
+
+  /**
+   * Inserts the link for `imageUri` at the tracked place. When the document is no longer open in any editor
+   * tab (or the edit is refused), the text goes to the clipboard instead so nothing is lost.
+   */
+  async insert(imageUri: Uri, prompt: string, format: InsertFormat, position: InsertPosition): Promise<InsertOutcome> {
+    const document = this.document;
+    const link = linkText(imageUri, prompt, format, document);
+
+    if (!isOpenInAnyTab(document)) {
+      await env.clipboard.writeText(link);
+      return { kind: 'copied', text: link };
+    }
+    const target = this.tracker.target(position);
+    const length = document.getText().length;
+    const start = document.positionAt(Math.min(target.start, length));
+    const end = document.positionAt(Math.min(target.end, length));
+    const replacing = target.end > target.start;
+    const previous = target.start > 0 ? document.getText(new Range(document.positionAt(target.start - 1), start)) : undefined;
+    const text = insertionText(link, previous, replacing);
+    const edit = new WorkspaceEdit();
+    edit.replace(document.uri, new Range(start, end), text);
+    if (await workspace.applyEdit(edit)) return { kind: 'inserted', text };
+    await env.clipboard.writeText(link);
+    return { kind: 'copied', text: link };
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}
+
+/**
+ * The paths a link for `imageUri` is made relative to: the document's (when it is a saved file on the same file
+ * system) and the workspace folder's (when it shares the image's scheme).
+ */
+export function linkBase(imageUri: Uri, document?: TextDocument): { documentPath?: string; workspaceFolderPath?: string } {
+  const sameFileSystem = document !== undefined && imageUri.scheme === document.uri.scheme && imageUri.authority === document.uri.authority;
+  const folder = workspace.getWorkspaceFolder(imageUri) ?? workspace.workspaceFolders?.[0];
+  return {
+    ...(document && sameFileSystem && !document.isUntitled ? { documentPath: document.uri.path } : {}),
+    ...(folder && folder.uri.scheme === imageUri.scheme ? { workspaceFolderPath: folder.uri.path } : {}),
+  };
+}
+
+/**
+ * The link (or path) for `imageUri` as it would be inserted into `document`; without a document, the path
+ * relative to the workspace folder (what goes to the clipboard when there is nowhere to insert).
+ */
+export function linkText(imageUri: Uri, prompt: string, format: InsertFormat, document?: TextDocument): string {
+  return formatInsertion({
+    format,
+    ...(document ? { languageId: document.languageId } : {}),
+    imagePath: imageUri.path,
+    ...linkBase(imageUri, document),
+    alt: altFromPrompt(prompt),
+  });
+}
+
+/** A closed tab may leave its document alive for a while; what counts for the user is whether a tab shows it. */
+export function isOpenInAnyTab(document: TextDocument): boolean {
+  if (document.isClosed) return false;
+  const key = document.uri.toString();
+  return window.tabGroups.all.some((group) =>
+    group.tabs.some((tab) => {
+      const input = tab.input;
+      if (input instanceof TabInputText) return input.uri.toString() === key;
+      if (input instanceof TabInputTextDiff) return input.modified.toString() === key;
+      return false;
+    }),
+  );
+}
+
+/** `images/foo.png` for the notification: relative to its workspace folder, else the file name's path. */
+export function displayPath(uri: Uri): string {
+  const folder = workspace.getWorkspaceFolder(uri);
+  if (folder) return posix.relative(folder.uri.path, uri.path);
+  return uri.scheme === 'file' ? uri.fsPath : uri.path;
+}
