@@ -437,9 +437,13 @@ export class Workbench {
   }
 
   /** Messages of the notifications on screen (toasts) and in the notification center when it is open. */
+  /**
+   * The notification messages as the user reads them: the zero-width spaces that keep untrusted text inert
+   * (src/core/text/inertText.ts) are invisible, so they are dropped here; test/e2e/inertText.test.ts checks the DOM.
+   */
   async notificationTexts(): Promise<string[]> {
     const texts = await this.page.locator('.notification-list-item-message').allInnerTexts();
-    return texts.map((text) => text.trim()).filter((text) => text.length > 0);
+    return texts.map((text) => text.replace(/\u200b/g, '').trim()).filter((text) => text.length > 0);
   }
 
   /** The notification (toast) whose message contains `text`. */
