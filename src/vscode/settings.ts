@@ -7,6 +7,7 @@
 import type { UserSettings } from '../core/config/config';
 import type { ProxySettings } from '../core/types';
 import { settingValueForTrust, type InspectedSetting } from '../core/config/workspaceTrust';
+import { trimmedString } from '../core/json';
 
 /** The part of `vscode.WorkspaceConfiguration` this file reads. */
 export interface ConfigurationReader {
@@ -42,28 +43,22 @@ type KeyRoutingSetting = (typeof keyRoutingSettings)[number];
 const insertFormats: readonly InsertFormat[] = ['auto', 'markdown', 'html', 'path'];
 const insertPositions: readonly InsertPosition[] = ['afterSelection', 'replaceSelection'];
 
-function stringOrUndefined(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
 /** VS Code reports an unset nullable number as `null`; anything that is not a finite number counts as unset. */
 function numberOrUndefined(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function userScopeString(config: ConfigurationReader, key: KeyRoutingSetting): string | undefined {
-  return stringOrUndefined(config.inspect<string>(key)?.globalValue);
+  return trimmedString(config.inspect<string>(key)?.globalValue);
 }
 
 /** `http.proxy`, `http.noProxy` (an array in current VS Code, a string in some older setups), `http.proxyStrictSSL`. */
 export function readProxySettings(http: ConfigurationReader): ProxySettings {
-  const proxyUrl = stringOrUndefined(http.get<unknown>('proxy'));
+  const proxyUrl = trimmedString(http.get<unknown>('proxy'));
   const rawNoProxy = http.get<unknown>('noProxy');
   const noProxyList = Array.isArray(rawNoProxy)
-    ? rawNoProxy.map(stringOrUndefined).filter((v): v is string => v !== undefined)
-    : (stringOrUndefined(rawNoProxy)?.split(',').map((v) => v.trim()).filter((v) => v !== '') ?? []);
+    ? rawNoProxy.map(trimmedString).filter((v): v is string => v !== undefined)
+    : (trimmedString(rawNoProxy)?.split(',').map((v) => v.trim()).filter((v) => v !== '') ?? []);
   const strictSsl = http.get<unknown>('proxyStrictSSL');
   return {
     ...(proxyUrl !== undefined ? { proxyUrl } : {}),
@@ -77,7 +72,7 @@ export function readProxySettings(http: ConfigurationReader): ProxySettings {
  * @param http `workspace.getConfiguration('http')`
  */
 export function readExtensionSettings(config: ConfigurationReader, http: ConfigurationReader): ExtensionSettings {
-  const str = (key: string) => stringOrUndefined(config.get<unknown>(key));
+  const str = (key: string) => trimmedString(config.get<unknown>(key));
   const num = (key: string) => numberOrUndefined(config.get<unknown>(key));
   const stream = config.get<unknown>('stream');
   const isStreaming = typeof stream === 'boolean' ? stream : undefined;

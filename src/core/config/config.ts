@@ -11,6 +11,7 @@ import { GatewayError, keyHint } from '../errors';
 import { redactUrlCredentials } from '../text/redaction';
 import type { OpenClawInfo } from './openclaw';
 import { isImageModel, type Resolved } from './resolved';
+import { trimmedString } from '../json';
 
 /** What the user configured (VS Code settings, or command-line flags). Every field is optional. */
 export interface UserSettings {
@@ -114,13 +115,6 @@ const IDENTITY_ENV = {
 /** The OpenClaw provider whose models the seed's users route through the gateway. */
 const OPENCLAW_PROVIDER_PREFIX = 'otcbot/';
 
-/** Empty and whitespace-only strings count as "not set" (VS Code string settings default to ""). */
-function present(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
 function defaultDescribeSetting(name: ResolvedSettingName): string {
   return `setting cpaImage.${name}`;
 }
@@ -136,7 +130,7 @@ function firstSet(candidates: readonly (() => Resolved<string> | undefined)[]): 
 
 function fromSetting(value: unknown, source: string): () => Resolved<string> | undefined {
   return () => {
-    const v = present(value);
+    const v = trimmedString(value);
     return v === undefined ? undefined : { value: v, source };
   };
 }
@@ -147,7 +141,7 @@ function fromEnv(env: Record<string, string | undefined>, name: string): () => R
 
 function fromOpenClaw(found: Resolved<string> | undefined): () => Resolved<string> | undefined {
   return () => {
-    const v = present(found?.value);
+    const v = trimmedString(found?.value);
     return v === undefined || !found ? undefined : { value: v, source: found.source };
   };
 }
@@ -225,8 +219,8 @@ function resolveOutputFormat(
   problems: string[],
 ): Resolved<OutputFormat> {
   const candidates: Resolved<string | undefined>[] = [
-    { value: present(settings.outputFormat), source: describe('outputFormat') },
-    { value: present(env[OUTPUT_FORMAT_ENV]), source: `environment ${OUTPUT_FORMAT_ENV}` },
+    { value: trimmedString(settings.outputFormat), source: describe('outputFormat') },
+    { value: trimmedString(env[OUTPUT_FORMAT_ENV]), source: `environment ${OUTPUT_FORMAT_ENV}` },
   ];
   for (const candidate of candidates) {
     if (candidate.value === undefined) continue;
@@ -277,7 +271,7 @@ function checkedNumber(
 
 /** `1024x1024`, `1536X1024` or `auto`; the gateway decides what it accepts beyond the shape. */
 function checkedSize(size: string | undefined): string | undefined {
-  const v = present(size);
+  const v = trimmedString(size);
   if (v === undefined) return undefined;
   const lower = v.toLowerCase();
   if (lower === 'auto' || /^\d{1,5}x\d{1,5}$/.test(lower)) return lower;
@@ -289,7 +283,7 @@ function checkedSize(size: string | undefined): string | undefined {
  * message that says what to set, for a missing base URL or key, an image model, or an invalid number.
  */
 export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettings): GatewaySettings {
-  const baseUrl = present(resolved.baseUrl.value);
+  const baseUrl = trimmedString(resolved.baseUrl.value);
   if (baseUrl === undefined) {
     throw new GatewayError(
       'config',
@@ -309,7 +303,7 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
     );
   }
 
-  const apiKey = present(resolved.apiKey.value);
+  const apiKey = trimmedString(resolved.apiKey.value);
   if (apiKey === undefined) {
     throw new GatewayError(
       'config',
@@ -368,9 +362,9 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
   });
 
   const size = checkedSize(settings.size);
-  const quality = present(settings.quality);
-  const background = present(settings.background);
-  const moderation = present(settings.moderation);
+  const quality = trimmedString(settings.quality);
+  const background = trimmedString(settings.background);
+  const moderation = trimmedString(settings.moderation);
   // JPEG has no alpha channel and the API answers this pair with a 400: refused here, before a request is spent.
   if (background?.trim().toLowerCase() === 'transparent' && resolved.outputFormat.value === 'jpeg') {
     throw new GatewayError(
@@ -385,7 +379,7 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
     baseUrl,
     apiKey,
     model,
-    instructions: present(settings.instructions) ?? defaultSettings.instructions,
+    instructions: trimmedString(settings.instructions) ?? defaultSettings.instructions,
     identity: {
       userAgent: resolved.userAgent.value,
       version: resolved.version.value,

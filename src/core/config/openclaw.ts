@@ -9,6 +9,7 @@ import { open, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseJson5 } from 'json5';
 import { isImageModel, type Resolved } from './resolved';
+import { isRecord, trimmedString } from '../json';
 
 export interface OpenClawInfo {
   baseUrl?: Resolved<string>;
@@ -31,16 +32,6 @@ const SECRETREF_ENV_PREFIX = 'secretref-env:';
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 const ENV_REFERENCE_GLOBAL = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-function present(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** `~` and `~/x` mean the home directory, as in OpenClaw's own path resolution. */
 function resolveUserPath(value: string, home: string): string {
@@ -84,12 +75,12 @@ function findProvider(providers: unknown): Record<string, unknown> | undefined {
 }
 
 function envValue(env: Env, name: string): string | undefined {
-  return present(env[name]);
+  return trimmedString(env[name]);
 }
 
 /** A base URL, with `${NAME}` references replaced; undefined when a referenced variable is unset. */
 function resolveBaseUrl(value: unknown, env: Env, file: string): Resolved<string> | undefined {
-  const raw = present(value);
+  const raw = trimmedString(value);
   if (raw === undefined) return undefined;
   const names: string[] = [];
   let missing = false;
@@ -100,7 +91,7 @@ function resolveBaseUrl(value: unknown, env: Env, file: string): Resolved<string
     return v ?? '';
   });
   if (missing) return undefined;
-  const url = present(expanded);
+  const url = trimmedString(expanded);
   if (url === undefined) return undefined;
   return { value: url, source: sourceLabel(file, names) };
 }
@@ -120,10 +111,10 @@ function resolveApiKey(value: unknown, env: Env, file: string): Resolved<string>
     return v === undefined ? undefined : { value: v, source: sourceLabel(file, [name]) };
   };
   if (isRecord(value)) {
-    const id = present(value['id']);
+    const id = trimmedString(value['id']);
     return value['source'] === 'env' && id !== undefined ? fromEnv(id) : undefined;
   }
-  const raw = present(value);
+  const raw = trimmedString(value);
   if (raw === undefined) return undefined;
   if (raw.toLowerCase() === SECRETREF_MANAGED) return undefined;
   if (raw.toLowerCase().startsWith(SECRETREF_ENV_PREFIX)) {
@@ -139,8 +130,8 @@ function resolveApiKey(value: unknown, env: Env, file: string): Resolved<string>
 /** `agents.defaults.<key>` as a string or `{ primary }`. */
 function modelRef(defaults: Record<string, unknown>, key: string): string | undefined {
   const entry = defaults[key];
-  if (isRecord(entry)) return present(entry['primary']);
-  return present(entry);
+  if (isRecord(entry)) return trimmedString(entry['primary']);
+  return trimmedString(entry);
 }
 
 /** True for `otcbot/<text model>`, the only kind of OpenClaw default model SPEC §2 may use. */

@@ -16,6 +16,7 @@
  *   small events; past that budget no answer is coming, and the client ends with `too_large`.
  */
 import { GatewayError, redactSecrets } from '../errors';
+import { asRecord } from '../json';
 
 const MIB = 1024 * 1024;
 
@@ -162,19 +163,13 @@ function withoutSecretStart(text: string, secrets: readonly string[]): string {
   return cut > 0 ? text.slice(0, text.length - cut) : text;
 }
 
-type JsonObject = Record<string, unknown>;
-
-function asObject(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
-}
-
 /** The words of a finished item that is not an image: a message's text and refusals. Others say nothing to quote. */
 export function itemText(item: unknown): string {
-  const object = asObject(item);
+  const object = asRecord(item);
   if (object?.type !== 'message' || !Array.isArray(object.content)) return '';
   const parts: string[] = [];
   for (const part of object.content) {
-    const content = asObject(part);
+    const content = asRecord(part);
     const text = content?.type === 'output_text' ? content.text : content?.type === 'refusal' ? content.refusal : undefined;
     if (typeof text === 'string' && text.trim()) parts.push(text.trim());
   }

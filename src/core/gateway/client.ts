@@ -28,6 +28,7 @@ import { decideRetry, finalError, initialRetryState, nextRetryState, overallBudg
 import { describeBytes, detectImageType } from './imageType';
 import { Base64Splicer, type SplicedValue } from './base64Splice';
 import { FinishedItems, StreamBudget, TextPrefix, eventByteLimit, eventTooLargeError } from './answerBounds';
+import { asRecord } from '../json';
 
 export interface ImageClientOptions {
   transport?: HttpTransport;
@@ -58,12 +59,6 @@ const CHECK_TIMEOUT_MS = 30_000;
 const MAX_PARTIAL_IMAGES = 3;
 /** Longest model text quoted in a "no image" message. */
 const MAX_MODEL_TEXT = 500;
-
-type JsonObject = Record<string, unknown>;
-
-function asObject(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
-}
 
 /** Anything thrown, as a GatewayError; a fired signal always wins, whatever the error it caused. */
 function toGatewayError(err: unknown, signal: AbortSignal | undefined): GatewayError {
@@ -249,14 +244,14 @@ function decodeImage(found: FoundImage, secrets: readonly string[], spliced?: Sp
  * `image_generation` the gateway stripped the tool, which is transient and retried (SPEC §5).
  */
 function noImageError(response: unknown, streamedText: string): GatewayError {
-  const object = asObject(asObject(response)?.response) ?? asObject(response);
+  const object = asRecord(asRecord(response)?.response) ?? asRecord(response);
   const text = modelText(object) || streamedText.trim();
   const toolMissing = echoedToolsLackImageGeneration(object);
   const said = text ? ` The model said: "${quote(text, MAX_MODEL_TEXT)}"` : '';
   const details: GatewayError['details'] = { retryable: toolMissing };
   if (text) details.modelText = quote(text, 4000);
 
-  const reason = asObject(object?.incomplete_details)?.reason;
+  const reason = asRecord(object?.incomplete_details)?.reason;
   if (object?.status === 'incomplete' && reason === 'content_filter') {
     return new GatewayError('content_policy', `The image was refused by the content policy (the response stopped: content_filter). Rephrase the prompt.${said}`, {
       code: 'content_filter',
@@ -512,7 +507,7 @@ export class ImageClient {
     const json = parsed.value;
     const found = readImageFromResponse(json);
     if (found) {
-      const id = asObject(json)?.id;
+      const id = asRecord(json)?.id;
       const spliced = splicer.take(found.base64);
       return { found, ...(spliced ? { spliced } : {}), ...(typeof id === 'string' ? { responseId: id } : {}) };
     }
@@ -567,11 +562,11 @@ export class ImageClient {
         log.debug(`Ignored an SSE event whose data is not JSON (${event.event ?? 'message'}, ${raw.length} chars).`);
         continue;
       }
-      const object = asObject(data);
+      const object = asRecord(data);
       if (!object) continue;
       const type = typeof object.type === 'string' ? object.type : (event.event ?? '');
       lastType = type || lastType;
-      const responseObject = asObject(object.response);
+      const responseObject = asRecord(object.response);
       if (typeof responseObject?.id === 'string') responseId = responseObject.id;
       if (Array.isArray(responseObject?.tools)) echoedTools = responseObject.tools;
 
@@ -655,7 +650,7 @@ export class ImageClient {
         }
         default:
           // Unknown event types are ignored, unless they carry a top-level error object.
-          if (asObject(object.error) && type === '') {
+          if (asRecord(object.error) && type === '') {
             const error = readEventError({ ...object, type: 'error' }, this.#clock.now());
             if (error && !found) throw error;
           }
@@ -679,7 +674,7 @@ export class ImageClient {
         { retryable: true },
       );
     }
-    const final = asObject(finalResponse) ?? {};
+    const final = asRecord(finalResponse) ?? {};
     const output = Array.isArray(final.output) && final.output.length > 0 ? final.output : doneItems.output(secrets);
     const tools = Array.isArray(final.tools) ? final.tools : echoedTools;
     // Redacted as a whole: a key split over two deltas is only whole here.
@@ -720,13 +715,13 @@ export class ImageClient {
 
 /** Model ids from `{"data":[{"id"}]}` (OpenAI) or `{"models":[…]}` (other gateways). */
 function modelIds(json: unknown): string[] {
-  const object = asObject(json);
+  const object = asRecord(json);
   const list = Array.isArray(object?.data) ? object.data : Array.isArray(object?.models) ? object.models : Array.isArray(json) ? json : [];
   const ids: string[] = [];
   for (const entry of list) {
     if (typeof entry === 'string') ids.push(entry);
     else {
-      const record = asObject(entry);
+      const record = asRecord(entry);
       const id = record?.id ?? record?.name;
       if (typeof id === 'string') ids.push(id);
     }

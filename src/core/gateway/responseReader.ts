@@ -5,17 +5,12 @@
  */
 import { GatewayError, type GatewayErrorKind } from '../errors';
 import { epochMsFromResetsAt, parseRetryDelayMs } from './retry';
+import { type JsonObject, asRecord } from '../json';
 
 export interface FoundImage {
   base64: string;
   revisedPrompt?: string;
   size?: string;
-}
-
-type JsonObject = Record<string, unknown>;
-
-function asObject(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
 }
 
 function asString(value: unknown): string | undefined {
@@ -34,7 +29,7 @@ function shorten(text: string, max = MAX_QUOTE): string {
 // Images
 
 function imageFromItem(item: unknown): FoundImage | undefined {
-  const object = asObject(item);
+  const object = asRecord(item);
   if (!object || object.type !== 'image_generation_call') return undefined;
   const result = asString(object.result)?.trim();
   // Accept whatever `status` says: some backends leave a finished item at "generating" (gateway.md §1.2).
@@ -69,21 +64,21 @@ function imageFromOutput(response: JsonObject | undefined): FoundImage | undefin
  * → `item`), or a bare output item.
  */
 export function readImageFromResponse(json: unknown): FoundImage | undefined {
-  const object = asObject(json);
+  const object = asRecord(json);
   if (!object) return undefined;
   return (
     imageFromItem(object) ??
     imageFromItem(object.item) ??
     imageFromOutput(object) ??
-    imageFromOutput(asObject(object.response))
+    imageFromOutput(asRecord(object.response))
   );
 }
 
 /** The Response object inside an event (`{response:{…}}`) or the object itself. */
 function responseObject(json: unknown): JsonObject | undefined {
-  const object = asObject(json);
+  const object = asRecord(json);
   if (!object) return undefined;
-  const inner = asObject(object.response);
+  const inner = asRecord(object.response);
   return inner && (object.type === undefined || String(object.type).startsWith('response.')) ? inner : object;
 }
 
@@ -94,7 +89,7 @@ function responseObject(json: unknown): JsonObject | undefined {
 export function echoedToolsLackImageGeneration(json: unknown): boolean {
   const tools = responseObject(json)?.tools;
   if (!Array.isArray(tools)) return false;
-  return !tools.some((tool) => asObject(tool)?.type === 'image_generation');
+  return !tools.some((tool) => asRecord(tool)?.type === 'image_generation');
 }
 
 /**
@@ -106,7 +101,7 @@ export function echoedToolsLackImageGeneration(json: unknown): boolean {
 export function incompleteReason(json: unknown): string | undefined {
   const response = responseObject(json);
   if (response?.status !== 'incomplete') return undefined;
-  const reason = asString(asObject(response.incomplete_details)?.reason);
+  const reason = asString(asRecord(response.incomplete_details)?.reason);
   return reason ? shorten(reason, 80) : '';
 }
 
@@ -127,10 +122,10 @@ export function modelText(json: unknown): string {
   if (!Array.isArray(output)) return '';
   const parts: string[] = [];
   for (const item of output) {
-    const message = asObject(item);
+    const message = asRecord(item);
     if (message?.type !== 'message' || !Array.isArray(message.content)) continue;
     for (const part of message.content) {
-      const content = asObject(part);
+      const content = asRecord(part);
       const text = content?.type === 'output_text' ? asString(content.text) : content?.type === 'refusal' ? asString(content.refusal) : undefined;
       if (text && text.trim()) parts.push(text.trim());
     }
@@ -156,7 +151,7 @@ interface ErrorInfo {
  * a failed Response object, and the `{"message"}` / `{"detail"}` bodies of other proxies.
  */
 function findErrorInfo(json: unknown): ErrorInfo | undefined {
-  const object = asObject(json);
+  const object = asRecord(json);
   if (!object) return undefined;
   const fromObject = (error: JsonObject): ErrorInfo => {
     const info: ErrorInfo = { object: error };
@@ -170,10 +165,10 @@ function findErrorInfo(json: unknown): ErrorInfo | undefined {
   };
 
   if (typeof object.error === 'string' && object.error.trim()) return { message: object.error, object };
-  const nested = asObject(object.error);
+  const nested = asRecord(object.error);
   if (nested) return fromObject(nested);
-  const response = asObject(object.response);
-  const responseError = asObject(response?.error);
+  const response = asRecord(object.response);
+  const responseError = asRecord(response?.error);
   if (responseError) return fromObject(responseError);
   if (object.type === 'error') return fromObject(object);
   if (object.status === 'failed' && object.object === 'response') return { message: 'The response failed.' };
@@ -538,12 +533,12 @@ export function readHttpError(
  * or undefined for any other event.
  */
 export function readEventError(data: unknown, now: number = Date.now()): GatewayError | undefined {
-  const object = asObject(data);
+  const object = asRecord(data);
   if (!object) return undefined;
   const type = asString(object.type);
   if (type !== 'error' && type !== 'response.failed') return undefined;
   const info = findErrorInfo(object) ?? { message: type === 'response.failed' ? 'The response failed without a reason.' : 'Unknown error.' };
-  const statusValue = asObject(info.object)?.status ?? asObject(info.object)?.status_code;
+  const statusValue = asRecord(info.object)?.status ?? asRecord(info.object)?.status_code;
   const status = typeof statusValue === 'number' && statusValue >= 400 && statusValue < 600 ? statusValue : undefined;
   const kind = kindFromCodes(info) ?? (status !== undefined ? kindFromStatus(status, info) : 'server');
   const retryAfterMs = parseRetryDelayMs(undefined, info.object, info.message, now);

@@ -6,6 +6,7 @@ import type { RetryReason, RetrySettings } from '../types';
 import { GatewayError } from '../errors';
 import { defaultSettings } from '../config/config';
 import { formatDuration } from './transport';
+import { asRecord } from '../json';
 
 /** How many retries of each kind were already spent in this generation. */
 export interface RetryState {
@@ -58,10 +59,6 @@ function numberField(object: Record<string, unknown>, name: string): number | un
   if (typeof value === 'number') return finiteNonNegative(value);
   if (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)) return finiteNonNegative(Number(value));
   return undefined;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** The error object itself, whether given bare or wrapped as `{error:{…}}` / `{response:{error:{…}}}`. */

@@ -10,6 +10,7 @@ import type { Dispatcher } from 'undici';
 import type { ProxySettings } from '../types';
 import type { HttpRequest } from './request';
 import { GatewayError, cancelledError, throwIfAborted } from '../errors';
+import { errorText, hostOf } from '../text/describe';
 
 export interface HttpResponse {
   status: number;
@@ -44,14 +45,6 @@ export function timeoutError(timeoutMs: number): GatewayError {
   );
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the gateway';
-  }
-}
-
 /** The error code of a failure, looking through `cause` and AggregateError (Happy Eyeballs). */
 function errorCode(err: unknown): string | undefined {
   const seen = new Set<unknown>();
@@ -70,8 +63,8 @@ function errorCode(err: unknown): string | undefined {
  * The failure's own words on one line. OpenSSL's multi-line `<hex>:error:<code>:<library>:<function>:<reason>:<file>:<line>:`
  * (e.g. https:// to a plain-HTTP port) is cut to its reason, "wrong version number".
  */
-function errorText(err: unknown): string {
-  const text = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+function networkErrorText(err: unknown): string {
+  const text = errorText(err).replace(/\s+/g, ' ').trim();
   return /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(text)?.[1] ?? text;
 }
 
@@ -96,7 +89,7 @@ const TLS_CERT_CODES = new Set([
  */
 export function networkError(err: unknown, url: string): GatewayError {
   if (err instanceof GatewayError) return err;
-  const host = hostOf(url);
+  const host = hostOf(url, 'the gateway');
   const code = errorCode(err);
   const detail = { cause: err, ...(code ? { code } : {}) };
   switch (code) {
@@ -147,21 +140,21 @@ export function networkError(err: unknown, url: string): GatewayError {
   if (code && (TLS_CERT_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code === 'EPROTO')) {
     return new GatewayError(
       'network',
-      `The TLS connection to ${host} failed (${code}: ${errorText(err)}). If the gateway uses a self-signed certificate ` +
+      `The TLS connection to ${host} failed (${code}: ${networkErrorText(err)}). If the gateway uses a self-signed certificate ` +
         `set http.proxyStrictSSL to false; if it speaks plain HTTP, use an http:// base URL.`,
       detail,
     );
   }
-  if (/proxy/i.test(errorText(err))) {
+  if (/proxy/i.test(networkErrorText(err))) {
     return new GatewayError(
       'network',
-      `The proxy refused or failed the request to ${host}: ${errorText(err)}. Check the proxy settings (http.proxy, HTTPS_PROXY).`,
+      `The proxy refused or failed the request to ${host}: ${networkErrorText(err)}. Check the proxy settings (http.proxy, HTTPS_PROXY).`,
       detail,
     );
   }
   return new GatewayError(
     'network',
-    `The request to the gateway at ${host} failed${code ? ` (${code})` : ''}: ${errorText(err)}.`,
+    `The request to the gateway at ${host} failed${code ? ` (${code})` : ''}: ${networkErrorText(err)}.`,
     detail,
   );
 }

@@ -25,6 +25,7 @@ import { GatewayError, throwIfAborted } from '../../core/errors';
 import type { GeneratedImage } from '../../core/types';
 import { nativeRealpath } from './nativeRealpath';
 import { readCopyFilesDestination } from '../settings';
+import { errorText } from '../../core/text/describe';
 
 const posix = path.posix;
 
@@ -235,10 +236,6 @@ async function ensureDirectory(dir: Uri): Promise<void> {
       throw new GatewayError('file', `Could not create the folder ${dir.path}: ${errorText(err)}`, { cause: err });
     }
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

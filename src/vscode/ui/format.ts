@@ -20,16 +20,9 @@ export function promptExcerpt(prompt: string, max = 40): string {
   return chars.length <= max ? oneLine : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
-/** `http://user:pw@host:8317/v1` → `host:8317`; the input itself when it is not a URL. */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host || url;
-  } catch {
-    return url;
-  }
-}
-
 /** Joins the lines of a multi-line selection into one line for the prompt box (which is single-line). */
 export function promptFromSelection(text: string): string {
   return text.replace(/\s*\r?\n\s*/g, ' ').trim();
 }
+
+export { hostOf } from '../../core/text/describe';

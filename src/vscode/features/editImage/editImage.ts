@@ -15,6 +15,7 @@ import type { InputImage } from '../../../core/types';
 import { errorLogDetails } from '../../ui/errorMessages';
 import { announceSaved } from '../../generation/announce';
 import type { Services } from '../../services';
+import { errorText } from '../../../core/text/describe';
 
 const posix = path.posix;
 
@@ -106,6 +107,3 @@ function mebibytes(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -5,6 +5,7 @@
  */
 import type { GenerationSettings } from '../../../core/config/generationSettings';
 import type { OutputFormat } from '../../../core/types';
+import { asRecord, nonEmptyString } from '../../../core/json';
 
 export interface HistoryEntry {
   /** Unique across restarts (generation numbers start again at 1 in each session). */
@@ -33,26 +34,18 @@ export const maxHistoryEntries = 200;
 
 const outputFormats: readonly OutputFormat[] = ['png', 'jpeg', 'webp'];
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function finiteNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 function parseSettings(value: unknown): GenerationSettings | undefined {
-  const raw = record(value);
-  const model = optionalString(raw?.['model']);
+  const raw = asRecord(value);
+  const model = nonEmptyString(raw?.['model']);
   const outputFormat = outputFormats.find((f) => f === raw?.['outputFormat']);
   if (!raw || !model || !outputFormat) return undefined;
-  const size = optionalString(raw['size']);
-  const quality = optionalString(raw['quality']);
-  const background = optionalString(raw['background']);
+  const size = nonEmptyString(raw['size']);
+  const quality = nonEmptyString(raw['quality']);
+  const background = nonEmptyString(raw['background']);
   return {
     model,
     outputFormat,
@@ -64,17 +57,17 @@ function parseSettings(value: unknown): GenerationSettings | undefined {
 
 /** One stored entry, or undefined when it lacks what the history needs to show and repeat it. */
 export function parseHistoryEntry(value: unknown): HistoryEntry | undefined {
-  const raw = record(value);
+  const raw = asRecord(value);
   if (!raw) return undefined;
-  const id = optionalString(raw['id']);
-  const prompt = optionalString(raw['prompt']);
-  const uri = optionalString(raw['uri']);
+  const id = nonEmptyString(raw['id']);
+  const prompt = nonEmptyString(raw['prompt']);
+  const uri = nonEmptyString(raw['uri']);
   const settings = parseSettings(raw['settings']);
   const createdAt = finiteNumber(raw['createdAt']);
   if (!id || !prompt || !uri || !settings || createdAt === undefined) return undefined;
-  const revisedPrompt = optionalString(raw['revisedPrompt']);
-  const documentUri = optionalString(raw['documentUri']);
-  const size = optionalString(raw['size']);
+  const revisedPrompt = nonEmptyString(raw['revisedPrompt']);
+  const documentUri = nonEmptyString(raw['documentUri']);
+  const size = nonEmptyString(raw['size']);
   return {
     id,
     prompt,
@@ -86,7 +79,7 @@ export function parseHistoryEntry(value: unknown): HistoryEntry | undefined {
     elapsedMs: finiteNumber(raw['elapsedMs']) ?? 0,
     ...(size !== undefined ? { size } : {}),
     bytes: finiteNumber(raw['bytes']) ?? 0,
-    mime: optionalString(raw['mime']) ?? 'image/png',
+    mime: nonEmptyString(raw['mime']) ?? 'image/png',
   };
 }
 
