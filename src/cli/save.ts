@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { uniquePath } from './core/files/destination';
-import { GatewayError } from './core/errors';
+import { uniquePath } from '../core/files/destination';
+import { GatewayError } from '../core/errors';
 
 /** What the save needs from the run: the Ctrl+C signal, and the set a hard exit removes temp files from. */
 export interface SaveIo {

@@ -1,0 +1,202 @@
+/** The command line and the prompt: flags parsed strictly, numbers checked, the prompt read from a flag, a file or stdin. */
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { addAbortSignal, type Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { parseOutputFormat, type UserSettings } from '../core/config/config';
+import { MAX_PROMPT_BYTES, NAME, UsageError, type CliIo } from './contract';
+import { formatFromOutput } from './files';
+
+declare const __EXTENSION_VERSION__: string;
+
+export const HELP = `Usage: ${NAME} --prompt "a cute squirrel" [--output out/squirrel.png] [options]
+
+Generates an image through an OpenAI-compatible gateway (POST <base>/v1/responses with a text model
+and the image_generation tool) and saves it. Prints the saved path.
+
+Prompt (one of):
+  -p, --prompt <text>         the prompt; "-" reads it from standard input
+      --prompt-file <path>    read the prompt from a file ("-" for standard input)
+
+Output:
+  -o, --output <path>         file to write; its extension follows the real image bytes
+                              (out/x.png becomes out/x.jpg if the gateway sends a JPEG).
+                              A folder (ending in /) gets <slug>.<ext>. Default: <slug>.<ext> here.
+      --overwrite             replace an existing file instead of failing (only the file named
+                              by --output, never a name the real image type switched to)
+
+Request:
+  -m, --model <name>          text model (default gpt-5.4; gpt-image-* is refused)
+  -f, --format <png|jpeg|webp>  requested output format (default from --output, else png)
+      --stream                stream the answer (server-sent events)
+      --size <WxH>            e.g. 1024x1024, 1536x1024, auto
+      --quality <q>           low, medium, high, auto
+      --background <b>        transparent, opaque, auto
+      --partial-images <0-3>  streamed previews (turns on --stream)
+      --timeout <seconds>     per attempt (default 600)
+      --max-attempts <n>      requests in all for one image, whatever made them retry: rate
+                              limits, server errors, text-only answers (1-20, default 5)
+      --total-timeout <seconds>  time for one image in all, attempts and waits (default 900)
+
+Other:
+  -v, --verbose               log requests, retries and timing on standard error (never the key)
+  -q, --quiet                 no progress lines, only the saved path or the error
+  -h, --help                  show this help
+      --version               show the version
+
+Configuration comes from the environment and OpenClaw, in this order:
+  base URL  IMAGE_GEN_BASE_URL, OTCBOT_BASE_URL, CPA_BASE_URL, OPENAI_BASE_URL, OpenClaw otcbot provider
+  API key   IMAGE_GEN_KEY, OTCBOT_API_KEY, CPA_API_KEY, OPENAI_API_KEY, OpenClaw otcbot provider
+  model     --model, IMAGE_GEN_MODEL, OTCBOT_IMAGE_MODEL, CPA_MODEL, OpenClaw otcbot default model, gpt-5.4
+  format    --format, IMAGE_GEN_OUTPUT_FORMAT, png
+  headers   CPA_USER_AGENT, CPA_VERSION, CPA_ORIGINATOR, CPA_SESSION_ID
+
+Progress (phase, partial images, retries and their delay) is shown on standard error while streaming,
+when standard error is a terminal, or with --verbose; --quiet turns it off. A failure is always the last
+line, prefixed "cpa-gpt-image:". Control characters in what is printed (the gateway's words, file names)
+are shown escaped, e.g. \\x1b, so they cannot act on the terminal.
+Exit status: 0 saved, 1 failed, 2 usage error, 130 cancelled (Ctrl+C).
+`;
+
+export const OPTIONS = {
+  prompt: { type: 'string', short: 'p' },
+  'prompt-file': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  overwrite: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  model: { type: 'string', short: 'm' },
+  format: { type: 'string', short: 'f' },
+  stream: { type: 'boolean' },
+  size: { type: 'string' },
+  quality: { type: 'string' },
+  background: { type: 'string' },
+  'partial-images': { type: 'string' },
+  timeout: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  'total-timeout': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+export type Values = ReturnType<typeof parseCommandLine>;
+
+export function parseCommandLine(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const option = /'([^']+)'/.exec(message)?.[1] ?? message;
+      throw new UsageError(`unknown option '${option}' (see --help)`);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      const arg = /'([^']+)'/.exec(message)?.[1] ?? '';
+      throw new UsageError(`unexpected argument '${arg}'; put the prompt after --prompt (see --help)`);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const option = /(--[\w-]+)/.exec(message)?.[1];
+      throw new UsageError(option ? `option '${option}' needs a value (see --help)` : `${firstLine(message)} (see --help)`);
+    }
+    throw new UsageError(`${firstLine(message)} (see --help)`);
+  }
+}
+
+export function firstLine(text: string): string {
+  return text.split(/\r?\n/)[0] ?? text;
+}
+
+export function versionString(): string {
+  return typeof __EXTENSION_VERSION__ === 'string' ? __EXTENSION_VERSION__ : 'dev';
+}
+
+export function wholeNumber(value: string, flag: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} needs a whole number, not '${value}'`);
+  return Number(value.trim());
+}
+
+export function positiveSeconds(value: string, flag: string): number {
+  const n = Number(value.trim());
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) throw new UsageError(`${flag} needs a number of seconds greater than 0, not '${value}'`);
+  return n;
+}
+
+export async function readAll(stream: Readable, signal: AbortSignal | undefined, what: string): Promise<string> {
+  if (signal) addAbortSignal(signal, stream);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += buffer.length;
+    if (total > MAX_PROMPT_BYTES) throw new UsageError(`${what} is larger than 1 MiB`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readPrompt(values: Values, io: CliIo): Promise<string> {
+  if (values.prompt !== undefined && values['prompt-file'] !== undefined) {
+    throw new UsageError('use either --prompt or --prompt-file, not both');
+  }
+  let prompt: string;
+  if (values.prompt === '-' || values['prompt-file'] === '-') {
+    prompt = await readAll(io.stdin, io.signal, 'the prompt on standard input');
+  } else if (values['prompt-file'] !== undefined) {
+    const file = path.resolve(io.cwd, values['prompt-file']);
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new UsageError(`--prompt-file ${values['prompt-file']} is not a file`);
+      if (info.size > MAX_PROMPT_BYTES) throw new UsageError(`--prompt-file ${values['prompt-file']} is larger than 1 MiB`);
+      prompt = await readFile(file, 'utf8');
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? String(err));
+      throw new UsageError(`cannot read --prompt-file ${values['prompt-file']}: ${why}`);
+    }
+  } else if (values.prompt !== undefined) {
+    prompt = values.prompt;
+  } else {
+    throw new UsageError('missing --prompt (see --help)');
+  }
+  prompt = prompt.replace(/^\uFEFF/, '').trim();
+  if (prompt === '') throw new UsageError('the prompt is empty');
+  return prompt;
+}
+
+/**
+ * The flags as `UserSettings` (values not given stay unset, so settings and environment still apply), and which flag
+ * chose the output format (`format`, or `output` when the `--output` extension implied it) for messages.
+ */
+export function settingsFromArgs(values: Values): { settings: UserSettings; formatFlag: 'format' | 'output' } {
+  const settings: UserSettings = {};
+  if (values.model !== undefined) settings.model = values.model;
+  let formatFlag: 'format' | 'output' = 'format';
+  if (values.format !== undefined) {
+    if (parseOutputFormat(values.format) === undefined) throw new UsageError(`--format must be png, jpeg or webp, not '${values.format}'`);
+    settings.outputFormat = values.format;
+  } else {
+    const implied = formatFromOutput(values.output);
+    if (implied !== undefined) {
+      settings.outputFormat = implied;
+      formatFlag = 'output';
+    }
+  }
+  if (values.size !== undefined) settings.size = values.size;
+  if (values.quality !== undefined) settings.quality = values.quality;
+  if (values.background !== undefined) settings.background = values.background;
+  if (values['partial-images'] !== undefined) {
+    settings.partialImages = wholeNumber(values['partial-images'], '--partial-images');
+    if (settings.partialImages > 3) throw new UsageError(`--partial-images must be from 0 to 3, not ${settings.partialImages}`);
+  }
+  if (values.timeout !== undefined) settings.timeoutSeconds = positiveSeconds(values.timeout, '--timeout');
+  if (values['max-attempts'] !== undefined) {
+    settings.maxAttempts = wholeNumber(values['max-attempts'], '--max-attempts');
+    if (settings.maxAttempts < 1 || settings.maxAttempts > 20) throw new UsageError(`--max-attempts must be from 1 to 20, not ${settings.maxAttempts}`);
+  }
+  if (values['total-timeout'] !== undefined) settings.totalTimeoutSeconds = positiveSeconds(values['total-timeout'], '--total-timeout');
+  // Partial images only exist in a stream.
+  settings.stream = values.stream === true || (settings.partialImages ?? 0) > 0;
+  return { settings, formatFlag };
+}
