@@ -8,6 +8,7 @@ import type { UserSettings } from '../core/config/config';
 import type { ProxySettings } from '../core/types';
 import { settingValueForTrust, type InspectedSetting } from '../core/config/workspaceTrust';
 import { trimmedString } from '../core/json';
+import type { InsertionFormat } from '../core/markdown/links';
 
 /** The part of `vscode.WorkspaceConfiguration` this file reads. */
 export interface ConfigurationReader {
@@ -15,7 +16,6 @@ export interface ConfigurationReader {
   inspect<T>(section: string): InspectedSetting<T> | undefined;
 }
 
-export type InsertFormat = 'auto' | 'markdown' | 'html' | 'path';
 export type InsertPosition = 'afterSelection' | 'replaceSelection';
 
 export interface ExtensionSettings {
@@ -23,7 +23,7 @@ export interface ExtensionSettings {
   user: UserSettings;
   /** `cpaImage.destination`, undefined when empty (then `markdown.copyFiles.destination` or the default applies). */
   destination?: string;
-  insertFormat: InsertFormat;
+  insertFormat: InsertionFormat;
   insertPosition: InsertPosition;
 }
 
@@ -40,7 +40,7 @@ export interface ExtensionSettings {
 export const keyRoutingSettings = ['baseUrl', 'userAgent', 'version', 'originator', 'sessionId'] as const;
 type KeyRoutingSetting = (typeof keyRoutingSettings)[number];
 
-const insertFormats: readonly InsertFormat[] = ['auto', 'markdown', 'html', 'path'];
+const insertFormats: readonly InsertionFormat[] = ['auto', 'markdown', 'html', 'path'];
 const insertPositions: readonly InsertPosition[] = ['afterSelection', 'replaceSelection'];
 
 /** VS Code reports an unset nullable number as `null`; anything that is not a finite number counts as unset. */

@@ -8,7 +8,8 @@ import { Range, TabInputText, TabInputTextDiff, WorkspaceEdit, env, window, work
 import type { Disposable, TextDocument, TextEditor, Uri } from 'vscode';
 import { altFromPrompt, formatInsertion } from '../../core/markdown/links';
 import { InsertionTracker, insertionText } from './insertTracker';
-import type { InsertFormat, InsertPosition } from '../settings';
+import type { InsertionFormat } from '../../core/markdown/links';
+import type { InsertPosition } from '../settings';
 
 const posix = path.posix;
 
@@ -51,7 +52,7 @@ export class InsertionOrigin implements Disposable {
    * Inserts the link for `imageUri` at the tracked place. When the document is no longer open in any editor
    * tab (or the edit is refused), the text goes to the clipboard instead so nothing is lost.
    */
-  async insert(imageUri: Uri, prompt: string, format: InsertFormat, position: InsertPosition): Promise<InsertOutcome> {
+  async insert(imageUri: Uri, prompt: string, format: InsertionFormat, position: InsertPosition): Promise<InsertOutcome> {
     const document = this.document;
     const link = linkText(imageUri, prompt, format, document);
 
@@ -95,7 +96,7 @@ export function linkBase(imageUri: Uri, document?: TextDocument): { documentPath
  * The link (or path) for `imageUri` as it would be inserted into `document`; without a document, the path
  * relative to the workspace folder (what goes to the clipboard when there is nowhere to insert).
  */
-export function linkText(imageUri: Uri, prompt: string, format: InsertFormat, document?: TextDocument): string {
+export function linkText(imageUri: Uri, prompt: string, format: InsertionFormat, document?: TextDocument): string {
   return formatInsertion({
     format,
     ...(document ? { languageId: document.languageId } : {}),

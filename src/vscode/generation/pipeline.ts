@@ -25,7 +25,8 @@ import { hostOf, promptExcerpt } from '../ui/format';
 import type { Generation, GenerationRegistry } from './generations';
 import type { RecentPrompts } from '../ui/recentPrompts';
 import { SaveDismissed, saveGeneratedImage } from './saveImage';
-import type { InsertFormat, InsertPosition } from '../settings';
+import type { InsertionFormat } from '../../core/markdown/links';
+import type { InsertPosition } from '../settings';
 import { postProcess } from './postProcess';
 
 export interface PipelineServices {
@@ -60,7 +61,7 @@ export interface GenerationRequest {
 
 /** How the document wants links written, read with the run's settings (for the feature that places the link). */
 export interface Placement {
-  insertFormat: InsertFormat;
+  insertFormat: InsertionFormat;
   insertPosition: InsertPosition;
 }
 
