@@ -10,7 +10,6 @@ import { redactForDisplay, redactUrlCredentials, secretPrefixLength } from '../t
 import { systemClock } from '../clock';
 import { buildModelsRequest, buildResponsesRequest, type HttpRequest } from './request';
 import { createUndiciTransport, type HttpResponse, type HttpTransport } from './transport';
-import { abortableChunks, readSseEvents, tooLargeError } from './sse';
 import {
   bodyExcerpt,
   echoedToolsLackImageGeneration,
@@ -19,15 +18,14 @@ import {
   isErrorBody,
   modelText,
   parseJsonBody,
-  readEventError,
   readHttpError,
-  readImageFromResponse,
   type FoundImage,
 } from './responseReader';
 import { decideRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget } from './retry';
 import { describeBytes, detectImageType } from './imageType';
-import { Base64Splicer, type SplicedValue } from './base64Splice';
-import { FinishedItems, StreamBudget, TextPrefix, eventByteLimit, eventTooLargeError } from './answerBounds';
+import type { SplicedValue } from './base64Splice';
+import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInHand } from './responseEvents';
+import { FinishedItems, TextPrefix } from './answerBounds';
 import { asRecord } from '../json';
 
 export interface ImageClientOptions {
@@ -41,15 +39,6 @@ export interface GenerateOptions {
   onProgress?: (event: ProgressEvent) => void;
 }
 
-/**
- * How a `response.completed` event begins on the wire, with or without its `event:` line; once the image is in
- * hand, the stream is not read past it (the event repeats the image).
- */
-const COMPLETED_LINES = [
-  ...['event: response.completed', 'event:response.completed'].flatMap((line) => [`${line}\n`, `${line}\r`]),
-  'data: {"type":"response.completed"',
-  'data:{"type":"response.completed"',
-];
 
 /** An error body is only quoted, so there is no point reading megabytes of it. */
 const ERROR_BODY_LIMIT = 1024 * 1024;
@@ -88,56 +77,6 @@ function quote(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** Chunks smaller than this are copied into shared blocks of `BODY_BLOCK_BYTES` (see readBodyBytes). */
-const SMALL_CHUNK_BYTES = 4096;
-const BODY_BLOCK_BYTES = 64 * 1024;
-
-/**
- * Reads a whole body with the size cap; `truncate` keeps the first `maxBytes` instead of failing.
- * Small chunks are copied into shared blocks rather than kept one by one: each chunk object costs about
- * 100 bytes on its own, so a body that arrives a byte at a time would otherwise take some 100 times its
- * size in memory, far past the cap (an 8 MB body in 1-byte chunks did not fit in a 400 MB heap).
- */
-async function readBodyBytes(
-  body: AsyncIterable<Uint8Array>,
-  options: { signal?: AbortSignal; maxBytes: number; truncate?: boolean },
-): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let block = Buffer.alloc(0);
-  let used = 0;
-  const flush = (): void => {
-    if (used === 0) return;
-    chunks.push(block.subarray(0, used));
-    block = block.subarray(used);
-    used = 0;
-  };
-  const keep = (chunk: Uint8Array): void => {
-    if (chunk.byteLength >= SMALL_CHUNK_BYTES) {
-      flush();
-      chunks.push(chunk);
-      return;
-    }
-    if (block.length - used < chunk.byteLength) {
-      flush();
-      block = Buffer.allocUnsafe(BODY_BLOCK_BYTES);
-    }
-    block.set(chunk, used);
-    used += chunk.byteLength;
-  };
-  for await (const chunk of abortableChunks(body, options.signal)) {
-    if (total + chunk.byteLength > options.maxBytes) {
-      if (!options.truncate) throw tooLargeError(options.maxBytes);
-      keep(chunk.subarray(0, options.maxBytes - total));
-      total = options.maxBytes;
-      break;
-    }
-    keep(chunk);
-    total += chunk.byteLength;
-  }
-  flush();
-  return Buffer.concat(chunks, total);
-}
 
 function mimeForFormat(format: unknown): ImageMime {
   if (format === 'jpeg' || format === 'jpg') return 'image/jpeg';
@@ -145,7 +84,6 @@ function mimeForFormat(format: unknown): ImageMime {
   return 'image/png';
 }
 
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** Characters of the bytes quoted in a "not an image" error. */
 const EXCERPT_CHARS = 80;
@@ -178,34 +116,6 @@ function notBase64Error(start: Uint8Array, secrets: readonly string[]): GatewayE
   return new GatewayError('not_image', `The gateway's image result is not base64 data; it starts with "${excerpt}". Nothing was saved.`, { excerpt });
 }
 
-/** A preview image: its first bytes (enough for the type) now, all of them on first request. */
-interface Preview {
-  start: Uint8Array;
-  bytes(): Uint8Array;
-}
-
-/**
- * The preview in `value`: one the splicer took out of the stream stays base64 until someone asks for its bytes
- * (the command line only counts previews; the preview panel shows them), a short one still in the text is
- * decoded at once. Undefined when there is none, it was dropped, or it is not base64.
- */
-function readPreview(splicer: Base64Splicer, value: unknown): Preview | undefined {
-  const text = typeof value === 'string' ? value : '';
-  const spliced = splicer.take(text);
-  if (spliced) {
-    let decoded: Uint8Array | undefined;
-    return {
-      start: Buffer.from(spliced.head.toString('latin1', 0, 24), 'base64'),
-      // A preview that turns out not to be clean base64 shows as an empty image rather than as garbage.
-      bytes: () => (decoded ??= spliced.bytes() ?? new Uint8Array(0)),
-    };
-  }
-  if (Base64Splicer.isPlaceholder(text)) return undefined;
-  const base64 = text.replace(/\s+/g, '');
-  if (!base64 || !BASE64.test(base64)) return undefined;
-  const bytes = Buffer.from(base64, 'base64');
-  return { start: bytes, bytes: () => bytes };
-}
 
 /**
  * Decodes the `result` (or takes the bytes the splicer decoded as they arrived) and checks they are an image
@@ -487,112 +397,47 @@ export class ImageClient {
   async #readJson(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
     const { signal, settings, progress, secrets } = context;
     progress.phase('receiving');
-    // The image's base64 is decoded as it arrives and never becomes a string; everything else is read as text.
-    // Content-Length bounds the image, so it is decoded into one buffer of that size (pages never written cost nothing).
-    const contentLength = Number(response.headers['content-length']);
-    const knownLength = Number.isSafeInteger(contentLength) && contentLength > 0 && contentLength <= settings.maxResponseBytes;
-    const splicer = new Base64Splicer({
-      keys: { result: 'decode' },
-      maxTotalBytes: settings.maxResponseBytes,
-      ...(knownLength ? { sizeHint: Math.floor((contentLength * 3) / 4) + 3 } : {}),
-    });
-    const bytes = await readBodyBytes(splicer.splice(abortableChunks(response.body, signal)), { signal, maxBytes: settings.maxResponseBytes });
-    // Redacted before anything is read or cut out of it (responseReader's contract): a key cut in two by an
-    // excerpt would no longer be found by a redaction of the excerpt.
-    const text = redactSecrets(bytes.toString('utf8'), secrets);
-    const parsed = parseJsonBody(text);
-    if (!parsed.ok) {
-      throw readHttpError(response.status, response.headers, bodyExcerpt(text, 2000), this.#clock.now());
-    }
-    const json = parsed.value;
-    const found = readImageFromResponse(json);
-    if (found) {
+    const answer = await readJsonAnswer(response, { settings, signal, secrets });
+    if (!answer.parsed.ok) throw readHttpError(response.status, response.headers, bodyExcerpt(answer.text, 2000), this.#clock.now());
+    const json = answer.parsed.value;
+    if (answer.image) {
       const id = asRecord(json)?.id;
-      const spliced = splicer.take(found.base64);
-      return { found, ...(spliced ? { spliced } : {}), ...(typeof id === 'string' ? { responseId: id } : {}) };
+      return { ...answer.image, ...(typeof id === 'string' ? { responseId: id } : {}) };
     }
     if (isErrorBody(json)) {
       // The CPA keep-alive quirk: status 200 was committed early, then the error was written as the body.
-      throw readHttpError(response.status, response.headers, text, this.#clock.now());
+      throw readHttpError(response.status, response.headers, answer.text, this.#clock.now());
     }
     throw noImageError(json, '');
   }
 
   async #readStream(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
     const { signal, settings, progress, log, secrets } = context;
-    let found: FoundImage | undefined;
-    let foundSpliced: SplicedValue | undefined;
-    let responseId: string | undefined;
-    let finalResponse: unknown;
-    let terminal: string | undefined;
+    const reader = new StreamEventReader(response, { settings, signal, log, secrets, keepPreviews: progress.hasListener, now: () => this.#clock.now() });
+    let image: ImageInHand | undefined;
+    let end: { terminal: string; response: unknown } | undefined;
     // Only the first 64 KiB of the model's text are kept, and of the finished items only their text (answerBounds.ts).
     const streamedText = new TextPrefix();
-    let partialCount = 0;
-    // For a text-only answer: the tools echo of an earlier event and the finished items, since some
-    // backends send a bare final response (`output: []`, no `tools`).
-    let echoedTools: unknown[] | undefined;
+    const textRedactor = streamingRedactor(secrets);
+    // For a text-only answer: the finished items, since some backends send a bare final response (`output: []`).
     const doneItems = new FinishedItems();
-    // Past the budget the stream ends: quietly once the image is in hand (it is kept), else with too_large.
-    const budget = new StreamBudget(settings.maxResponseBytes, () => found !== undefined);
-    let lastType = '(none)';
-    const textRedactor = streamingRedactor(context.secrets);
-    // Every image's base64 is taken out of the stream as it arrives: the final one decoded on the way, the
-    // previews kept as text for a listener (decoded if it looks at them) or dropped unread when there is none.
-    // Events are then a few KiB, so the size cap bounds one event or one image, not the whole stream, which
-    // carries the previews and repeats the image in response.completed (BENCHMARKS.md F1, F2, F5).
-    const splicer = new Base64Splicer({
-      keys: { result: 'decode', partial_image_b64: progress.hasListener ? 'keep' : 'drop' },
-      maxValueBytes: settings.maxResponseBytes,
-      endMarkers: COMPLETED_LINES,
-    });
-    const events = readSseEvents(splicer.splice(budget.count(abortableChunks(response.body, signal))), {
-      signal,
-      maxEventBytes: eventByteLimit(settings.maxResponseBytes),
-      eventTooLarge: eventTooLargeError,
-    });
+    let partialCount = 0;
 
-    for await (const event of events) {
-      // Redacted before it is parsed, quoted or cut (responseReader's contract); the base64 of an image never holds a key.
-      const raw = redactSecrets(event.data, secrets).trim();
-      if (!raw || raw === '[DONE]') continue;
-      let data: unknown;
-      try {
-        data = JSON.parse(raw);
-      } catch {
-        log.debug(`Ignored an SSE event whose data is not JSON (${event.event ?? 'message'}, ${raw.length} chars).`);
-        continue;
-      }
-      const object = asRecord(data);
-      if (!object) continue;
-      const type = typeof object.type === 'string' ? object.type : (event.event ?? '');
-      lastType = type || lastType;
-      const responseObject = asRecord(object.response);
-      if (typeof responseObject?.id === 'string') responseId = responseObject.id;
-      if (Array.isArray(responseObject?.tools)) echoedTools = responseObject.tools;
-
-      switch (type) {
-        case 'response.queued':
-          progress.phase('queued');
+    for await (const event of reader.events()) {
+      switch (event.type) {
+        case 'phase':
+          progress.phase(event.phase);
           break;
-        case 'response.in_progress':
-        case 'response.image_generation_call.in_progress':
-        case 'response.image_generation_call.generating':
-          progress.phase('generating');
-          break;
-        case 'response.image_generation_call.partial_image': {
-          progress.phase('generating');
-          if (!progress.hasListener) break;
+        case 'partialImage': {
           // Only what was asked for counts (issue 9): no "partial image 1506/3", no fourth preview of three. The
           // gateway's index is taken when it is one of the asked-for places, else the preview's own rank.
           const expected = settings.tool.partialImages;
           const limit = expected ?? MAX_PARTIAL_IMAGES;
           if (partialCount >= limit) break;
-          const preview = readPreview(splicer, object.partial_image_b64);
-          if (!preview) break;
-          const given = object.partial_image_index;
+          const { preview, given } = event;
           const index = typeof given === 'number' && Number.isInteger(given) && given >= 0 && given < limit ? given : partialCount;
           partialCount += 1;
-          const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(object.output_format ?? settings.tool.outputFormat);
+          const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(event.outputFormat ?? settings.tool.outputFormat);
           progress.emit({
             type: 'partialImage',
             index,
@@ -604,82 +449,53 @@ export class ImageClient {
           });
           break;
         }
-        case 'response.image_generation_call.completed':
-          progress.phase('receiving');
+        case 'image':
+          image = event.image;
           break;
-        case 'response.output_item.done': {
-          if (object.item !== undefined) doneItems.add(object.item);
-          const item = readImageFromResponse({ item: object.item });
-          if (item && !found) {
-            found = item;
-            foundSpliced = splicer.take(item.base64);
-            // The image is in hand: later copies are skipped unread, and the stream ends where response.completed,
-            // which repeats it, begins; the events before that are still read for the model's trailing text
-            // (BENCHMARKS.md F3). A stream that ends after the image still gives the image.
-            splicer.stopKeeping();
-            if (foundSpliced) splicer.endAfter(foundSpliced);
-            progress.phase('receiving');
-          }
+        case 'itemDone':
+          doneItems.add(event.item);
           break;
-        }
-        case 'response.output_text.delta':
-          if (typeof object.delta === 'string' && object.delta && streamedText.open) {
-            const shown = textRedactor.push(streamedText.add(object.delta));
+        case 'textDelta':
+          if (streamedText.open) {
+            const shown = textRedactor.push(streamedText.add(event.delta));
             if (shown) progress.emit({ type: 'text', text: shown });
           }
           break;
-        case 'response.completed':
-        case 'response.incomplete':
-          terminal = type;
-          finalResponse = object.response;
-          // The item seen earlier counts even when the final `output` is empty (gateway.md §6.2 variant a).
-          if (!found) {
-            found = readImageFromResponse(object.response);
-            if (found) foundSpliced = splicer.take(found.base64);
-          }
+        case 'end':
+          end = event;
+          image ??= event.image;
           break;
-        case 'response.failed':
-        case 'error': {
-          terminal = type;
-          const error = readEventError(object, this.#clock.now());
-          if (found) {
-            log.warn(`The stream reported an error after the image had arrived; keeping the image. ${error?.message ?? ''}`);
+        case 'failed':
+          end = { terminal: 'response.failed', response: undefined };
+          if (event.imageInHand) {
+            log.warn(`The stream reported an error after the image had arrived; keeping the image. ${event.error?.message ?? ''}`);
             break;
           }
-          throw error ?? new GatewayError('server', 'The gateway reported a failure without details.');
-        }
-        default:
-          // Unknown event types are ignored, unless they carry a top-level error object.
-          if (asRecord(object.error) && type === '') {
-            const error = readEventError({ ...object, type: 'error' }, this.#clock.now());
-            if (error && !found) throw error;
-          }
+          throw event.error ?? new GatewayError('server', 'The gateway reported a failure without details.');
+        case 'strayError':
+          if (event.error) throw event.error;
           break;
       }
-      // A terminal event ends the exchange even if the gateway keeps the connection open.
-      if (terminal) break;
-      // Values of this event that nobody took (a partial image in an unexpected place, a second image) go.
-      splicer.releaseThrough(raw);
     }
-    if (budget.exceeded) log.warn(`The stream went on past ${budget.budget} bytes after the image had arrived; it was not read further.`);
+    if (reader.budgetExceeded) log.warn(`The stream went on past ${reader.budgetBytes} bytes after the image had arrived; it was not read further.`);
     const heldText = textRedactor.flush();
     if (heldText) progress.emit({ type: 'text', text: heldText });
 
-    if (found) return { found, ...(foundSpliced ? { spliced: foundSpliced } : {}), ...(responseId !== undefined ? { responseId } : {}) };
-    if (!terminal) {
+    if (image) return { ...image, ...(reader.responseId !== undefined ? { responseId: reader.responseId } : {}) };
+    if (!end) {
       throw new GatewayError(
         'protocol',
-        `The stream ended before the image arrived (no response.completed; last event: ${lastType}). ` +
+        `The stream ended before the image arrived (no response.completed; last event: ${reader.lastType}). ` +
           `The gateway or a proxy cut the connection; try again.`,
         { retryable: true },
       );
     }
-    const final = asRecord(finalResponse) ?? {};
+    const final = asRecord(end.response) ?? {};
     const output = Array.isArray(final.output) && final.output.length > 0 ? final.output : doneItems.output(secrets);
-    const tools = Array.isArray(final.tools) ? final.tools : echoedTools;
+    const tools = Array.isArray(final.tools) ? final.tools : reader.echoedTools;
     // Redacted as a whole: a key split over two deltas is only whole here.
     // A response.incomplete whose response omits its status is still incomplete.
-    const status = terminal === 'response.incomplete' && final.status === undefined ? { status: 'incomplete' } : {};
+    const status = end.terminal === 'response.incomplete' && final.status === undefined ? { status: 'incomplete' } : {};
     throw noImageError({ ...final, ...status, output, ...(tools ? { tools } : {}) }, streamedText.text(secrets));
   }
 
