@@ -57,14 +57,25 @@ export function removeInsideSync(base: string, relativePath: string, options: Re
 
 /** Deletes a folder a test made with `mkdtemp(path.join(os.tmpdir(), …))`, confined to the temporary folder. */
 export async function removeTempFolder(dir: string): Promise<void> {
-  const base = tempBaseOf(dir);
+  const base = tempBaseOf(assertAbsolute(dir));
   await removeInside(base, path.relative(base, dir), { recursive: true });
 }
 
 /** The synchronous form of `removeTempFolder`. */
 export function removeTempFolderSync(dir: string): void {
-  const base = tempBaseOf(dir);
+  const base = tempBaseOf(assertAbsolute(dir));
   removeInsideSync(base, path.relative(base, dir), { recursive: true });
+}
+
+/**
+ * A relative `dir` (an empty one above all) would be resolved against the working directory, which may itself be
+ * below the temporary folder (a clone in /tmp): the test run would delete the project it runs from.
+ */
+function assertAbsolute(dir: string): string {
+  if (typeof dir !== 'string' || dir.trim() === '' || !path.isAbsolute(dir)) {
+    throw new Error(`removeInside: a temporary folder to remove must be an absolute path, got ${JSON.stringify(dir)}`);
+  }
+  return dir;
 }
 
 /** The temporary folder as `dir` spells it: `os.tmpdir()`, or its real path when the test resolved links (macOS). */

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pathInside, removeInside, removeInsideSync, removeTempFolder } from '../support/removeInside';
+import { pathInside, removeInside, removeInsideSync, removeTempFolder, removeTempFolderSync } from '../support/removeInside';
 
 describe('removeInside (the one delete the tests use)', () => {
   let outer: string;
@@ -66,5 +66,22 @@ describe('removeInside (the one delete the tests use)', () => {
     await assert.rejects(removeTempFolder(tmpdir()), /removeInside/);
     await assert.rejects(removeTempFolder(path.dirname(tmpdir())), /removeInside/);
     await assert.rejects(removeTempFolder(''), /removeInside/);
+  });
+
+  it('a relative or empty folder is refused even when the working directory is below the temporary folder (a clone in /tmp)', async () => {
+    // Regression: '' resolved to the working directory, so a test run from a clone in /tmp deleted the clone.
+    const cwd = mkdtempSync(path.join(tmpdir(), 'cpa-unit-remove-cwd-'));
+    const previous = process.cwd();
+    process.chdir(cwd);
+    try {
+      for (const dir of ['', ' ', '.', 'sub', './sub']) {
+        await assert.rejects(removeTempFolder(dir), /absolute path/, JSON.stringify(dir));
+        assert.throws(() => removeTempFolderSync(dir), /absolute path/, JSON.stringify(dir));
+      }
+      assert.equal(existsSync(cwd), true, 'the working directory is still there');
+    } finally {
+      process.chdir(previous);
+      await removeTempFolder(cwd);
+    }
   });
 });
