@@ -148,7 +148,9 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
 
   it('while the image is made the CodeLens says so, and the target is still found after the user edits the document', caseTimeout, () =>
     scene('codelens-tracking', async () => {
-      const scenario = await h.useScenario('slow', { delayMs: 800 }, { 'cpaImage.preview.openOnGenerate': false });
+      // The gateway holds the image for 8 s: the user's typing below must land before it, even on a busy machine
+      // (with 0.8 s the image sometimes arrived while the extension host, just reloaded, was still catching up).
+      const scenario = await h.useScenario('slow', { delayMs: 8000 }, { 'cpaImage.preview.openOnGenerate': false });
       const doc = 'docs/fox.md';
       const alt = 'a fox detective in neon rain';
       const before = ['# The fox files', '', `![${alt}]( ) ends the line`, ''].join('\n');
@@ -184,7 +186,9 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
 
   it('a target the user fills in meanwhile is never overwritten: the link goes to the clipboard instead', caseTimeout, () =>
     scene('codelens-user-wins', async () => {
-      const scenario = await h.useScenario('slow', { delayMs: 800 }, { 'cpaImage.preview.openOnGenerate': false });
+      // The gateway holds the image for 8 s: the user's typing below must land before it, even on a busy machine
+      // (with 0.8 s the image sometimes arrived while the extension host, just reloaded, was still catching up).
+      const scenario = await h.useScenario('slow', { delayMs: 8000 }, { 'cpaImage.preview.openOnGenerate': false });
       const doc = 'docs/fox.md';
       const alt = 'a fox at the window';
       const before = ['# Foxes', '', `![${alt}]() and more`, ''].join('\n');
@@ -461,8 +465,19 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
     const name = path.posix.basename(relPath);
     const row = h.page.locator('.explorer-folders-view .monaco-list-row', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }).first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await row.click({ button: 'right' });
-    await h.page.locator('.monaco-menu .action-label', { hasText: 'Edit Image…' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    const item = h.page.locator('.monaco-menu .action-label', { hasText: 'Edit Image…' }).first();
+    // Right after a window reload the explorer may still re-render the row, or the extension's menu entries may not
+    // be there yet: open the menu again until it lists the entry.
+    await waitFor(
+      'the explorer context menu to offer "Edit Image…"',
+      async () => {
+        if (await item.isVisible()) return true;
+        await h.page.keyboard.press('Escape');
+        await row.click({ button: 'right' });
+        return item.isVisible();
+      },
+      { timeoutMs: 60_000, intervalMs: 2_000 },
+    );
     return h.workbench.contextMenuTitles();
   }
 });
