@@ -148,9 +148,8 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
 
   it('while the image is made the CodeLens says so, and the target is still found after the user edits the document', caseTimeout, () =>
     scene('codelens-tracking', async () => {
-      // The gateway holds the image for 8 s: the user's typing below must land before it, even on a busy machine
-      // (with 0.8 s the image sometimes arrived while the extension host, just reloaded, was still catching up).
-      const scenario = await h.useScenario('slow', { delayMs: 8000 }, { 'cpaImage.preview.openOnGenerate': false });
+      // Without a stream the slow gateway answers after 10 × delayMs: 8 s for the user's typing below.
+      const scenario = await h.useScenario('slow', { delayMs: 800 }, { 'cpaImage.preview.openOnGenerate': false });
       const doc = 'docs/fox.md';
       const alt = 'a fox detective in neon rain';
       const before = ['# The fox files', '', `![${alt}]( ) ends the line`, ''].join('\n');
@@ -166,6 +165,8 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       // The user keeps writing: a new line above the link, and more text after it on its line.
       await h.workbench.goTo(1, 1);
       await h.page.keyboard.type('Draft');
+      // A word suggestion may have opened on "Draft": Enter would accept it instead of starting a new line.
+      await h.page.keyboard.press('Escape');
       await h.page.keyboard.press('Enter');
       await waitFor('the new first line', async () => (await h.workbench.editorText()).startsWith('Draft\n# The fox files'));
       await h.workbench.goTo(4, 1);
@@ -186,9 +187,8 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
 
   it('a target the user fills in meanwhile is never overwritten: the link goes to the clipboard instead', caseTimeout, () =>
     scene('codelens-user-wins', async () => {
-      // The gateway holds the image for 8 s: the user's typing below must land before it, even on a busy machine
-      // (with 0.8 s the image sometimes arrived while the extension host, just reloaded, was still catching up).
-      const scenario = await h.useScenario('slow', { delayMs: 8000 }, { 'cpaImage.preview.openOnGenerate': false });
+      // Without a stream the slow gateway answers after 10 × delayMs: 8 s for the user's typing below.
+      const scenario = await h.useScenario('slow', { delayMs: 800 }, { 'cpaImage.preview.openOnGenerate': false });
       const doc = 'docs/fox.md';
       const alt = 'a fox at the window';
       const before = ['# Foxes', '', `![${alt}]() and more`, ''].join('\n');
