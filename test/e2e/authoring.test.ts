@@ -15,19 +15,13 @@
  *      node --import tsx --test --test-concurrency=1 test/e2e/authoring.test.ts
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { makePng } from '../gateway/images';
-import { Harness, makeTestKey, repoRoot, sampleFiles, waitFor } from './harness';
-import { installExtension } from './vscodeSession';
+import { Harness, makeTestKey, sampleFiles, waitFor } from './harness';
 import { removeInside } from '../support/removeInside';
 
-const run = promisify(execFile);
 const apiKey = makeTestKey();
 const caseTimeout = { timeout: 150_000 };
 const guide = 'docs/guide.md';
@@ -48,21 +42,12 @@ interface ToolReport {
   errorMessage?: string;
 }
 
-/** Packages the test-only caller extension in a temp folder (vsce) and returns the .vsix path. */
-async function packageCallerExtension(): Promise<string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cpa-e2e-caller-'));
-  cpSync(path.join(__dirname, 'fixtures', 'lm-tool-caller'), dir, { recursive: true });
-  const vsix = path.join(dir, 'lm-tool-caller.vsix');
-  const vsce = path.join(repoRoot, 'node_modules', '.bin', 'vsce');
-  await run(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: dir });
-  return vsix;
-}
 
 describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', { timeout: 20 * 60_000 }, () => {
   let h: Harness;
 
   before(async () => {
-    h = await Harness.start({ expectedKey: apiKey, logName: 'code-server-authoring.log' });
+    h = await Harness.start({ expectedKey: apiKey, logName: 'code-server-authoring.log', testExtensions: ['lm-tool-caller'] });
     await h.setApiKey(apiKey);
   }, { timeout: 240_000 });
 
@@ -146,11 +131,7 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       assert.equal(after, before.replace(`![${alt}]()`, `![${alt}](images/a-fox-detective-in-neon-rain.png)`), 'only the target changed');
     }));
 
-  // Skipped for now: after the window reload that applies the settings, the Enter typed after "Draft" was lost in two
-  // runs of three (the editor showed "Draft# The fox files"), so the case timed out on its own typing, not on the
-  // product. The product behaviour is also covered by test/e2e/reliability.test.ts case (a). To be fixed with a faster
-  // way of applying settings (issue 10 item 8).
-  it('while the image is made the CodeLens says so, and the target is still found after the user edits the document', { ...caseTimeout, skip: 'flaky after the settings reload: typed Enter lost (issue 10 item 8)' }, () =>
+  it('while the image is made the CodeLens says so, and the target is still found after the user edits the document', caseTimeout, () =>
     scene('codelens-tracking', async () => {
       // Without a stream the slow gateway answers after 10 × delayMs: 8 s for the user's typing below.
       const scenario = await h.useScenario('slow', { delayMs: 800 }, { 'cpaImage.preview.openOnGenerate': false });
@@ -229,8 +210,8 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       await writeWorkspaceFile(doc, before);
       await h.openFile(doc);
       const action = h.page.locator('.action-widget .monaco-list-row', { hasText: 'Generate Image from Alt Text' });
-      // Ctrl+. pressed before the extension host (just reloaded with the new settings) has answered for this document
-      // shows "no code actions": ask again until the list holds the action.
+      // Ctrl+. pressed before the extension host has answered for this newly opened document shows "no code actions":
+      // ask again until the list holds the action.
       await waitFor(
         'the quick fix list to offer "Generate Image from Alt Text"',
         async () => {
@@ -255,9 +236,7 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       assert.equal(after, before.replace(`![${alt}]`, `![${alt}](images/a-lighthouse-at-dusk-oil-painting.png)`));
     }));
 
-  // Skipped for now: after the settings reload the explorer's context menu closed again before its entry could be
-  // clicked in two runs of three. Edit Image itself is covered by the preview-button and refusal cases below.
-  it('Edit Image… from the explorer: sends the PNG as input_image, saves photo-edit.png next to it, keeps the original', { ...caseTimeout, skip: 'flaky after the settings reload: the context menu closes (issue 10 item 8)' }, () =>
+  it('Edit Image… from the explorer: sends the PNG as input_image, saves photo-edit.png next to it, keeps the original', caseTimeout, () =>
     scene('edit-image', async () => {
       const scenario = await h.useScenario('ok', undefined, { 'cpaImage.preview.openOnGenerate': false });
       const original = makePng(24, 16, { noise: true });
@@ -340,23 +319,9 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
 
   describe('the agent tool', () => {
     before(async () => {
-      const vsix = await packageCallerExtension();
-      const installed = await installExtension(vsix, {
-        extensionsDir: path.join(h.root, 'extensions'),
-        userDataDir: h.userDataDir,
-        home: path.join(h.root, 'home'),
-      });
-      assert.match(installed, /cpa-image-e2e\.lm-tool-caller@0\.0\.1/);
-      assert.match(installed, /cpa-image\.cpa-gpt-image@/, 'ours is still installed');
-      await h.workbench.runCommand('Developer: Reload Window');
-      await h.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+      assert.match(h.installedExtensions, /cpa-image-e2e\.lm-tool-caller@0\.0\.1/);
+      assert.match(h.installedExtensions, /cpa-image\.cpa-gpt-image@/, 'ours is installed beside it');
       await h.waitForCommand(callerTitle);
-      // The first settings edit after a reload can leave the settings editor open (its Escape meets a widget of the
-      // JSON editor that is still starting); warm it up once so the cases below start from a settled workbench.
-      await h.useScenario('ok').catch(async () => {
-        await h.page.keyboard.press('Escape');
-        await waitFor('the settings editor to close', async () => !(await h.page.locator('.modal-editor-part').first().isVisible().catch(() => false)));
-      });
     }, { timeout: 240_000 });
 
     async function invokeTool(input: unknown): Promise<void> {
@@ -472,8 +437,8 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
     const row = h.page.locator('.explorer-folders-view .monaco-list-row', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }).first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });
     const item = h.page.locator('.monaco-menu .action-label', { hasText: 'Edit Image…' }).first();
-    // Right after a window reload the explorer may still re-render the row, or the extension's menu entries may not
-    // be there yet: open the menu again until it lists the entry.
+    // The explorer re-renders the row when it notices the file the case has just written, which can close a menu opened
+    // a moment before: open it again until it lists the entry.
     await waitFor(
       'the explorer context menu to offer "Edit Image…"',
       async () => {

@@ -4,14 +4,13 @@
  *
  * One harness serves a whole test file; `resetWorkspace()` gives each case a fresh document state.
  * The gateway scenario of a case is chosen by pointing the USER setting `cpaImage.baseUrl` at it
- * (`useScenario`): the setting has application scope, so it cannot come from the workspace. The harness writes
- * the user settings file; a marker in `window.title` then shows in the page title once the new settings apply
- * (code-server does not notice another program's change to that file, so the window is reloaded, which reads it
- * again; a case that changes settings therefore starts from a reloaded window).
+ * (`useScenario`): the setting has application scope, so it cannot come from the workspace. The harness hands the
+ * settings to a test-only extension that sets them through VS Code's configuration API; a marker in `window.title`
+ * then shows in the page title once the new settings apply.
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -33,6 +32,7 @@ import {
   type RunningCodeServer,
 } from './vscodeSession';
 import { removeInside, removeTempFolder } from '../support/removeInside';
+import { packageTestExtension, type TestExtension } from './testExtensions';
 
 export { pause, repoRoot, resultsDir, waitFor, Workbench } from './vscodeSession';
 
@@ -93,6 +93,8 @@ export interface HarnessOptions {
   workspaceDir?: string;
   /** Name of the code-server log under test-results/e2e/. */
   logName?: string;
+  /** Test-only extensions (test/e2e/fixtures) installed beside ours; settings-applier always is. */
+  testExtensions?: TestExtension[];
   /** The scenario `cpaImage.baseUrl` points at from the start (`ok` by default): no settings change needed. */
   scenario?: ScenarioName;
 }
@@ -144,7 +146,10 @@ export class Harness {
     try {
       const gateway = await startTestGateway(options.expectedKey === undefined ? {} : { expectedKey: options.expectedKey });
       cleanups.push(() => gateway.close());
-      const installed = await installExtension(vsixPath, dirs);
+      let installed = await installExtension(vsixPath, dirs);
+      for (const name of new Set<TestExtension>(['settings-applier', ...(options.testExtensions ?? [])])) {
+        installed = await installExtension(await packageTestExtension(name), dirs);
+      }
       if (!installed.includes(extensionId)) throw new Error(`${extensionId} is not installed: ${installed}`);
 
       const initial = { ...options.settings, 'cpaImage.baseUrl': gateway.scenarioUrl(options.scenario ?? 'ok') };
@@ -157,7 +162,7 @@ export class Harness {
         ...dirs,
         workspaceDir,
         logFile,
-        ...(options.env ? { env: options.env } : {}),
+        env: { ...options.env, E2E_SETTINGS_REQUEST: path.join(root, settingsRequestName) },
       });
       cleanups.push(() => codeServer.stop());
       const workbench = await Workbench.open(codeServer.url, workspaceDir);
@@ -197,31 +202,27 @@ export class Harness {
   }
 
   /**
-   * Replaces the user settings (quiet settings always kept): writes the settings file, reloads the window (code-server
-   * does not notice another program's write) and waits until the title shows this generation's marker, the file's
-   * last key, so the whole new file is in force. `cpaImage.baseUrl` stays unless `settings` sets it.
+   * Replaces the user settings (quiet settings always kept) without a window reload: the test-only extension
+   * settings-applier (test/e2e/fixtures) sets each changed key through VS Code's configuration API, which writes
+   * settings.json and applies it at once (code-server does not notice another program's write to that file). Waits
+   * until the title shows this generation's marker, the last key set, so every earlier key is in force.
+   * `cpaImage.baseUrl` stays unless `settings` sets it.
    */
   async setUserSettings(settings: Record<string, unknown>): Promise<void> {
     const next = { 'cpaImage.baseUrl': this.currentSettings['cpaImage.baseUrl'], ...settings };
+    const before = composeSettings(this.currentSettings, this.settingsGeneration);
     this.settingsGeneration += 1;
     const generation = this.settingsGeneration;
-    const content = JSON.stringify(composeSettings(next, generation), null, 2);
-    // Written whole under a temporary name and renamed, so the watcher never reads half a file.
-    const temporary = `${this.userSettingsPath}.${generation}.tmp`;
-    await writeFile(temporary, content);
-    await rename(temporary, this.userSettingsPath);
-    const applied = async (): Promise<boolean> => (await this.page.title()).includes(titleMarker(generation));
-    // code-server does not see a change made to this file by another program (measured: eight writes, in place or by
-    // rename, none seen within 15 s each; the changes that did show earlier were VS Code's own rewrite of the file
-    // when it migrated `extensions.autoUpdate: false`, which could also save an older generation over a newer one).
-    // A window reload reads the file again; the marker in the title proves the new settings are the ones in force.
-    // Saved first, so that no "unsaved changes" prompt can stop the reload.
-    await this.workbench.runCommand('File: Save All Files');
-    await waitFor('no unsaved editor before the reload', async () => (await this.page.locator('.tab.dirty').count()) === 0);
-    await this.workbench.runCommand('Developer: Reload Window');
-    await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await waitFor('the new user settings to apply after a reload', applied, { timeoutMs: 60_000 });
-    await this.waitForCommand('CPA Image: Generate Image');
+    const after = composeSettings(next, generation);
+    const request = {
+      clear: Object.keys(before).filter((key) => !(key in after)),
+      set: Object.fromEntries(Object.entries(after).filter(([key, value]) => JSON.stringify(before[key]) !== JSON.stringify(value))),
+    };
+    await writeFile(path.join(this.root, settingsRequestName), JSON.stringify(request));
+    await this.workbench.runCommand('CPA Image E2E: Apply User Settings');
+    await waitFor('the new user settings to apply', async () => (await this.page.title()).includes(titleMarker(generation)), {
+      timeoutMs: 30_000,
+    });
     this.currentSettings = next;
   }
 
@@ -359,6 +360,9 @@ function warnIfStale(vsixPath: string): void {
     process.stderr.write(`e2e: ${path.relative(repoRoot, vsixPath)} is older than the sources; run \`npm run package\` to test the current code\n`);
   }
 }
+
+/** The file (outside the workspace) through which setUserSettings hands the settings to settings-applier. */
+const settingsRequestName = 'settings-request.json';
 
 function titleMarker(generation: number): string {
   return `[cpa-e2e settings ${generation}]`;

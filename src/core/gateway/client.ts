@@ -27,6 +27,7 @@ import type { SplicedValue } from './base64Splice';
 import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInHand } from './responseEvents';
 import { FinishedItems, TextPrefix } from './answerBounds';
 import { asRecord } from '../json';
+import { oneLineExcerpt } from '../text/describe';
 
 export interface ImageClientOptions {
   transport?: HttpTransport;
@@ -72,10 +73,6 @@ function redactError(error: GatewayError, secrets: readonly string[]): GatewayEr
   return new GatewayError(error.kind, redactForDisplay(error.message, secrets), clean);
 }
 
-function quote(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
 
 function mimeForFormat(format: unknown): ImageMime {
@@ -157,9 +154,9 @@ function noImageError(response: unknown, streamedText: string): GatewayError {
   const object = asRecord(asRecord(response)?.response) ?? asRecord(response);
   const text = modelText(object) || streamedText.trim();
   const toolMissing = echoedToolsLackImageGeneration(object);
-  const said = text ? ` The model said: "${quote(text, MAX_MODEL_TEXT)}"` : '';
+  const said = text ? ` The model said: "${oneLineExcerpt(text, MAX_MODEL_TEXT)}"` : '';
   const details: GatewayError['details'] = { retryable: toolMissing };
-  if (text) details.modelText = quote(text, 4000);
+  if (text) details.modelText = oneLineExcerpt(text, 4000);
 
   const reason = asRecord(object?.incomplete_details)?.reason;
   if (object?.status === 'incomplete' && reason === 'content_filter') {

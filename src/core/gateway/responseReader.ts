@@ -6,6 +6,7 @@
 import { GatewayError, type GatewayErrorKind } from '../errors';
 import { epochMsFromResetsAt, parseRetryDelayMs } from './retry';
 import { type JsonObject, asRecord } from '../json';
+import { oneLineExcerpt } from '../text/describe';
 
 export interface FoundImage {
   base64: string;
@@ -21,8 +22,7 @@ function asString(value: unknown): string | undefined {
 const MAX_QUOTE = 300;
 
 function shorten(text: string, max = MAX_QUOTE): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return oneLineExcerpt(text, max);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,3 +13,15 @@ export function hostOf(url: string, fallback = url): string {
     return fallback;
   }
 }
+
+/**
+ * `text` on one line (runs of whitespace as one space, trimmed), at most `max` characters including the `…` that
+ * marks a cut. Characters are code points, so a cut never splits a surrogate pair (an emoji, a rare CJK character)
+ * into a lone half that renders as a replacement mark.
+ */
+export function oneLineExcerpt(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  const chars = Array.from(oneLine);
+  if (chars.length <= max) return oneLine;
+  return `${chars.slice(0, Math.max(0, max - 1)).join('').trimEnd()}…`;
+}

@@ -53,10 +53,7 @@ export class Generation {
       case 'phase':
         return phaseLabel(state.phase);
       case 'partial':
-        // The gateway numbers partial images from 0.
-        return state.expected !== undefined && state.expected > 0
-          ? l10n.t('partial image {0}/{1}', state.index + 1, state.expected)
-          : l10n.t('partial image {0}', state.index + 1);
+        return partialImageCaption(state.index, state.expected);
       case 'retry':
         return l10n.t('retrying in {0} s ({1})', formatSeconds(state.until - now), retryReasonLabel(state.reason));
     }
@@ -140,4 +137,11 @@ export class GenerationRegistry implements Disposable {
     this.timer = undefined;
     this.changeEmitter.dispose();
   }
+}
+
+/** `partial image 1/2`, as the status bar and the preview caption say it (the gateway numbers them from 0). */
+export function partialImageCaption(index: number, expected: number | undefined): string {
+  return expected !== undefined && expected > 0
+    ? l10n.t('partial image {0}/{1}', index + 1, expected)
+    : l10n.t('partial image {0}', index + 1);
 }

@@ -81,13 +81,18 @@ export class InsertionOrigin implements Disposable {
 
 /**
  * The paths a link for `imageUri` is made relative to: the document's (when it is a saved file on the same file
- * system) and the workspace folder's (when it shares the image's scheme).
+ * system; an untitled document has no folder) and the workspace folder's (when it shares the image's scheme). The
+ * one place that decides it, for links inserted into a document and for the link the agent tool hands the model.
  */
-export function linkBase(imageUri: Uri, document?: TextDocument): { documentPath?: string; workspaceFolderPath?: string } {
-  const sameFileSystem = document !== undefined && imageUri.scheme === document.uri.scheme && imageUri.authority === document.uri.authority;
+export function linkBase(imageUri: Uri, documentUri?: Uri): { documentPath?: string; workspaceFolderPath?: string } {
+  const sameFileSystem =
+    documentUri !== undefined &&
+    documentUri.scheme !== 'untitled' &&
+    imageUri.scheme === documentUri.scheme &&
+    imageUri.authority === documentUri.authority;
   const folder = workspace.getWorkspaceFolder(imageUri) ?? workspace.workspaceFolders?.[0];
   return {
-    ...(document && sameFileSystem && !document.isUntitled ? { documentPath: document.uri.path } : {}),
+    ...(documentUri && sameFileSystem ? { documentPath: documentUri.path } : {}),
     ...(folder && folder.uri.scheme === imageUri.scheme ? { workspaceFolderPath: folder.uri.path } : {}),
   };
 }
@@ -101,7 +106,7 @@ export function linkText(imageUri: Uri, prompt: string, format: InsertionFormat,
     format,
     ...(document ? { languageId: document.languageId } : {}),
     imagePath: imageUri.path,
-    ...linkBase(imageUri, document),
+    ...linkBase(imageUri, document?.uri),
     alt: altFromPrompt(prompt),
   });
 }

@@ -12,6 +12,7 @@ import { notificationText } from '../../core/text/inertText';
 import { formatSeconds } from './format';
 import { SaveDismissed } from '../generation/saveImage';
 import { withAttempts } from './stoppedAfter';
+import { oneLineExcerpt } from '../../core/text/describe';
 
 export interface UserFacingError {
   message: string;
@@ -25,10 +26,8 @@ export interface UserFacingError {
  */
 function quote(text: string | undefined, max = 300): string | undefined {
   if (text === undefined) return undefined;
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  if (oneLine === '') return undefined;
-  const chars = Array.from(oneLine);
-  return notificationText(chars.length <= max ? oneLine : `${chars.slice(0, max - 1).join('')}…`);
+  const excerpt = oneLineExcerpt(text, max);
+  return excerpt === '' ? undefined : notificationText(excerpt);
 }
 
 /** An error's own message (it may quote the gateway, a path or a setting) as data of a notification. */

@@ -1,4 +1,5 @@
 /** Small, pure formatting helpers for live status (unit-tested; no `vscode` import). */
+import { oneLineExcerpt } from '../../core/text/describe';
 
 /** `0:07`, `1:05`, `62:00`: elapsed time as the status bar and the progress notification show it. */
 export function formatElapsed(ms: number): string {
@@ -15,9 +16,7 @@ export function formatSeconds(ms: number): string {
 
 /** The first `max` characters of a prompt on one line, with `…` when cut: for titles and tooltips. */
 export function promptExcerpt(prompt: string, max = 40): string {
-  const oneLine = prompt.replace(/\s+/g, ' ').trim();
-  const chars = Array.from(oneLine);
-  return chars.length <= max ? oneLine : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return oneLineExcerpt(prompt, max);
 }
 
 /** Joins the lines of a multi-line selection into one line for the prompt box (which is single-line). */
@@ -26,3 +25,15 @@ export function promptFromSelection(text: string): string {
 }
 
 export { hostOf } from '../../core/text/describe';
+
+/**
+ * A moment in the display language (`env.language`), `short` for tree rows and `medium` for the preview; the ISO
+ * form when the runtime has no data for that language.
+ */
+export function formatLocalDate(epochMs: number, language: string, style: 'short' | 'medium'): string {
+  try {
+    return new Date(epochMs).toLocaleString(language, { dateStyle: style, timeStyle: 'short' });
+  } catch {
+    return new Date(epochMs).toISOString();
+  }
+}

@@ -54,7 +54,7 @@ export class AltTextFill implements Disposable {
    */
   async place(imageUri: Uri): Promise<InsertOutcome> {
     const document = this.document;
-    const destination = markdownImageDestination({ imagePath: imageUri.path, ...linkBase(imageUri, document) });
+    const destination = markdownImageDestination({ imagePath: imageUri.path, ...linkBase(imageUri, document.uri) });
     const fullLink = `![${this.link.rawAlt}]${filledTarget(destination)}`;
 
     if (!isOpenInAnyTab(document)) {

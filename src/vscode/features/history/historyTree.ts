@@ -7,7 +7,7 @@ import { EventEmitter, MarkdownString, ThemeIcon, TreeItem, TreeItemCollapsibleS
 import type { Disposable, Event, TreeDataProvider, TreeView } from 'vscode';
 import { markdownText, treeItemText } from '../../../core/text/inertText';
 import { PreviewCommands, historyViewId } from '../../constants';
-import { promptExcerpt } from '../../ui/format';
+import { formatLocalDate, promptExcerpt } from '../../ui/format';
 import { displayPath } from '../../generation/insertion';
 import type { ImageHistory } from './imageHistory';
 
@@ -32,12 +32,7 @@ class HistoryTreeData implements TreeDataProvider<string>, Disposable {
     const exists = await this.history.exists(entry);
     const item = new TreeItem(treeItemText(promptExcerpt(entry.prompt, 60)), TreeItemCollapsibleState.None);
     item.id = entry.id;
-    let date: string;
-    try {
-      date = new Date(entry.createdAt).toLocaleString(env.language, { dateStyle: 'short', timeStyle: 'short' });
-    } catch {
-      date = new Date(entry.createdAt).toISOString();
-    }
+    const date = formatLocalDate(entry.createdAt, env.language, 'short');
     item.description = exists ? date : `${l10n.t('file deleted')} · ${date}`;
     item.iconPath = exists ? uri : new ThemeIcon('circle-slash');
     // Untrusted, no theme icons; the prompt, the path and the settings are data and go in only through appendText.

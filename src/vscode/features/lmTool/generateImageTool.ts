@@ -22,7 +22,7 @@ import { describeError } from '../../ui/errorMessages';
 import { promptExcerpt } from '../../ui/format';
 import type { GenerationOutput } from '../../generation/pipeline';
 import type { InsertOutcome } from '../../generation/insertion';
-import { InsertionOrigin } from '../../generation/insertion';
+import { InsertionOrigin, linkBase } from '../../generation/insertion';
 import type { Services } from '../../services';
 import { readToolInput } from './toolInput';
 import type { GenerateImageInput } from './toolInput';
@@ -108,14 +108,10 @@ export function describeResult(result: GenerationOutput & { outcome: InsertOutco
   // is what the model is meant to insert, escaped for markdown, and is passed on exactly.
   const saved = languageModelText(workspaceRelative(result.uri));
   const document = result.documentUri;
-  const folder = workspace.getWorkspaceFolder(result.uri) ?? workspace.workspaceFolders?.[0];
   const link = formatInsertion({
     format: 'markdown',
     imagePath: result.uri.path,
-    ...(document && document.scheme === result.uri.scheme && document.authority === result.uri.authority && result.outcome.kind === 'inserted'
-      ? { documentPath: document.path }
-      : {}),
-    ...(folder && folder.uri.scheme === result.uri.scheme ? { workspaceFolderPath: folder.uri.path } : {}),
+    ...linkBase(result.uri, result.outcome.kind === 'inserted' ? document : undefined),
     alt: altFromPrompt(result.prompt),
   });
   const lines = [`Saved the image to ${saved} (${result.image.mime}, ${result.image.bytes.length} bytes).`];

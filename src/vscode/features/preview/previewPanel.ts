@@ -21,9 +21,9 @@ import { isCancellation } from '../../../core/errors';
 import type { Logger } from '../../../core/types';
 import { PreviewCommands, configSection, openPreviewOnGenerateSetting, previewViewType } from '../../constants';
 import { describeError } from '../../ui/errorMessages';
-import { formatElapsed } from '../../ui/format';
+import { formatElapsed, formatLocalDate } from '../../ui/format';
 import type { GenerationPipeline } from '../../generation/pipeline';
-import type { Generation, GenerationRegistry } from '../../generation/generations';
+import { partialImageCaption, type Generation, type GenerationRegistry } from '../../generation/generations';
 import { displayPath } from '../../generation/insertion';
 import type { HistoryActions } from '../history/historyActions';
 import type { HistoryEntry } from '../history/historyEntries';
@@ -82,7 +82,7 @@ export class ImagePreview implements Disposable {
         if (event.type === 'partialImage') {
           const partial: PartialImage = {
             index: event.index + 1,
-            caption: partialCaption(event.index, event.expected),
+            caption: partialImageCaption(event.index, event.expected),
             dataUrl: `data:${event.mime};base64,${Buffer.from(event.bytes).toString('base64')}`,
           };
           this.current.partial = partial;
@@ -344,13 +344,6 @@ function rootsKey(roots: readonly Uri[]): string {
   return roots.map((r) => r.toString()).sort().join('\n');
 }
 
-/** `partial image 1/2` (the gateway numbers them from 0). */
-function partialCaption(index: number, expected: number | undefined): string {
-  return expected !== undefined && expected > 0
-    ? l10n.t('partial image {0}/{1}', index + 1, expected)
-    : l10n.t('partial image {0}', index + 1);
-}
-
 function itemView(entry: HistoryEntry, exists: boolean, panel: WebviewPanel): HistoryItemView {
   const uri = Uri.parse(entry.uri);
   const { settings } = entry;
@@ -371,7 +364,7 @@ function itemView(entry: HistoryEntry, exists: boolean, panel: WebviewPanel): Hi
     details: details.join(' · '),
     size: entry.size ?? settings.size ?? l10n.t('not reported'),
     model: settings.model,
-    created: formatDate(entry.createdAt),
+    created: formatLocalDate(entry.createdAt, env.language, 'medium'),
     elapsed: formatTaken(entry.elapsedMs),
     bytes: formatBytes(entry.bytes),
   };
@@ -387,13 +380,6 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-function formatDate(epochMs: number): string {
-  try {
-    return new Date(epochMs).toLocaleString(env.language, { dateStyle: 'medium', timeStyle: 'short' });
-  } catch {
-    return new Date(epochMs).toISOString();
-  }
-}
 
 /** Every text the webview shows, localised here (the webview has no l10n of its own). */
 function labels(): Record<string, string> {
