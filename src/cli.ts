@@ -22,6 +22,7 @@ import { HELP, parseCommandLine, readPrompt, settingsFromArgs, versionString } f
 import { checkFolderUsable, checkNameLengths, plannedOutput, withRealExtension } from './cli/files';
 import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage, stderrLogger } from './cli/output';
 import { type SaveTarget, exists, saveAtomically } from './cli/save';
+import { FileError } from './core/files/fileError';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const errorLine = (message: string): void => {
@@ -59,7 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const planned = await plannedOutput(values.output, io);
     checkNameLengths(planned, slug, io.cwd);
     if (planned.file !== undefined && values.overwrite !== true && (await exists(path.resolve(io.cwd, planned.file)))) {
-      throw new GatewayError('file', `${planned.file} already exists. Choose another --output, or pass --overwrite to replace it.`);
+      throw new FileError(`${planned.file} already exists. Choose another --output, or pass --overwrite to replace it.`);
     }
     const plannedDir = planned.file !== undefined ? path.dirname(planned.file) : (planned.dir ?? '');
     await checkFolderUsable(path.resolve(io.cwd, plannedDir), values.output ?? plannedDir);
@@ -84,7 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const renamed = shown !== planned.file;
       // --overwrite replaces only the file the user named: a name the real type chose is written only while free.
       const takenMessage = renamed ? renamedTakenMessage(planned.file, shown, MIME_NAMES[image.mime], replaced, values.overwrite === true) : undefined;
-      if (takenMessage !== undefined && (await exists(path.resolve(io.cwd, shown)))) throw new GatewayError('file', takenMessage);
+      if (takenMessage !== undefined && (await exists(path.resolve(io.cwd, shown)))) throw new FileError(takenMessage);
       if (replaced) {
         io.stderr.write(escapeForTerminal(`note: the gateway returned a ${MIME_NAMES[image.mime]} image, so it is saved as ${shown} instead of ${planned.file}`) + '\n');
       } else if (renamed) {
@@ -116,7 +117,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       errorLine('cancelled; nothing was saved.');
       return EXIT_CANCELLED;
     }
-    const message = err instanceof GatewayError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+    const message = err instanceof GatewayError || err instanceof FileError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
     errorLine(redactForDisplay(message, secrets));
     return EXIT_FAILURE;
   }

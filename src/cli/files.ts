@@ -10,6 +10,7 @@ import { findOverlongPath } from '../core/files/pathLimits';
 import type { GeneratedImage } from '../core/types';
 import type { CliIo } from './contract';
 import { temporaryName } from './save';
+import { FileError } from '../core/files/fileError';
 
 /** Extensions that name an image format: when the bytes disagree, the extension is replaced, not appended to. */
 export const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'jpe', 'webp', 'gif', 'bmp', 'tif', 'tiff', 'avif', 'heic']);
@@ -42,7 +43,7 @@ export async function checkFolderUsable(dir: string, shown: string): Promise<voi
     try {
       const info = await stat(current);
       if (!info.isDirectory()) {
-        throw new GatewayError('file', `Cannot save ${shown}: ${current} is a file, not a folder. Choose another --output.`);
+        throw new FileError(`Cannot save ${shown}: ${current} is a file, not a folder. Choose another --output.`);
       }
       return;
     } catch (err) {
@@ -84,7 +85,7 @@ export function checkNameLengths(planned: { dir?: string; file?: string }, slug:
       const what = over.whole
         ? `its full path is ${over.bytes} bytes long, and the system takes at most ${over.limit} bytes for a path`
         : `the name ${over.part} is ${over.bytes} bytes long, and a file system takes at most ${over.limit} bytes for one name`;
-      throw new GatewayError('file', `Cannot save ${subject}: ${why}${what}. Choose a shorter --output; nothing was sent to the gateway.`);
+      throw new FileError(`Cannot save ${subject}: ${why}${what}. Choose a shorter --output; nothing was sent to the gateway.`);
     }
   };
   if (planned.file === undefined) {

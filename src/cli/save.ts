@@ -9,6 +9,7 @@ import { link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { uniquePath } from '../core/files/destination';
 import { GatewayError } from '../core/errors';
+import { FileError } from '../core/files/fileError';
 
 /** What the save needs from the run: the Ctrl+C signal, and the set a hard exit removes temp files from. */
 export interface SaveIo {
@@ -49,8 +50,8 @@ export async function exists(file: string): Promise<boolean> {
   }
 }
 
-export function fileError(action: string, shown: string, err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
+export function fileError(action: string, shown: string, err: unknown): Error {
+  if (err instanceof GatewayError || err instanceof FileError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const why =
     code === 'EACCES' || code === 'EPERM'
@@ -62,14 +63,11 @@ export function fileError(action: string, shown: string, err: unknown): GatewayE
           : code === 'EROFS'
             ? 'the file system is read-only'
             : (code ?? (err instanceof Error ? err.message : String(err)));
-  return new GatewayError('file', `Could not ${action} ${shown}: ${why}.`, { cause: err });
+  return new FileError(`Could not ${action} ${shown}: ${why}.`, { cause: err });
 }
 
-function takenError(target: SaveTarget): GatewayError {
-  return new GatewayError(
-    'file',
-    target.takenMessage ?? `${target.shown} already exists. Choose another --output, or pass --overwrite to replace it.`,
-  );
+function takenError(target: SaveTarget): FileError {
+  return new FileError(target.takenMessage ?? `${target.shown} already exists. Choose another --output, or pass --overwrite to replace it.`);
 }
 
 /** Writes the image under `target` (see the file comment); returns where it went (`-2`… when `unique`). */
@@ -135,7 +133,7 @@ export async function saveAtomically(bytes: Uint8Array, target: SaveTarget, io: 
         throw fileError('write', placed.shown, err);
       }
     }
-    throw new GatewayError('file', `Could not find a free name next to ${target.shown}.`);
+    throw new FileError(`Could not find a free name next to ${target.shown}.`);
   } finally {
     await rm(temp, { force: true }).catch(() => undefined);
     io.pendingFiles?.delete(temp);

@@ -37,9 +37,7 @@ export type GatewayErrorKind =
   /** The response is larger than the size cap. */
   | 'too_large'
   /** The user (or the caller's signal) cancelled. */
-  | 'cancelled'
-  /** The destination could not be used (outside the workspace, not writable, ...). */
-  | 'file';
+  | 'cancelled';
 
 export interface GatewayErrorDetails {
   status?: number;

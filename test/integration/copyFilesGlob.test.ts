@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { RegexBudget } from '../../src/core/files/boundedRegex';
 import { MAX_COPY_FILES_GLOB_LENGTH, copyFilesGlobsFor, matchCopyFilesDestination } from '../../src/core/files/copyFilesGlob';
 import { UnsafeDestinationPatternError } from '../../src/core/files/destination';
-import { GatewayError } from '../../src/core/errors';
+import { FileError } from '../../src/core/files/fileError';
 
 /**
  * A document at `relative` inside the only workspace folder `/ws`. The budget is a minute unless a test is about
@@ -25,8 +25,7 @@ function inWs(map: Record<string, string>, relative: string, budget: RegexBudget
 function assertUnsafe(fn: () => unknown, message: RegExp): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(err instanceof UnsafeDestinationPatternError, String(err));
-    assert.ok(err instanceof GatewayError);
-    assert.equal(err.kind, 'file');
+    assert.ok(err instanceof FileError);
     assert.match(err.message, message);
     return true;
   });
@@ -133,7 +132,7 @@ function matchInChild(map: Record<string, string>, doc: string, folders: string[
     const { matchCopyFilesDestination } = await import(${JSON.stringify(GLOB_MODULE)});
     let result;
     try { result = { destination: matchCopyFilesDestination(${JSON.stringify(map)}, ${JSON.stringify(doc)}, ${JSON.stringify(folders)}) ?? null }; }
-    catch (e) { result = { error: e.constructor.name, kind: e.kind, message: e.message }; }
+    catch (e) { result = { error: e.constructor.name, base: Object.getPrototypeOf(e.constructor).name, message: e.message }; }
     process.stdout.write(JSON.stringify(result));
   `;
   return new Promise((resolve, reject) => {
@@ -178,7 +177,7 @@ describe('matchCopyFilesDestination: globs from the workspace get the time limit
       assert.ok(!stopped.killed);
       assert.deepEqual(stopped.result, {
         error: 'UnsafeDestinationPatternError',
-        kind: 'file',
+        base: 'FileError',
         message: `Matching the markdown.copyFiles.destination glob '${glob}' against a.md was stopped: the globs may take 100 ms together, and it took longer. Simplify the glob.`,
       });
       const earlier = await matchInChild({ '*.md': 'first/', [glob]: 'never/' }, '/ws/a.md', ['/ws']);

@@ -17,7 +17,7 @@ import {
   assertInsideWorkspace,
   type DestinationInput,
 } from '../../src/core/files/destination';
-import { GatewayError } from '../../src/core/errors';
+import { FileError } from '../../src/core/files/fileError';
 
 describe('slugFromPrompt', () => {
   const cases: [prompt: string, slug: string][] = [
@@ -135,11 +135,11 @@ describe('expandDestination', () => {
     it(pattern, () => assert.equal(expandDestination(pattern, vars), expected));
   }
   it('names an unknown variable', () => {
-    assert.throws(() => expandDestination('${nope}/x', vars), (e: unknown) => e instanceof GatewayError && e.kind === 'file' && /unknown variable \$\{nope\}/.test(e.message));
+    assert.throws(() => expandDestination('${nope}/x', vars), (e: unknown) => e instanceof FileError && /unknown variable \$\{nope\}/.test(e.message));
   });
   it('names a variable that needs a document', () => {
     const noDoc = destinationVars({ ...base, documentPath: undefined });
-    assert.throws(() => expandDestination('${documentDirName}/x.png', noDoc), (e: unknown) => e instanceof GatewayError && /\$\{documentDirName\}, which needs an open document/.test(e.message));
+    assert.throws(() => expandDestination('${documentDirName}/x.png', noDoc), (e: unknown) => e instanceof FileError && /\$\{documentDirName\}, which needs an open document/.test(e.message));
   });
 });
 
@@ -183,8 +183,7 @@ describe('resolveDestination', () => {
       assert.throws(
         () => resolveDestination({ ...base, ...c.input }),
         (e: unknown) => {
-          assert.ok(e instanceof GatewayError, String(e));
-          assert.equal(e.kind, 'file');
+          assert.ok(e instanceof FileError, String(e));
           assert.match(e.message, c.message);
           return true;
         },
@@ -220,7 +219,7 @@ describe('uniquePath', () => {
     let calls = 0;
     await assert.rejects(
       uniquePath('/ws/fox.png', async () => (calls++, true)),
-      (e: unknown) => e instanceof GatewayError && e.kind === 'file' && /10000 names are taken/.test(e.message),
+      (e: unknown) => e instanceof FileError && /10000 names are taken/.test(e.message),
     );
     assert.equal(calls, 10000);
   });
@@ -231,7 +230,7 @@ const DESTINATION_MODULE = new URL('../../src/core/files/destination.ts', import
 
 interface ChildOutcome {
   /** The path, or the error's class, kind and message. */
-  result?: { path: string } | { error: string; kind: string; message: string };
+  result?: { path: string } | { error: string; base: string; message: string };
   /** How long the call took inside the child, for the failure message only (no wall-clock assertion). */
   elapsedMs?: number;
   /** The child was killed at the step budget: the call never returned. */
@@ -252,7 +251,7 @@ function resolveInChild(input: DestinationInput): Promise<ChildOutcome> {
     const start = performance.now();
     let result;
     try { result = { path: resolveDestination(input) }; }
-    catch (e) { result = { error: e.constructor.name, kind: e.kind, message: e.message }; }
+    catch (e) { result = { error: e.constructor.name, base: Object.getPrototypeOf(e.constructor).name, message: e.message }; }
     process.stdout.write(JSON.stringify({ result, elapsedMs: performance.now() - start }));
   `;
   return new Promise((resolve) => {
@@ -276,8 +275,7 @@ function assertUnsafe(fn: () => unknown, message: RegExp): UnsafeDestinationPatt
     fn();
   } catch (err) {
     assert.ok(err instanceof UnsafeDestinationPatternError, String(err));
-    assert.ok(err instanceof GatewayError);
-    assert.equal(err.kind, 'file');
+    assert.ok(err instanceof FileError);
     assert.match(err.message, message);
     return err;
   }
@@ -291,9 +289,9 @@ describe('a workspace cannot freeze the extension host (issue 9, item 5)', () =>
       const name = `${'a'.repeat(length)}!`;
       const outcome = await resolveInChild({ pattern: catastrophic, documentPath: `/ws/${name}.md`, workspaceFolderPath: '/ws', slug: 'fox', ext: 'png' });
       assert.equal(outcome.killed, false, 'the transform never returned');
-      assert.deepEqual(outcome.result && 'error' in outcome.result ? [outcome.result.error, outcome.result.kind] : outcome.result, [
+      assert.deepEqual(outcome.result && 'error' in outcome.result ? [outcome.result.error, outcome.result.base] : outcome.result, [
         'UnsafeDestinationPatternError',
-        'file',
+        'FileError',
       ], `took ${outcome.elapsedMs?.toFixed(0)} ms`);
       assert.match((outcome.result as { message: string }).message, /\$\{documentBaseName\/\^\(a\+\)\+\$\/x\/\} .* was not run: its regular expression repeats a group that itself holds a quantifier/);
     });
@@ -358,7 +356,7 @@ describe('a workspace cannot freeze the extension host (issue 9, item 5)', () =>
   it('an invalid regular expression is still an error, not a fallback', () => {
     assert.throws(
       () => resolveDestinationOrDefault({ ...base, pattern: '${documentBaseName/(/x/}/${fileName}' }),
-      (e: unknown) => e instanceof GatewayError && !(e instanceof UnsafeDestinationPatternError) && /invalid regular expression/.test(e.message),
+      (e: unknown) => e instanceof FileError && !(e instanceof UnsafeDestinationPatternError) && /invalid regular expression/.test(e.message),
     );
   });
 
@@ -395,7 +393,7 @@ describe('destination rules: control characters and protected folders (issue 9, 
         assert.throws(
           () => resolveDestination({ ...base, pattern }),
           (e: unknown) => {
-            assert.ok(e instanceof GatewayError && e.kind === 'file', String(e));
+            assert.ok(e instanceof FileError, String(e));
             assert.match(e.message, new RegExp(`contains the control character ${code.replace(/[()+]/g, '\\$&')}; file and folder names may not hold control characters \\(C0, DEL, C1\\)`));
             assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/, 'the message shows the character escaped, never raw');
             return true;
@@ -436,7 +434,7 @@ describe('destination rules: control characters and protected folders (issue 9, 
       assert.throws(
         () => resolveDestination({ ...base, pattern }),
         (e: unknown) => {
-          assert.ok(e instanceof GatewayError && e.kind === 'file', String(e));
+          assert.ok(e instanceof FileError, String(e));
           assert.match(e.message, new RegExp(`writes inside \\${folder}/ \\(the segment '[^']+'\\); images are never saved there because`));
           return true;
         },
@@ -484,8 +482,7 @@ describe('containment is by path segment, not by string prefix (issue 10, plante
   // `/ws-public` starts with the characters `/ws` but is a sibling of the workspace folder `/ws`, not inside it.
   const doc = { slug: 'a-fox', ext: 'png', now: new Date(2026, 0, 2, 3, 4, 5), documentPath: '/ws/a.md', workspaceFolderPath: '/ws' };
   const outside = (e: unknown): boolean => {
-    assert.ok(e instanceof GatewayError, String(e));
-    assert.equal(e.kind, 'file');
+    assert.ok(e instanceof FileError, String(e));
     assert.match(e.message, /outside the workspace folder \/ws\b/);
     return true;
   };

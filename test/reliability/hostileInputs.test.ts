@@ -25,13 +25,13 @@ import { PNG_SIGNATURE } from '../gateway/images';
 import { startTestGateway, type TestGateway } from '../gateway/server';
 import { CANARY, InstantClock, assertNoCanary, filesBelow, settingsFor, within } from './support';
 import { removeTempFolder } from '../support/removeInside';
+import { FileError } from '../../src/core/files/fileError';
 
-function fileError(fn: () => unknown): GatewayError {
+function fileError(fn: () => unknown): FileError {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof GatewayError, String(err));
-    assert.equal(err.kind, 'file', err.message);
+    assert.ok(err instanceof FileError, String(err));
     return err;
   }
   assert.fail('expected a file error');
@@ -168,7 +168,7 @@ describe('symbolic links that lead out of the workspace (assertInsideWorkspace w
   for (const c of refused) {
     it(`refuses ${c.name}`, async () => {
       await assert.rejects(assertInsideWorkspace(c.target(), ws, nodeRealpath), (err: unknown) => {
-        assert.ok(err instanceof GatewayError && err.kind === 'file', String(err));
+        assert.ok(err instanceof FileError, String(err));
         assert.match(err.message, /symbolic link .* outside the workspace folder/);
         assert.ok(err.message.includes(outside), 'names where the link leads');
         return true;
@@ -189,7 +189,7 @@ describe('symbolic links that lead out of the workspace (assertInsideWorkspace w
   }
 
   it('refuses a target that is outside by name, and a workspace folder that no longer exists', async () => {
-    await assert.rejects(assertInsideWorkspace(join(base, 'elsewhere.png'), ws, nodeRealpath), GatewayError);
+    await assert.rejects(assertInsideWorkspace(join(base, 'elsewhere.png'), ws, nodeRealpath), FileError);
     await assert.rejects(assertInsideWorkspace(join(base, 'gone', 'x.png'), join(base, 'gone'), nodeRealpath), /does not exist/);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chosenDestinationPattern, resolveDestination } from '../../src/core/files/destination';
-import { GatewayError } from '../../src/core/errors';
 import { readToolInput } from '../../src/vscode/features/lmTool/toolInput';
+import { FileError } from '../../src/core/files/fileError';
 
 describe('readToolInput (the agent tool input)', () => {
   const valid: [string, unknown, ReturnType<typeof readToolInput>][] = [
@@ -53,7 +53,7 @@ describe('the agent tool\'s destination: refused before any request, and again w
       // The save applies the same rules to the path the tool builds, should a caller get past the input check.
       assert.throws(
         () => resolveDestination({ workspaceFolderPath: '/ws', pattern: chosenDestinationPattern(destination, 'png'), slug: 'a-fox', ext: 'png' }),
-        (e: unknown) => e instanceof GatewayError && e.kind === 'file' && /control character|writes inside/.test(e.message),
+        (e: unknown) => e instanceof FileError && /control character|writes inside/.test(e.message),
       );
     });
   }

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, realpath, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertInsideWorkspace } from '../../src/core/files/destination';
-import { GatewayError } from '../../src/core/errors';
 import { nativeRealpath } from '../../src/vscode/generation/nativeRealpath';
 import { removeTempFolder } from '../support/removeInside';
+import { FileError } from '../../src/core/files/fileError';
 
 /** On POSIX a Uri.path is the native path; the conversions are exercised separately below. */
 const identity = { toNative: (p: string) => p, toPosix: (p: string) => p };
@@ -41,10 +41,10 @@ describe('nativeRealpath (the RealpathFn the extension passes to assertInsideWor
     });
   }
 
-  it('a link loop (ELOOP) is a GatewayError("file") that names the folder, not a raw system error', async () => {
+  it('a link loop (ELOOP) is a FileError that names the folder, not a raw system error', async () => {
     const folder = join(ws, 'loop-a');
     await assert.rejects(nativeRealpath(identity)(folder), (err: unknown) => {
-      assert.ok(err instanceof GatewayError && err.kind === 'file', String(err));
+      assert.ok(err instanceof FileError, String(err));
       assert.ok(err.message.includes(folder), err.message);
       assert.match(err.message, /ELOOP/);
       return true;
@@ -66,7 +66,7 @@ describe('nativeRealpath (the RealpathFn the extension passes to assertInsideWor
 
   it('with assertInsideWorkspace: refuses the default images folder when it links outside, allows a new plain one', async () => {
     await assert.rejects(assertInsideWorkspace(join(ws, 'docs', 'images', 'fox.png'), ws, nativeRealpath(identity)), (err: unknown) => {
-      assert.ok(err instanceof GatewayError && err.kind === 'file');
+      assert.ok(err instanceof FileError);
       assert.ok(err.message.includes(join(ws, 'docs', 'images')) && err.message.includes(outside), err.message);
       return true;
     });

@@ -84,9 +84,12 @@ describe('redactSecrets: the key in every form it may come back in (issue 9, ite
     const large = nearMisses(4 * 1024 * 1024);
     cpu(small);
     cpu(large);
-    const median = (text: string): number => [cpu(text), cpu(text), cpu(text)].sort((a, b) => a - b)[1]!;
-    const ratio = median(large) / Math.max(1, median(small));
-    assert.ok(ratio < 8, `4 MiB cost ${ratio.toFixed(2)}× 1 MiB`);
+    // The least of five: process CPU time also counts the garbage collector's threads, which other work on a busy
+    // machine (or a parallel test file) can make collect at any moment; the cheapest run is the algorithm's own cost.
+    // Linear is about 4×, quadratic 16×: 10 tells them apart with room for noise (8.6× was seen under load).
+    const least = (text: string): number => Math.min(...Array.from({ length: 5 }, () => cpu(text)));
+    const ratio = least(large) / Math.max(1, least(small));
+    assert.ok(ratio < 10, `4 MiB cost ${ratio.toFixed(2)}× 1 MiB`);
   });
 });
 

@@ -95,7 +95,7 @@ describe('decideRetry', () => {
     { name: 'stream cut without a terminal event retried', error: err('protocol', { retryable: true }), expected: { retry: true, reason: 'connection' } },
     { name: 'invalid JSON that is not a cut is not retried', error: err('protocol', { retryable: false }), expected: { retry: false } },
   ];
-  for (const kind of ['auth', 'forbidden', 'not_found', 'bad_request', 'content_policy', 'not_image', 'too_large', 'cancelled', 'config', 'timeout', 'file'] as const) {
+  for (const kind of ['auth', 'forbidden', 'not_found', 'bad_request', 'content_policy', 'not_image', 'too_large', 'cancelled', 'config', 'timeout'] as const) {
     cases.push({ name: `${kind} is never retried, even if marked retryable`, error: err(kind, { retryable: true, retryAfterMs: 10 }), expected: { retry: false } });
   }
 

@@ -8,7 +8,7 @@
 
 import * as path from 'node:path';
 import { MAX_TRANSFORM_INPUT_LENGTH, RegexBudget, replaceWithinBudget, unsafeRegexReason } from './boundedRegex';
-import { GatewayError } from '../errors';
+import { FileError } from './fileError';
 
 const posix = path.posix;
 
@@ -44,10 +44,8 @@ export const MAX_DESTINATION_PATTERN_LENGTH = 1024;
  * regular expressions that ran out of their time. The save then uses the default destination
  * (`resolveDestinationOrDefault`); the message says which rule refused what.
  */
-export class UnsafeDestinationPatternError extends GatewayError {
-  constructor(message: string) {
-    super('file', message);
-  }
+export class UnsafeDestinationPatternError extends FileError {
+  override readonly name = 'UnsafeDestinationPatternError';
 }
 
 const DEFAULT_SLUG_LENGTH = 48;
@@ -155,18 +153,14 @@ export function expandDestination(pattern: string, vars: DestinationVars, budget
     if (groups['escape'] !== undefined) return '$';
     const name = groups['name'] ?? '';
     if (!Object.hasOwn(vars, name)) {
-      throw new GatewayError(
-        'file',
-        `The destination pattern '${shown(pattern)}' uses an unknown variable \${${name}}. Known variables: ${Object.keys(vars)
+      throw new FileError(`The destination pattern '${shown(pattern)}' uses an unknown variable \${${name}}. Known variables: ${Object.keys(vars)
           .map((v) => `\${${v}}`)
           .join(', ')}.`,
       );
     }
     const value = vars[name];
     if (value === undefined) {
-      throw new GatewayError(
-        'file',
-        `The destination pattern '${shown(pattern)}' uses \${${name}}, which needs ${name.startsWith('document') ? 'an open document' : 'an open workspace folder'}. Use a pattern without it, or open a document in a workspace folder.`,
+      throw new FileError(`The destination pattern '${shown(pattern)}' uses \${${name}}, which needs ${name.startsWith('document') ? 'an open document' : 'an open workspace folder'}. Use a pattern without it, or open a document in a workspace folder.`,
       );
     }
     const regex = groups['pattern'];
@@ -178,9 +172,7 @@ export function expandDestination(pattern: string, vars: DestinationVars, budget
     try {
       compiled = new RegExp(source);
     } catch {
-      throw new GatewayError(
-        'file',
-        `The destination pattern '${shown(pattern)}' has an invalid regular expression in \${${name}/…/…/}. Fix or remove the transform.`,
+      throw new FileError(`The destination pattern '${shown(pattern)}' has an invalid regular expression in \${${name}/…/…/}. Fix or remove the transform.`,
       );
     }
     const unsafe = unsafeRegexReason(source);
@@ -284,11 +276,11 @@ const CONTAINMENT_ADVICE = 'Change the pattern (cpaImage.destination or markdown
 const NAMING_ADVICE = 'Change the destination (cpaImage.destination, markdown.copyFiles.destination, or the path the agent asked for).';
 
 function refuse(pattern: string, problem: string, advice: string = CONTAINMENT_ADVICE): never {
-  throw new GatewayError('file', `The destination pattern '${shown(pattern)}' ${problem} ${advice}`);
+  throw new FileError(`The destination pattern '${shown(pattern)}' ${problem} ${advice}`);
 }
 
 /**
- * The absolute POSIX path to save to. Throws `GatewayError('file')` when the pattern is unusable or the
+ * The absolute POSIX path to save to. Throws `FileError` when the pattern is unusable or the
  * path would leave the workspace folder the save started from.
  */
 export function resolveDestination(input: DestinationInput): string {
@@ -303,9 +295,7 @@ export function resolveDestination(input: DestinationInput): string {
   }
   let pattern = rawPattern === '' ? (docDir !== undefined ? DEFAULT_DOCUMENT_DESTINATION : DEFAULT_WORKSPACE_DESTINATION) : rawPattern;
   if (root === undefined) {
-    throw new GatewayError(
-      'file',
-      'There is no workspace folder or document to save the image next to. Open a folder, or save the image with a file dialog.',
+    throw new FileError('There is no workspace folder or document to save the image next to. Open a folder, or save the image with a file dialog.',
     );
   }
 
@@ -411,9 +401,7 @@ export async function uniquePath(filePath: string, exists: (p: string) => Promis
     const candidate = `${dir}${stem}-${n}${ext}`;
     if (!(await exists(candidate))) return candidate;
   }
-  throw new GatewayError(
-    'file',
-    `Could not find a free file name for ${filePath}: ${MAX_UNIQUE_ATTEMPTS} names are taken. Clean up the folder or change the destination.`,
+  throw new FileError(`Could not find a free file name for ${filePath}: ${MAX_UNIQUE_ATTEMPTS} names are taken. Clean up the folder or change the destination.`,
   );
 }
 
@@ -427,7 +415,7 @@ export type RealpathFn = (posixPath: string) => Promise<string | undefined>;
  * `resolveDestination` works on path strings and cannot see symbolic links: a folder inside the workspace that
  * links out of it (`images -> /home/me/.ssh`, `docs -> D:\`) would carry the write outside. Call this with the
  * path `resolveDestination` returned, before writing: it resolves the links of the deepest folder on the way
- * to the file that already exists and throws `GatewayError('file')` when that folder is really outside the
+ * to the file that already exists and throws `FileError` when that folder is really outside the
  * (equally resolved) workspace folder. Only folders are checked: the file itself is never written through an
  * existing name (a taken name gets `-2`, and the final rename replaces a link instead of following it).
  * The check and the write are separate steps, so a link created in between is not seen.
@@ -436,11 +424,11 @@ export async function assertInsideWorkspace(targetPath: string, workspaceFolderP
   const root = stripTrailingSlash(posix.normalize(workspaceFolderPath));
   const target = posix.normalize(targetPath);
   if (!isInside(root, target)) {
-    throw new GatewayError('file', `${target} is outside the workspace folder ${root}. Nothing was saved; change the destination.`);
+    throw new FileError(`${target} is outside the workspace folder ${root}. Nothing was saved; change the destination.`);
   }
   const realRoot = await realpath(root);
   if (realRoot === undefined) {
-    throw new GatewayError('file', `The workspace folder ${root} does not exist (any more). Nothing was saved; reopen the folder.`);
+    throw new FileError(`The workspace folder ${root} does not exist (any more). Nothing was saved; reopen the folder.`);
   }
   let folder = posix.dirname(target);
   let real = await realpath(folder);
@@ -450,9 +438,7 @@ export async function assertInsideWorkspace(targetPath: string, workspaceFolderP
     real = await realpath(folder);
   }
   if (real === undefined || !isInside(stripTrailingSlash(realRoot), stripTrailingSlash(real))) {
-    throw new GatewayError(
-      'file',
-      `The destination ${target} is inside the workspace folder by name, but the folder ${folder} is a symbolic link ` +
+    throw new FileError(`The destination ${target} is inside the workspace folder by name, but the folder ${folder} is a symbolic link ` +
         `(or lies under one) that leads to ${real ?? 'nowhere'}, outside the workspace folder ${root}. Nothing was saved. ` +
         'Change the destination (cpaImage.destination or markdown.copyFiles.destination) or remove the link.',
     );

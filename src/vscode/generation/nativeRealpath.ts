@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { RealpathFn } from '../../core/files/destination';
-import { GatewayError } from '../../core/errors';
+import { FileError } from '../../core/files/fileError';
 
 export interface PathConversions {
   /** `Uri.path` → the path node:fs understands (`uri.with({ path }).fsPath`). */
@@ -18,7 +18,7 @@ export interface PathConversions {
 /**
  * A `RealpathFn` over node:fs: the resolved path, or undefined when nothing exists there (ENOENT, or ENOTDIR when a
  * file stands where a folder would be): folders that do not exist yet are fine, the save creates them. Any other
- * failure (a link loop, no permission) is a `GatewayError('file')` that names the folder, so the save stops with a
+ * failure (a link loop, no permission) is a `FileError` that names the folder, so the save stops with a
  * message the user can act on instead of an unexplained system error.
  */
 export function nativeRealpath(paths: PathConversions, realpath: (nativePath: string) => Promise<string> = (p) => fs.realpath(p)): RealpathFn {
@@ -29,9 +29,7 @@ export function nativeRealpath(paths: PathConversions, realpath: (nativePath: st
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       const reason = code ?? (err instanceof Error ? err.message : String(err));
-      throw new GatewayError(
-        'file',
-        `Could not check where the folder ${posixPath} leads (${reason}), so the image was not saved there. Fix the folder's links or permissions, or change the destination.`,
+      throw new FileError(`Could not check where the folder ${posixPath} leads (${reason}), so the image was not saved there. Fix the folder's links or permissions, or change the destination.`,
         { cause: err },
       );
     }

@@ -26,6 +26,7 @@ import type { GeneratedImage } from '../../core/types';
 import { nativeRealpath } from './nativeRealpath';
 import { readCopyFilesDestination } from '../settings';
 import { errorText } from '../../core/text/describe';
+import { FileError } from '../../core/files/fileError';
 
 const posix = path.posix;
 
@@ -66,7 +67,7 @@ function savedDocument(document: TextDocument | undefined): TextDocument | undef
 }
 
 /**
- * Saves the image. Returns undefined when the user dismissed the save dialog. Throws `GatewayError('file')`
+ * Saves the image. Returns undefined when the user dismissed the save dialog. Throws `FileError`
  * when the destination is unusable, `GatewayError('cancelled')` when `signal` fired before the file was in place.
  */
 export async function saveGeneratedImage(request: SaveRequest): Promise<SavedImage | undefined> {
@@ -150,7 +151,7 @@ async function saveAtChosenDestination(
 ): Promise<SavedImage> {
   const folder = (document ? workspace.getWorkspaceFolder(document.uri) : undefined) ?? workspace.workspaceFolders?.[0];
   if (!folder) {
-    throw new GatewayError('file', `Cannot save the image to ${destination}: no workspace folder is open. Open a folder first.`);
+    throw new FileError(`Cannot save the image to ${destination}: no workspace folder is open. Open a folder first.`);
   }
   const pattern = chosenDestinationPattern(destination, image.extension);
   const target = resolveDestination({ pattern, workspaceFolderPath: folder.uri.path, slug: slugFromPrompt(prompt), ext: image.extension });
@@ -163,7 +164,7 @@ async function saveAtChosenDestination(
 /**
  * `resolveDestination` contains the path as a string; a folder on the way may still be a symbolic link that leads
  * out of the workspace (`docs/images -> /home/me/.ssh`). On the local file system the links are resolved and such a
- * folder is refused with a `GatewayError('file')` that names it (RELIABILITY.md §4). Other schemes (virtual file
+ * folder is refused with a `FileError` that names it (RELIABILITY.md §4). Other schemes (virtual file
  * systems) have no realpath: there the string containment stands. Only the folder matters: the file name changes
  * (`-2`, `-3`) within it, and the final rename never writes through an existing name.
  */
@@ -233,7 +234,7 @@ async function ensureDirectory(dir: Uri): Promise<void> {
       () => undefined,
     );
     if (!stat || (stat.type & FileType.Directory) === 0) {
-      throw new GatewayError('file', `Could not create the folder ${dir.path}: ${errorText(err)}`, { cause: err });
+      throw new FileError(`Could not create the folder ${dir.path}: ${errorText(err)}`, { cause: err });
     }
   }
 }
@@ -260,6 +261,6 @@ export async function writeAtomically(target: Uri, bytes: Uint8Array, signal: Ab
     );
     if (err instanceof FileSystemError && err.code === 'FileExists') throw err;
     if (err instanceof GatewayError) throw err;
-    throw new GatewayError('file', `Could not write ${target.path}: ${errorText(err)}`, { cause: err });
+    throw new FileError(`Could not write ${target.path}: ${errorText(err)}`, { cause: err });
   }
 }

@@ -13,6 +13,7 @@ import { formatSeconds } from './format';
 import { SaveDismissed } from '../generation/saveImage';
 import { withAttempts } from './stoppedAfter';
 import { oneLineExcerpt } from '../../core/text/describe';
+import { FileError } from '../../core/files/fileError';
 
 export interface UserFacingError {
   message: string;
@@ -57,6 +58,7 @@ export function rememberConfiguration(err: unknown, resolved: ResolvedConfig): u
 export function describeError(err: unknown, resolved?: ResolvedConfig): UserFacingError {
   resolved ??= typeof err === 'object' && err !== null ? configurationOfError.get(err) : undefined;
   if (err instanceof SaveDismissed) return { message: l10n.t('The image was not saved.'), offerSetApiKey: false };
+  if (err instanceof FileError) return { message: l10n.t('The image could not be saved: {0}', said(err)), offerSetApiKey: false };
   if (!isGatewayError(err)) {
     const text = err instanceof Error ? err.message : String(err);
     return { message: l10n.t('Unexpected error: {0}', notificationText(text)), offerSetApiKey: false };
@@ -150,8 +152,6 @@ function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | unde
       return plain(l10n.t("The gateway's answer is too large: {0}", said(err)));
     case 'cancelled':
       return plain(l10n.t('The image generation was cancelled.'));
-    case 'file':
-      return plain(l10n.t('The image could not be saved: {0}', said(err)));
   }
 }
 
