@@ -32,6 +32,31 @@ export const librariesBesideBundle = {
   },
 };
 
+/**
+ * Our own modules the extension loads on first use from a file of their own: the gateway client (with the SSE
+ * parser, the splicer and the readers: about a third of the extension's code) and OpenClaw's reader (with json5).
+ * Activation time is mostly V8 parsing the bundle, so code that activation never runs is kept out of the file it
+ * parses. Their dynamic `import()` becomes a require of the file beside the bundle. The files carry their own copies
+ * of the small core modules they use; `GatewayError` is recognised across copies (src/core/errors.ts).
+ */
+export const modulesOnFirstUse = {
+  'src/core/gateway/client.ts': './gateway.js',
+  'src/core/config/openclaw.ts': './openclaw.js',
+};
+
+/** In the extension's bundle, `import('…/core/gateway/client')` and `import('…/core/config/openclaw')` require the file beside it. */
+export const modulesOnFirstUseBeside = {
+  name: 'modules-on-first-use-beside',
+  setup(build) {
+    build.onResolve({ filter: /core\/(gateway\/client|config\/openclaw)$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const file = resolve(args.resolveDir, `${args.path}.ts`);
+      const beside = modulesOnFirstUse[file.slice(root.length + 1).split('\\').join('/')];
+      return beside ? { path: beside, external: true } : undefined;
+    });
+  },
+};
+
 /** The same plugin under its first name (tests that bundle one module like the extension use it). */
 export const undiciBesideBundle = librariesBesideBundle;
 
@@ -65,7 +90,19 @@ export function buildOptions({ production = false } = {}) {
   /** One library on its own, as CommonJS: `require('./<name>.js')` gives what `require('<package>')` gives. */
   const library = (specifier) => ({ ...common, entryPoints: [require.resolve(specifier)], outfile: resolve(root, 'dist', librariesBeside[specifier]) });
   return [
-    { ...common, entryPoints: [resolve(root, 'src/extension.ts')], outfile: resolve(root, 'dist/extension.js'), external: ['vscode'], plugins: [librariesBesideBundle] },
+    {
+      ...common,
+      entryPoints: [resolve(root, 'src/extension.ts')],
+      outfile: resolve(root, 'dist/extension.js'),
+      external: ['vscode'],
+      plugins: [librariesBesideBundle, modulesOnFirstUseBeside],
+    },
+    ...Object.entries(modulesOnFirstUse).map(([entry, beside]) => ({
+      ...common,
+      entryPoints: [resolve(root, entry)],
+      outfile: resolve(root, 'dist', beside),
+      plugins: [librariesBesideBundle],
+    })),
     {
       ...common,
       entryPoints: [resolve(root, 'src/cli.ts')],

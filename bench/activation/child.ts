@@ -20,6 +20,8 @@ export interface ActivationReport {
   requireMs: number;
   activateMs: number;
   totalMs: number;
+  /** Process CPU time (user + system) over require + activate(): steadier than wall time on a busy machine. */
+  totalCpuMs: number;
   rssBeforeKiB: number;
   rssAfterKiB: number;
   heapUsedDeltaKiB: number;
@@ -79,12 +81,15 @@ async function main(): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   const heapBefore = process.memoryUsage().heapUsed;
   try {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const extension = require(bundle) as { activate(context: unknown): unknown };
     const t1 = performance.now();
     await extension.activate(standIn.context);
     const t2 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    report.totalCpuMs = (cpu.user + cpu.system) / 1000;
     report.requireMs = t1 - t0;
     report.activateMs = t2 - t1;
     report.totalMs = t2 - t0;

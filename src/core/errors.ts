@@ -67,7 +67,19 @@ export interface GatewayErrorDetails {
   cause?: unknown;
 }
 
+/**
+ * Marks a GatewayError, on its prototype. The extension loads the gateway client on first use from its own file
+ * (dist/gateway.js, beside dist/extension.js, so activation does not parse it), and that file carries its own copy of
+ * this class: `instanceof GatewayError` checks the mark, so an error from either copy is a GatewayError to both.
+ */
+const gatewayErrorMark: unique symbol = Symbol.for('cpa-gpt-image.GatewayError');
+
 export class GatewayError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [gatewayErrorMark]?: unknown })[gatewayErrorMark] === true;
+  }
+
+  declare readonly [gatewayErrorMark]: true;
   override readonly name = 'GatewayError';
   readonly kind: GatewayErrorKind;
   readonly details: GatewayErrorDetails;
@@ -82,6 +94,8 @@ export class GatewayError extends Error {
     return this.details.status;
   }
 }
+
+Object.defineProperty(GatewayError.prototype, gatewayErrorMark, { value: true });
 
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;

@@ -38,7 +38,9 @@ describe('packaged extension', () => {
       'LICENSE',
       'README.md',
       'dist/extension.js',
+      'dist/gateway.js',
       'dist/markdown-it.js',
+      'dist/openclaw.js',
       'dist/picomatch.js',
       'dist/undici.js',
       'dist/webview/preview.js',
@@ -59,13 +61,33 @@ describe('packaged extension', () => {
   it('undici is not inside dist/extension.js: it is dist/undici.js, required from it only by path', () => {
     const metas = JSON.parse(readFileSync(path.join(root, 'dist/meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }[];
     const inputsOf = (file: string): string[] => Object.keys(metas.find((m) => m.outputs[file])?.outputs[file]?.inputs ?? {});
-    for (const bundle of ['dist/extension.js', 'dist/cli.js']) {
+    // The extension reaches undici through its gateway client, dist/gateway.js; the CLI is one bundle.
+    for (const bundle of ['dist/extension.js', 'dist/gateway.js', 'dist/cli.js']) {
       const inputs = inputsOf(bundle);
       assert.ok(inputs.some((i) => i.startsWith('src/')), `${bundle} was built`);
       assert.deepEqual(inputs.filter((i) => i.includes('node_modules/undici/')), [], `${bundle} bundles no undici`);
+    }
+    for (const bundle of ['dist/gateway.js', 'dist/cli.js']) {
       assert.match(readFileSync(path.join(root, bundle), 'utf8'), /require\("\.\/undici\.js"\)/, `${bundle} requires ./undici.js`);
     }
     assert.ok(inputsOf('dist/undici.js').some((i) => i.includes('node_modules/undici/')), 'dist/undici.js is undici');
+  });
+
+  it('the gateway client and OpenClaw\'s reader are not inside dist/extension.js: dist/gateway.js and dist/openclaw.js, required from it by path (issue 10 item 6)', () => {
+    const metas = JSON.parse(readFileSync(path.join(root, 'dist/meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }[];
+    const inputsOf = (file: string): string[] => Object.keys(metas.find((m) => m.outputs[file])?.outputs[file]?.inputs ?? {});
+    const extension = inputsOf('dist/extension.js');
+    for (const [file, own] of [
+      ['dist/gateway.js', ['src/core/gateway/client.ts', 'src/core/gateway/responseEvents.ts', 'src/core/gateway/base64Splice.ts', 'node_modules/eventsource-parser/']],
+      ['dist/openclaw.js', ['src/core/config/openclaw.ts', 'node_modules/json5/']],
+    ] as const) {
+      for (const input of own) {
+        assert.ok(inputsOf(file).some((i) => i.startsWith(input)), `${file} holds ${input}`);
+        assert.ok(!extension.some((i) => i.startsWith(input)), `dist/extension.js does not hold ${input}`);
+      }
+      const name = path.basename(file).replace('.', '\\.');
+      assert.match(readFileSync(path.join(root, 'dist/extension.js'), 'utf8'), new RegExp(`require\\("\\./${name}"\\)`), `dist/extension.js requires ./${path.basename(file)}`);
+    }
   });
 
   it('markdown-it and picomatch are not inside dist/extension.js: they are dist/markdown-it.js and dist/picomatch.js, required from it by path', () => {

@@ -1,25 +1,20 @@
-/** The handlers of the core commands (ids in ../constants.ts); commandTable.ts registers them with the others. */
+/**
+ * The handlers of the core commands (ids in ../constants.ts); commandTable.ts registers them with the others. Each
+ * handler loads its module the first time the command runs: activation registers the ids and runs none of it.
+ */
 import { Commands } from '../constants';
 import type { CommandHandler } from '../commandTable';
 import type { Services } from '../services';
-import { cancelGeneration } from './palette/cancelGeneration';
-import { checkConnection } from './setup/checkConnection';
-import { clearApiKey } from './setup/clearApiKey';
-import { generateImage } from './palette/generate';
-import { generateImageFromSelection } from './palette/generateFromSelection';
-import { setApiKey } from './setup/setApiKey';
-import { showLog } from './setup/showLog';
-import { showResolvedConfiguration } from './setup/showResolvedConfiguration';
 
 export function coreCommands(services: Services): Record<(typeof Commands)[keyof typeof Commands], CommandHandler> {
   return {
-    [Commands.generate]: () => generateImage(services),
-    [Commands.generateFromSelection]: () => generateImageFromSelection(services),
-    [Commands.setApiKey]: () => setApiKey(services),
-    [Commands.clearApiKey]: () => clearApiKey(services),
-    [Commands.showResolvedConfiguration]: () => showResolvedConfiguration(services),
-    [Commands.checkConnection]: () => checkConnection(services),
-    [Commands.showLog]: () => showLog(services),
-    [Commands.cancelGeneration]: () => cancelGeneration(services),
+    [Commands.generate]: async () => (await import('./palette/generate')).generateImage(services),
+    [Commands.generateFromSelection]: async () => (await import('./palette/generateFromSelection')).generateImageFromSelection(services),
+    [Commands.setApiKey]: async () => (await import('./setup/setApiKey')).setApiKey(services),
+    [Commands.clearApiKey]: async () => (await import('./setup/clearApiKey')).clearApiKey(services),
+    [Commands.showResolvedConfiguration]: async () => (await import('./setup/showResolvedConfiguration')).showResolvedConfiguration(services),
+    [Commands.checkConnection]: async () => (await import('./setup/checkConnection')).checkConnection(services),
+    [Commands.showLog]: async () => (await import('./setup/showLog')).showLog(services),
+    [Commands.cancelGeneration]: async () => (await import('./palette/cancelGeneration')).cancelGeneration(services),
   };
 }

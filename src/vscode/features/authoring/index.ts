@@ -5,7 +5,6 @@ import { generateFromAltTextCommand } from '../../constants';
 import type { Services } from '../../services';
 import { AltTextFills } from './altTextFills';
 import { registerAltTextProviders } from './altTextProviders';
-import { generateFromAltText } from './generateFromAltText';
 
 export interface AuthoringFeature {
   /** The fills in progress and the providers: disposed by the extension. */
@@ -17,6 +16,7 @@ export function registerAuthoring(services: Services): AuthoringFeature {
   const fills = new AltTextFills();
   return {
     disposable: Disposable.from(fills, registerAltTextProviders(fills)),
-    commands: { [generateFromAltTextCommand]: (...args) => generateFromAltText(services, fills, ...args) },
+    // Loaded the first time the CodeLens, the quick fix or the palette runs it.
+    commands: { [generateFromAltTextCommand]: async (...args) => (await import('./generateFromAltText')).generateFromAltText(services, fills, ...args) },
   };
 }

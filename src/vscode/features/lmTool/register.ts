@@ -1,8 +1,13 @@
-/** Registers the agent tool when the host offers the language-model tool API (VS Code 1.95+, not every fork). */
+/**
+ * Registers the agent tool when the host offers the language-model tool API (VS Code 1.95+, not every fork). The
+ * tool's implementation is loaded the first time an agent prepares or invokes it, not at activation.
+ */
 import { Disposable, lm } from 'vscode';
+import type { LanguageModelTool } from 'vscode';
 import { generateImageToolName } from '../../constants';
 import type { Services } from '../../services';
-import { GenerateImageTool } from './generateImageTool';
+import type { GenerateImageTool } from './generateImageTool';
+import type { GenerateImageInput } from './toolInput';
 
 export function registerGenerateImageTool(services: Services): Disposable {
   // `lm` is typed as always present, but hosts built on older or trimmed VS Code versions may lack it.
@@ -11,5 +16,12 @@ export function registerGenerateImageTool(services: Services): Disposable {
     services.log.info(`This host has no language-model tool API; the ${generateImageToolName} tool is not registered`);
     return new Disposable(() => undefined);
   }
-  return api.registerTool(generateImageToolName, new GenerateImageTool(services));
+  let loaded: Promise<GenerateImageTool> | undefined;
+  const tool = (): Promise<GenerateImageTool> =>
+    (loaded ??= import('./generateImageTool').then(({ GenerateImageTool }) => new GenerateImageTool(services)));
+  const onFirstUse: LanguageModelTool<GenerateImageInput> = {
+    prepareInvocation: async (options) => (await tool()).prepareInvocation(options),
+    invoke: async (options, token) => (await tool()).invoke(options, token),
+  };
+  return api.registerTool(generateImageToolName, onFirstUse);
 }
