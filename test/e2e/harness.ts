@@ -77,8 +77,14 @@ export const quietSettings: Readonly<Record<string, unknown>> = {
   '[markdown]': { 'editor.wordWrap': 'off' },
   'files.autoSave': 'off',
   'workbench.editor.enablePreview': false,
-  // The settings file opens in a normal editor tab, not in VS Code's modal editor (setUserSettings edits it).
+  // The settings file opens in a normal editor tab, not in VS Code's modal editor.
   'workbench.editor.useModal': 'off',
+  // Typing is what the user types: no word suggestion that a late Enter accepts instead of starting a new line (on a
+  // busy machine the suggestion for "Draft" opened after the Escape meant to close it, and Enter replaced "Draft" by
+  // "Draft": the new line was lost).
+  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+  'editor.wordBasedSuggestions': 'off',
+  'editor.acceptSuggestionOnEnter': 'off',
 };
 
 export interface HarnessOptions {
