@@ -23,11 +23,14 @@ import { checkFolderUsable, checkNameLengths, plannedOutput, withRealExtension }
 import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage, stderrLogger } from './cli/output';
 import { type SaveTarget, exists, saveAtomically } from './cli/save';
 import { FileError } from './core/files/fileError';
+import { runFill } from './cli/fill';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const errorLine = (message: string): void => {
     io.stderr.write(`${NAME}: ${escapeForTerminal(oneLine(message))}\n`);
   };
+  // `fill <files>…` is the second command: the empty image links of markdown files (src/cli/fill.ts).
+  if (argv[0] === 'fill') return runFill(argv.slice(1), io);
   let secrets: readonly string[] = [];
   try {
     const values = parseCommandLine(argv);

@@ -13,6 +13,7 @@ export const HELP = `Usage: ${NAME} --prompt "a cute squirrel" [--output out/squ
 
 Generates an image through an OpenAI-compatible gateway (POST <base>/v1/responses with a text model
 and the image_generation tool) and saves it. Prints the saved path.
+To fill every empty image link of markdown files instead: ${NAME} fill <file.md|folder>… (see fill --help).
 
 Prompt (one of):
   -p, --prompt <text>         the prompt; "-" reads it from standard input

@@ -886,6 +886,28 @@ describe('test gateway', () => {
       assert.equal((await post(url('content-policy', { status: 502 }))).status, 502);
     });
 
+    it('refuse-prompt: refuses a prompt holding the word (400 / response.failed), answers any other with the image', async () => {
+      const u = url('refuse-prompt', { word: 'FORBIDDEN' });
+      const refused = await post(u, { ...imageRequest(), input: 'a FORBIDDEN thing' });
+      assert.equal(refused.status, 400);
+      assert.equal(record(record(JSON.parse(refused.text)).error).code, 'image_content_policy_violation');
+      const streamed = checkFraming((await post(u, { ...imageRequest({ stream: true }), input: 'a FORBIDDEN thing' }, { accept: 'text/event-stream' })).text).at(-1)!;
+      assert.equal(streamed.type, 'response.failed');
+      const answered = await post(u);
+      assert.equal(answered.status, 200);
+      assert.ok(answered.text.includes('image_generation_call'));
+    });
+
+    it('mostInFlight counts the requests of one scenario URL open at the same moment', async () => {
+      const u = url('slow', { delayMs: 30 });
+      assert.equal(gw.mostInFlight(u), 0);
+      await Promise.all([post(u), post(u), post(u)]);
+      assert.equal(gw.mostInFlight(u), 3, 'three answers held 300 ms each, sent together');
+      await post(u);
+      assert.equal(gw.mostInFlight(u), 3, 'the most, not the last');
+      assert.equal(gw.mostInFlight(url('ok')), 0, 'another scenario URL has its own count');
+    });
+
     it('error-event-flat: flat event: error insufficient_quota', async () => {
       const last = checkFraming((await postStream(url('error-event-flat'))).text).at(-1)!;
       assert.deepEqual(last, { type: 'error', code: 'insufficient_quota', message: INSUFFICIENT_QUOTA_MESSAGE, sequence_number: 0 });

@@ -65,6 +65,7 @@ export const scenarioNames = [
   'policy-refusal',
   'markdown-link-error',
   'retry-mix-forever',
+  'refuse-prompt',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -1158,6 +1159,20 @@ const handlers: Record<ScenarioName, Handler> = {
     const error = { code: 'image_content_policy_violation', message: CONTENT_POLICY_MESSAGE };
     if (!ctx.stream) return sendError(ctx, Number(ctx.params.status ?? 400), error);
     await streamFailed(ctx, error);
+  },
+
+  // Refuses (content policy) a prompt that holds the word `word` (default REFUSE), answers any other with the image
+  // (after 10 × `delayMs` when given): several generations of which some fail, as when filling a document.
+  'refuse-prompt': async (ctx) => {
+    const word = ctx.params.word ?? 'REFUSE';
+    const input = (ctx.json as { input?: unknown } | undefined)?.input;
+    if (promptOf(input).includes(word)) {
+      const error = { code: 'image_content_policy_violation', message: CONTENT_POLICY_MESSAGE };
+      if (!ctx.stream) return sendError(ctx, 400, error);
+      return streamFailed(ctx, error);
+    }
+    const delayMs = Number(ctx.params.delayMs ?? 0);
+    return answerImage(ctx, delayMs > 0 ? { delayMs: delayMs * 10 } : {});
   },
 
   'error-event-flat': async (ctx) => {

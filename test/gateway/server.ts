@@ -68,6 +68,11 @@ export interface TestGateway {
   waitForRequest(scenarioUrl: string, count?: number): Promise<RecordedRequest>;
   /** Resolves once the answer to the `count`-th request under this URL has ended or been cut. */
   waitForOutcome(scenarioUrl: string, count?: number): Promise<RequestOutcome>;
+  /**
+   * The most requests under this URL that were open at the same moment (received and not yet answered or cut):
+   * how a test proves a client's concurrency limit without looking at a clock.
+   */
+  mostInFlight(scenarioUrl: string): number;
   close(): Promise<void>;
 }
 
@@ -134,6 +139,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const redirectedRequests: RecordedRequest[] = [];
   const outcomes: RequestOutcome[] = [];
   const attempts = new Map<string, number>();
+  /** Per scenario prefix: requests open now, and the most open at once. */
+  const inFlight = new Map<string, { now: number; most: number }>();
   const sockets = new Set<Socket>();
   const events = new EventEmitter();
   events.setMaxListeners(0);
@@ -164,7 +171,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     const requestSignal = new AbortController();
     const abort = () => requestSignal.abort();
     closing.signal.addEventListener('abort', abort, { once: true });
+    const flightKey = 'unknown' in parsed ? '' : parsed.prefix;
+    const flight = inFlight.get(flightKey) ?? { now: 0, most: 0 };
+    inFlight.set(flightKey, flight);
+    flight.now += 1;
+    flight.most = Math.max(flight.most, flight.now);
     res.on('close', () => {
+      flight.now -= 1;
       closing.signal.removeEventListener('abort', abort);
       const outcome = { request: record, finished: res.writableFinished };
       if (recordInto === requests) {
@@ -309,6 +322,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     waitForOutcome(scenarioUrl, count = 1) {
       const prefix = prefixOf(scenarioUrl);
       return waitFor(outcomes, 'outcome', (o) => belongsTo(o.request, prefix), count);
+    },
+    mostInFlight(scenarioUrl) {
+      return inFlight.get(prefixOf(scenarioUrl))?.most ?? 0;
     },
     close() {
       closed ??= (async () => {

@@ -207,6 +207,11 @@ export const scenarioTable: readonly ScenarioRow[] = [
     ...both(fails('bad_request', 1, /rejected the request \(400\).*\[Sign in again\]\(command:workbench\.action\.terminal\.new\) Your session/)),
   },
   {
+    scenario: 'refuse-prompt',
+    fault: 'a content-policy refusal only for a prompt holding a word (default REFUSE); the table\'s prompt gets the image',
+    ...both(image(1)),
+  },
+  {
     scenario: 'retry-mix-forever',
     fault: '429, 503 and a text-only answer in turn, forever (each kind within its own retry count)',
     // One budget for all retries (issue 9): 5 requests by default, not 1 + 3 + 3 + 2 = 9; the fifth is the 503.
