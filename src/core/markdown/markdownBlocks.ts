@@ -55,7 +55,7 @@ function markdownIt(): MarkdownIt {
 export function markdownBlocks(text: string): MarkdownBlock[] | undefined {
   if (text.length > MAX_PARSED_LENGTH) return undefined;
   if (last !== undefined && last.text === text) return last.blocks;
-  const tokens = markdownIt().parse(text, {});
+  const tokens = markdownTokens(text);
   const lineStarts = lineStartOffsets(text);
   const offsetOfLine = (line: number): number => lineStarts[line] ?? text.length;
   const blocks: MarkdownBlock[] = [];
@@ -67,6 +67,21 @@ export function markdownBlocks(text: string): MarkdownBlock[] | undefined {
   }
   last = { text, blocks };
   return blocks;
+}
+
+export type MarkdownToken = ReturnType<MarkdownIt['parse']>[number];
+
+let lastTokens: { text: string; tokens: MarkdownToken[] } | undefined;
+
+/**
+ * markdown-it's block tokens of `text` (headings, paragraphs, lists, code, HTML; `inline` tokens keep their raw
+ * `content`, unparsed). The caller checks `MAX_PARSED_LENGTH` first. The last answer is kept.
+ */
+export function markdownTokens(text: string): MarkdownToken[] {
+  if (lastTokens !== undefined && lastTokens.text === text) return lastTokens.tokens;
+  const tokens = markdownIt().parse(text, {});
+  lastTokens = { text, tokens };
+  return tokens;
 }
 
 /** The offset where each line starts; a line ends at `\r\n`, `\n` or `\r` (markdown-it normalises all three). */
