@@ -1,7 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Commands, PreviewCommands, editImageCommand, generateFromAltTextCommand, generateImageToolName, generatingContextKey, historyViewId } from '../../src/vscode/constants';
+import { existsSync } from 'node:fs';
+import {
+  Commands,
+  PreviewCommands,
+  editImageCommand,
+  generateFromAltTextCommand,
+  generateImageToolName,
+  generatingContextKey,
+  historyViewId,
+  needsSetupContextKey,
+  walkthroughId,
+} from '../../src/vscode/constants';
 import { markdownLanguageIds } from '../../src/core/markdown/emptyImageLinks';
 
 interface Manifest {
@@ -46,6 +57,7 @@ describe('package.json', () => {
       'cpaImage.clearApiKey': 'Clear API Key',
       'cpaImage.showResolvedConfiguration': 'Show Resolved Configuration',
       'cpaImage.checkConnection': 'Check Connection',
+      'cpaImage.setUpGateway': 'Set Up Gateway…',
       'cpaImage.showLog': 'Show Log',
       'cpaImage.cancelGeneration': 'Cancel Image Generation',
       'cpaImage.showPreview': 'Show Image Preview',
@@ -184,5 +196,43 @@ describe('package.json', () => {
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
     assert.ok(restricted.includes('cpaImage.destination'));
     for (const key of restricted) assert.ok(key in manifest.contributes.configuration.properties, key);
+  });
+
+  it('offers Set Up Gateway… (and the walkthrough) in the history view while nothing is configured, Generate Image after', () => {
+    const m = manifest as unknown as { name: string; publisher: string; contributes: { viewsWelcome: { view: string; contents: string; when?: string }[] } };
+    const welcome = m.contributes.viewsWelcome.filter((w) => w.view === historyViewId);
+    const setup = welcome.find((w) => w.when === needsSetupContextKey);
+    const normal = welcome.find((w) => w.when === `!${needsSetupContextKey}`);
+    assert.equal(welcome.length, 2);
+    assert.match(english(setup?.contents) ?? '', new RegExp(`\\[Set Up Gateway…\\]\\(command:${Commands.setUpGateway}\\)`));
+    assert.match(english(normal?.contents) ?? '', new RegExp(`\\(command:${Commands.generate}\\)`));
+    // The walkthrough link names this extension's id: it must follow a change of publisher or name.
+    const walkthroughArg = encodeURIComponent(JSON.stringify(`${m.publisher}.${m.name}#${walkthroughId}`));
+    assert.ok(english(setup?.contents)?.includes(`command:workbench.action.openWalkthrough?${walkthroughArg}`), english(setup?.contents));
+  });
+
+  it('contributes a walkthrough whose steps have packaged media, a command link, and completion events that exist', () => {
+    const m = manifest as unknown as {
+      contributes: { walkthroughs: { id: string; steps: { id: string; description: string; media: { markdown?: string; image?: string }; completionEvents: string[] }[] }[] };
+    };
+    const ignore = readFileSync(new URL('../../.vscodeignore', import.meta.url), 'utf8');
+    const walkthrough = m.contributes.walkthroughs.find((w) => w.id === walkthroughId);
+    assert.ok(walkthrough);
+    assert.deepEqual(walkthrough.steps.map((s) => s.id.replace(`${walkthroughId}.`, '')), ['setGateway', 'setApiKey', 'checkConnection', 'generate', 'selectionAndAltText']);
+    const commandIds = new Set(manifest.contributes.commands.map((c) => c.command));
+    for (const step of walkthrough.steps) {
+      const media = step.media.markdown ?? step.media.image ?? '';
+      assert.ok(existsSync(new URL(`../../${media}`, import.meta.url)), `${step.id}: ${media} exists`);
+      assert.ok(ignore.includes(`!${media.replace(/[^/]+\.md$/, '*.md')}`) || ignore.includes(`!${media}`), `${step.id}: ${media} is packaged`);
+      const links = [...(english(step.description) ?? '').matchAll(/\(command:([\w.]+)\)/g)].map((match) => match[1]);
+      assert.ok(links.length > 0 && links.every((id) => commandIds.has(id as string)), `${step.id}: command links ${links}`);
+      assert.ok(step.completionEvents.length > 0, step.id);
+      for (const event of step.completionEvents) {
+        const [kind, target] = event.split(':') as [string, string];
+        if (kind === 'onCommand') assert.ok(commandIds.has(target), event);
+        else if (kind === 'onSettingChanged') assert.ok(target in manifest.contributes.configuration.properties, event);
+        else assert.fail(`unexpected completion event ${event}`);
+      }
+    }
   });
 });

@@ -8,6 +8,7 @@ import { clearApiKey } from './setup/clearApiKey';
 import { generateImage } from './palette/generate';
 import { generateImageFromSelection } from './palette/generateFromSelection';
 import { setApiKey } from './setup/setApiKey';
+import { setUpGateway } from './setup/setUpGateway';
 import { showLog } from './setup/showLog';
 import { showResolvedConfiguration } from './setup/showResolvedConfiguration';
 
@@ -21,5 +22,6 @@ export function coreCommands(services: Services): Record<(typeof Commands)[keyof
     [Commands.checkConnection]: () => checkConnection(services),
     [Commands.showLog]: () => showLog(services),
     [Commands.cancelGeneration]: () => cancelGeneration(services),
+    [Commands.setUpGateway]: () => setUpGateway(services),
   };
 }
