@@ -168,4 +168,53 @@ describe('the first run: from nothing configured to a saved image (code-server +
       await h.page.keyboard.press('Escape');
       assert.deepEqual(await h.listFiles('docs/images').then((files) => files.filter((f) => f.includes('kite'))), []);
     }));
+
+  it('after "Generate Image from Selection" the selection is as it was, not grown over the inserted link', caseTimeout, () =>
+    scene('onboarding-selection-kept', async () => {
+      const { workbench } = h;
+      await workbench.runCommand('Notifications: Clear All Notifications');
+      await h.setApiKey(apiKey);
+      // No preview panel: the editor keeps the focus, so the status bar shows its selection.
+      await h.useScenario('ok', undefined, { 'cpaImage.preview.openOnGenerate': false });
+      await h.openFile(guide);
+      const line = 'a red fox in the snow';
+      await workbench.selectLine(5);
+      await waitFor('the status bar to show the selection', async () =>
+        (await workbench.statusBarTexts()).some((t) => t.includes(`(${line.length} selected)`)),
+      );
+      // The context menu, as a user does (the palette's Escape would drop the selection first).
+      await workbench.rightClickSelection(line);
+      await workbench.clickContextMenu('Generate Image from Selection');
+      await notificationMatching(/^Saved /, 60_000);
+      const text = await h.savedText(guide);
+      assert.match(text, new RegExp(`^${line} !\\[${line}\\]\\(images/[^)]+\\.png\\)$`, 'm'), text);
+      const status = await workbench.statusBarTexts();
+      assert.ok(
+        status.some((t) => /^Ln 5, Col 22 \(21 selected\)$/.test(t)),
+        `the selection is still the 21 characters of line 5, not grown over the link: ${JSON.stringify(status)}`,
+      );
+      await h.screenshot('onboarding-selection-kept');
+    }));
+
+  it('with one generation running, the status bar item cancels it at once (no picker)', caseTimeout, () =>
+    scene('onboarding-status-cancel', async () => {
+      const { workbench, page } = h;
+      await workbench.runCommand('Notifications: Clear All Notifications');
+      await h.setApiKey(apiKey);
+      const scenario = await h.useScenario('hang');
+      await h.openFile(guide);
+      await workbench.goTo(5, 1);
+      await workbench.runCommand('CPA Image: Generate Image');
+      await workbench.typeInQuickInput('a picture that never arrives');
+      await h.requestTo(scenario);
+      const item = workbench.statusBarItem(/CPA Image:/).first();
+      await item.waitFor({ state: 'visible', timeout: 30_000 });
+      await item.click();
+      const outcome = await h.outcomeOf(scenario);
+      assert.equal(outcome.finished, false, 'the request was cut by the client');
+      assert.equal(await workbench.quickInput.isVisible(), false, 'no picker for a single generation');
+      await waitFor('the status bar item to go', async () => (await workbench.statusBarItem(/CPA Image:/).count()) === 0);
+      assert.deepEqual((await h.listFiles('docs/images')).filter((f) => f.includes('never-arrives')), []);
+      await page.keyboard.press('Escape');
+    }));
 });
