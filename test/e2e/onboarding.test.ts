@@ -152,6 +152,9 @@ describe('the first run: from nothing configured to a saved image (code-server +
       await workbench.runCommand('Notifications: Clear All Notifications');
       // Independent of the first case: the key stored, the URL of a gateway that rejects it.
       await h.setApiKey(apiKey);
+      // Saving the key offers the next step.
+      assert.deepEqual(await workbench.notificationButtons('API key saved'), ['Check Connection']);
+      await workbench.runCommand('Notifications: Clear All Notifications');
       await h.useScenario('auth-string-error');
       await h.openFile(guide);
       await workbench.runCommand('CPA Image: Generate Image');
