@@ -8,7 +8,12 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 const nls = JSON.parse(readFileSync(new URL('package.nls.json', root), 'utf8'));
 
 const text = (value) => (typeof value === 'string' ? value.replace(/^%(.+)%$/, (_, key) => nls[key] ?? value) : value);
-const cell = (value) => String(value).replace(/\|/g, '\\|').replace(/\n+/g, ' ');
+// Command links work in the Settings editor, not on GitHub or a gallery page: the README shows their label in bold.
+const cell = (value) =>
+  String(value)
+    .replace(/\[([^\]]+)\]\(command:[^)]*\)/g, '**$1**')
+    .replace(/\|/g, '\\|')
+    .replace(/\n+/g, ' ');
 
 export function settingsTable() {
   const sections = Array.isArray(pkg.contributes.configuration) ? pkg.contributes.configuration : [pkg.contributes.configuration];

@@ -19,6 +19,7 @@ import { GenerationRegistry } from './vscode/generation/generations';
 import { registerGenerateImageTool } from './vscode/features/lmTool/register';
 import { KnownSecrets, createLogger } from './vscode/log';
 import { registerPreview } from './vscode/features/preview';
+import { trackNeedsSetup } from './vscode/features/setup/needsSetupContext';
 import { ReadonlyDocuments } from './vscode/ui/readonlyDocuments';
 import { RecentPrompts } from './vscode/ui/recentPrompts';
 import type { Services } from './vscode/services';
@@ -78,6 +79,7 @@ export function activate(context: ExtensionContext): void {
       { log, showLog },
     ),
     registerGenerateImageTool(services),
+    trackNeedsSetup(services, context.secrets.onDidChange),
   );
   log.info(`CPA GPT Image ${context.extension.packageJSON?.version ?? ''} activated`);
 }

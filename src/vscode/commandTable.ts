@@ -1,8 +1,8 @@
 /**
  * Every command of the manifest is registered here, from one table (id → handler), through one wrapper that is
  * the only error safety net: a handler throws and the wrapper tells the user, once. A cancelled run is a quiet
- * status bar line; a dismissed save dialog a warning; anything else the localised error with "Show Log" (and
- * "Set API Key" when that fixes it).
+ * status bar line; a dismissed save dialog a warning; anything else the localised error with the actions that
+ * fix it (ui/fixActions.ts: Set Up Gateway…, Set API Key, Open Settings on the setting, Retry) and "Show Log".
  */
 import { Disposable, commands, l10n, window } from 'vscode';
 import { isCancellation } from '../core/errors';
@@ -11,6 +11,7 @@ import type { CommandId } from './constants';
 import { Commands } from './constants';
 import { describeError, errorLogDetails } from './ui/errorMessages';
 import { SaveDismissed } from './generation/saveImage';
+import type { FixAction } from './ui/fixActions';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -29,15 +30,15 @@ export function registerCommandTable(table: CommandTable, services: ErrorNetServ
         try {
           await handler(...args);
         } catch (err) {
-          await reportFailure(id, err, services);
+          await reportFailure(id, err, services, () => commands.executeCommand(id, ...args));
         }
       }),
     ),
   );
 }
 
-/** What the user sees when a command fails; the log gets the details. */
-export async function reportFailure(commandId: string, err: unknown, services: ErrorNetServices): Promise<void> {
+/** What the user sees when a command fails; the log gets the details. `retry` runs the failed command again. */
+export async function reportFailure(commandId: string, err: unknown, services: ErrorNetServices, retry?: () => Thenable<unknown>): Promise<void> {
   const { log } = services;
   if (isCancellation(err)) {
     log.info(`${commandId}: cancelled`);
@@ -50,15 +51,54 @@ export async function reportFailure(commandId: string, err: unknown, services: E
     return;
   }
   log.error(`${commandId} failed: ${errorLogDetails(err)}`);
-  await showError(err, services.showLog);
+  await showError(err, services.showLog, retry);
 }
 
-/** The one error notification: the localised message, "Show Log", and "Set API Key" when it helps. */
-export async function showError(err: unknown, showLog: () => void): Promise<void> {
-  const { message, offerSetApiKey } = describeError(err);
+/**
+ * The one error notification: the localised message, its fix actions as buttons, and "Show Log". "Retry" is
+ * offered only with a `retry` to run. Picking an action runs it; the notification does not wait for the result.
+ */
+export async function showError(err: unknown, showLog: () => void, retry?: () => Thenable<unknown>): Promise<void> {
+  const { message, actions } = describeError(err);
+  const offered = actions.filter((action) => action.kind !== 'retry' || retry !== undefined);
+  const labels = offered.map(fixActionLabel);
   const showLogAction = l10n.t('Show Log');
-  const setKeyAction = l10n.t('Set API Key');
-  const choice = await window.showErrorMessage(message, ...(offerSetApiKey ? [setKeyAction, showLogAction] : [showLogAction]));
-  if (choice === showLogAction) showLog();
-  else if (choice === setKeyAction) await commands.executeCommand(Commands.setApiKey);
+  const choice = await window.showErrorMessage(message, ...labels, showLogAction);
+  if (choice === showLogAction) {
+    showLog();
+    return;
+  }
+  const action = offered[labels.indexOf(choice ?? '')];
+  if (action?.kind === 'retry') await retry?.();
+  else if (action) await runFixAction(action);
+}
+
+/** The button label of a fix action. */
+export function fixActionLabel(action: FixAction): string {
+  switch (action.kind) {
+    case 'setUpGateway':
+      return l10n.t('Set Up Gateway…');
+    case 'setApiKey':
+      return l10n.t('Set API Key');
+    case 'openSettings':
+      return l10n.t('Open Settings');
+    case 'retry':
+      return l10n.t('Retry');
+  }
+}
+
+/** Runs a fix action other than "Retry" (the caller knows what to run again). */
+export async function runFixAction(action: Exclude<FixAction, { kind: 'retry' }>): Promise<void> {
+  switch (action.kind) {
+    case 'setUpGateway':
+      await commands.executeCommand(Commands.setUpGateway);
+      return;
+    case 'setApiKey':
+      await commands.executeCommand(Commands.setApiKey);
+      return;
+    case 'openSettings':
+      // The Settings editor filtered to exactly this setting (user settings: baseUrl is application scope).
+      await commands.executeCommand('workbench.action.openSettings', `@id:${action.setting}`);
+      return;
+  }
 }

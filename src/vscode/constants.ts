@@ -9,6 +9,7 @@ export const Commands = {
   checkConnection: 'cpaImage.checkConnection',
   showLog: 'cpaImage.showLog',
   cancelGeneration: 'cpaImage.cancelGeneration',
+  setUpGateway: 'cpaImage.setUpGateway',
 } as const;
 
 /**
@@ -63,6 +64,12 @@ export const recentPromptsKey = 'cpaImage.recentPrompts';
 
 /** Context key set while at least one generation runs (shows "Cancel Image Generation" in the palette). */
 export const generatingContextKey = 'cpaImage.isGenerating';
+
+/** Context key: no gateway URL or no API key resolves yet (the history view's welcome then offers Set Up Gateway…). */
+export const needsSetupContextKey = 'cpaImage.needsSetup';
+
+/** The getting-started walkthrough's id in `contributes.walkthroughs`. */
+export const walkthroughId = 'cpaImage.gettingStarted';
 
 /** Name of the log output channel, also what "Show Log" opens. */
 export const logChannelName = 'CPA GPT Image';

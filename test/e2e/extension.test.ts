@@ -117,13 +117,14 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
     scene('d-set-api-key', async () => {
       const scenario = await h.useScenario('ok');
       await h.openFile(guide);
+      // The configuration is checked before the prompt box opens: no prompt is typed for nothing.
       await h.workbench.runCommand('CPA Image: Generate Image');
-      await h.workbench.typeInQuickInput('a lighthouse at dusk');
       const noKey = await waitFor('the "no API key" error', async () =>
         (await h.workbench.notificationTexts()).find((t) => /API key/.test(t)),
       );
       assert.match(noKey, /No API key is configured/);
-      assert.deepEqual(await h.workbench.notificationButtons('No API key'), ['Set API Key', 'Show Log']);
+      assert.equal(await h.workbench.quickInput.isVisible(), false, 'no prompt box before the configuration is usable');
+      assert.deepEqual(await h.workbench.notificationButtons('No API key'), ['Set API Key', 'Set Up Gateway…', 'Show Log']);
       assert.equal(h.gateway.requestsFor(scenario.url).length, 0, 'nothing reaches the gateway without a key');
       await generationEnded();
       await h.screenshot('d-no-key');
@@ -241,7 +242,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       assert.match(message, /HTTP 401/);
       assert.match(message, /Set API Key/);
       assert.ok(!message.includes(apiKey), 'the key is not in the message');
-      assert.deepEqual(await h.workbench.notificationButtons('rejected the API key'), ['Set API Key', 'Show Log']);
+      assert.deepEqual(await h.workbench.notificationButtons('rejected the API key'), ['Set API Key', 'Retry', 'Show Log']);
       await generationEnded();
       await h.screenshot('e-auth-error');
       assert.equal(h.gateway.requestsFor(scenario.url).length, 1, 'a 401 is not retried');

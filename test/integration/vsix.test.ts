@@ -51,9 +51,9 @@ describe('packaged extension', () => {
     ];
     for (const file of expected) assert.ok(files.includes(file), `${file} is packaged (got ${files.join(', ')})`);
     const unexpected = files.filter(
-      (file) => !expected.includes(file) && !/^media\/[\w.-]+\.(png|css|svg)$/.test(file),
+      (file) => !expected.includes(file) && !/^media\/[\w.-]+\.(png|css|svg)$/.test(file) && !/^media\/walkthrough\/[\w.-]+\.md$/.test(file),
     );
-    assert.deepEqual(unexpected, [], 'nothing else is packaged (only media assets besides the list; no script in media/)');
+    assert.deepEqual(unexpected, [], 'nothing else is packaged (only media assets and the walkthrough pages besides the list; no script in media/)');
     assert.ok(files.includes('media/icon.png'), 'the icon is packaged');
     assert.ok(!files.some((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('node_modules/')));
   });
@@ -113,11 +113,34 @@ describe('packaged extension', () => {
       main: string;
       icon: string;
       l10n: string;
+      contributes: { walkthroughs: { steps: { media: { markdown?: string; image?: string } }[] }[] };
     };
     const files = vsceList();
+    for (const step of manifest.contributes.walkthroughs.flatMap((w) => w.steps)) {
+      const media = step.media.markdown ?? step.media.image ?? '';
+      assert.ok(files.includes(media), `walkthrough media ${media} is packaged`);
+    }
     assert.ok(files.includes(path.posix.normalize(manifest.main)), `main ${manifest.main} is packaged`);
     assert.ok(files.includes(manifest.icon), `icon ${manifest.icon} is packaged`);
     assert.ok(files.some((f) => f.startsWith(path.posix.normalize(manifest.l10n) + '/')), 'l10n bundle is packaged');
+  });
+
+  it('the manifest has what a gallery page shows: fitting categories, a banner, keywords in English and Chinese', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      categories: string[];
+      keywords: string[];
+      galleryBanner: { color?: string; theme?: string };
+    };
+    // The categories VS Code's Marketplace and Open VSX know (vsce writes them as they are into the .vsix manifest).
+    const known = ['AI', 'Chat', 'Data Science', 'Debuggers', 'Education', 'Extension Packs', 'Formatters', 'Keymaps', 'Language Packs', 'Linters', 'Machine Learning', 'Notebooks', 'Other', 'Programming Languages', 'SCM Providers', 'Snippets', 'Testing', 'Themes', 'Visualization'];
+    assert.ok(manifest.categories.length > 0 && manifest.categories.every((c) => known.includes(c)), JSON.stringify(manifest.categories));
+    assert.ok(!manifest.categories.includes('Other') || manifest.categories.length === 1, '"Other" only when nothing else fits');
+    assert.match(manifest.galleryBanner.color ?? '', /^#[0-9a-f]{6}$/i);
+    assert.ok(manifest.galleryBanner.theme === 'dark' || manifest.galleryBanner.theme === 'light');
+    assert.ok(manifest.keywords.some((k) => /^[\x20-\x7e]+$/.test(k)), 'English keywords');
+    assert.ok(manifest.keywords.some((k) => /[\u4e00-\u9fff]/.test(k)), 'Chinese keywords');
+    assert.ok(manifest.keywords.length <= 30, 'a short list of keywords');
+    assert.equal(new Set(manifest.keywords.map((k) => k.toLowerCase())).size, manifest.keywords.length, 'no keyword twice');
   });
 
   it('npm run package produced the .vsix that the end-to-end suite installs', { skip: !process.env.CI && !existsSync(path.join(root, 'dist-vsix/cpa-gpt-image.vsix')) }, () => {

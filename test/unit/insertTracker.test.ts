@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InsertionTracker, insertionText } from '../../src/vscode/generation/insertTracker';
+import { InsertionTracker, insertionText, selectionAfterInsertion } from '../../src/vscode/generation/insertTracker';
 import type { TextChange } from '../../src/vscode/generation/insertTracker';
 
 /** Applies changes to a string the way VS Code reports them (each offset against the text after the previous change). */
@@ -102,4 +102,27 @@ describe('insertionText', () => {
   for (const [name, previous, replacing, expected] of table) {
     it(name, () => assert.equal(insertionText('LINK', previous, replacing), expected));
   }
+});
+
+describe('selectionAfterInsertion (the selection once the link is in)', () => {
+  // "alpha cat omega": the link (10 characters) goes after "cat" (offsets 6..9), or replaces it.
+  const after = { start: 9, end: 9, length: 10 };
+  it('keeps a selection that ends at the insertion point as it was (it does not grow over the link)', () => {
+    assert.deepEqual(selectionAfterInsertion({ anchor: 6, active: 9 }, after), { anchor: 6, active: 9 });
+    assert.deepEqual(selectionAfterInsertion({ anchor: 9, active: 6 }, after), { anchor: 9, active: 6 });
+  });
+  it('puts a cursor at the insertion point after the link', () => {
+    assert.deepEqual(selectionAfterInsertion({ anchor: 9, active: 9 }, after), { anchor: 19, active: 19 });
+  });
+  it('puts the cursor after the link when the link replaced the selection', () => {
+    assert.deepEqual(selectionAfterInsertion({ anchor: 6, active: 9 }, { start: 6, end: 9, length: 10 }), { anchor: 16, active: 16 });
+  });
+  it('leaves a selection before the link alone and shifts one after it', () => {
+    assert.deepEqual(selectionAfterInsertion({ anchor: 0, active: 5 }, after), { anchor: 0, active: 5 });
+    assert.deepEqual(selectionAfterInsertion({ anchor: 10, active: 15 }, after), { anchor: 20, active: 25 });
+    assert.deepEqual(selectionAfterInsertion({ anchor: 12, active: 12 }, { start: 6, end: 9, length: 10 }), { anchor: 19, active: 19 });
+  });
+  it('a selection across the insertion point keeps its start and ends after the link', () => {
+    assert.deepEqual(selectionAfterInsertion({ anchor: 2, active: 12 }, after), { anchor: 2, active: 22 });
+  });
 });

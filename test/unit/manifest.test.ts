@@ -1,7 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Commands, PreviewCommands, editImageCommand, generateFromAltTextCommand, generateImageToolName, generatingContextKey, historyViewId } from '../../src/vscode/constants';
+import { existsSync } from 'node:fs';
+import {
+  Commands,
+  PreviewCommands,
+  editImageCommand,
+  generateFromAltTextCommand,
+  generateImageToolName,
+  generatingContextKey,
+  historyViewId,
+  needsSetupContextKey,
+  walkthroughId,
+} from '../../src/vscode/constants';
 import { markdownLanguageIds } from '../../src/core/markdown/emptyImageLinks';
 
 interface Manifest {
@@ -20,12 +31,25 @@ interface Manifest {
       canBeReferencedInPrompt?: boolean;
       inputSchema?: { type: string; properties: Record<string, { type: string; description?: string }>; required?: string[] };
     }[];
-    configuration: { properties: Record<string, { scope?: string; default?: unknown; order?: number; markdownDescription?: string; description?: string }> };
+    configuration: { id: string; title: string; properties: Record<string, SettingSchema> }[];
   };
   capabilities: { untrustedWorkspaces: { supported: string | boolean; restrictedConfigurations?: string[] } };
 }
 
+interface SettingSchema {
+  scope?: string;
+  default?: unknown;
+  order?: number;
+  markdownDescription?: string;
+  description?: string;
+  enum?: unknown[];
+  enumItemLabels?: string[];
+  enumDescriptions?: string[];
+}
+
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Manifest;
+/** Every setting, from all the titled sections. */
+const settings: Record<string, SettingSchema> = Object.assign({}, ...manifest.contributes.configuration.map((section) => section.properties));
 const nls = JSON.parse(readFileSync(new URL('../../package.nls.json', import.meta.url), 'utf8')) as Record<string, string>;
 const english = (text: string | undefined) => (text ? (nls[text.replace(/^%|%$/g, '')] ?? text) : undefined);
 
@@ -46,6 +70,7 @@ describe('package.json', () => {
       'cpaImage.clearApiKey': 'Clear API Key',
       'cpaImage.showResolvedConfiguration': 'Show Resolved Configuration',
       'cpaImage.checkConnection': 'Check Connection',
+      'cpaImage.setUpGateway': 'Set Up Gateway…',
       'cpaImage.showLog': 'Show Log',
       'cpaImage.cancelGeneration': 'Cancel Image Generation',
       'cpaImage.showPreview': 'Show Image Preview',
@@ -135,12 +160,12 @@ describe('package.json', () => {
   });
 
   it('opens the preview on generate by default (cpaImage.preview.openOnGenerate)', () => {
-    const setting = manifest.contributes.configuration.properties['cpaImage.preview.openOnGenerate'];
+    const setting = settings['cpaImage.preview.openOnGenerate'];
     assert.equal(setting?.default, true);
   });
 
   it('contributes exactly the settings the extension reads', () => {
-    assert.deepEqual(Object.keys(manifest.contributes.configuration.properties).sort(), [
+    assert.deepEqual(Object.keys(settings).sort(), [
       'cpaImage.background',
       'cpaImage.baseUrl',
       'cpaImage.destination',
@@ -171,7 +196,7 @@ describe('package.json', () => {
   });
 
   it('describes and orders every setting', () => {
-    const entries = Object.entries(manifest.contributes.configuration.properties);
+    const entries = Object.entries(settings);
     for (const [key, p] of entries) {
       assert.ok(english(p.markdownDescription ?? p.description), `${key} has no description`);
       assert.equal(typeof p.order, 'number', `${key} has no order`);
@@ -183,6 +208,85 @@ describe('package.json', () => {
     const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations ?? [];
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
     assert.ok(restricted.includes('cpaImage.destination'));
-    for (const key of restricted) assert.ok(key in manifest.contributes.configuration.properties, key);
+    for (const key of restricted) assert.ok(key in settings, key);
+  });
+
+  it('offers Set Up Gateway… (and the walkthrough) in the history view while nothing is configured, Generate Image after', () => {
+    const m = manifest as unknown as { name: string; publisher: string; contributes: { viewsWelcome: { view: string; contents: string; when?: string }[] } };
+    const welcome = m.contributes.viewsWelcome.filter((w) => w.view === historyViewId);
+    const setup = welcome.find((w) => w.when === needsSetupContextKey);
+    const normal = welcome.find((w) => w.when === `!${needsSetupContextKey}`);
+    assert.equal(welcome.length, 2);
+    assert.match(english(setup?.contents) ?? '', new RegExp(`\\[Set Up Gateway…\\]\\(command:${Commands.setUpGateway}\\)`));
+    assert.match(english(normal?.contents) ?? '', new RegExp(`\\(command:${Commands.generate}\\)`));
+    // The walkthrough link names this extension's id: it must follow a change of publisher or name.
+    const walkthroughArg = encodeURIComponent(JSON.stringify(`${m.publisher}.${m.name}#${walkthroughId}`));
+    assert.ok(english(setup?.contents)?.includes(`command:workbench.action.openWalkthrough?${walkthroughArg}`), english(setup?.contents));
+  });
+
+  it('contributes a walkthrough whose steps have packaged media, a command link, and completion events that exist', () => {
+    const m = manifest as unknown as {
+      contributes: { walkthroughs: { id: string; steps: { id: string; description: string; media: { markdown?: string; image?: string }; completionEvents: string[] }[] }[] };
+    };
+    const ignore = readFileSync(new URL('../../.vscodeignore', import.meta.url), 'utf8');
+    const walkthrough = m.contributes.walkthroughs.find((w) => w.id === walkthroughId);
+    assert.ok(walkthrough);
+    assert.deepEqual(walkthrough.steps.map((s) => s.id.replace(`${walkthroughId}.`, '')), ['setGateway', 'setApiKey', 'checkConnection', 'generate', 'selectionAndAltText']);
+    const commandIds = new Set(manifest.contributes.commands.map((c) => c.command));
+    for (const step of walkthrough.steps) {
+      const media = step.media.markdown ?? step.media.image ?? '';
+      assert.ok(existsSync(new URL(`../../${media}`, import.meta.url)), `${step.id}: ${media} exists`);
+      assert.ok(ignore.includes(`!${media.replace(/[^/]+\.md$/, '*.md')}`) || ignore.includes(`!${media}`), `${step.id}: ${media} is packaged`);
+      const links = [...(english(step.description) ?? '').matchAll(/\(command:([\w.]+)\)/g)].map((match) => match[1]);
+      assert.ok(links.length > 0 && links.every((id) => commandIds.has(id as string)), `${step.id}: command links ${links}`);
+      assert.ok(step.completionEvents.length > 0, step.id);
+      for (const event of step.completionEvents) {
+        const [kind, target] = event.split(':') as [string, string];
+        if (kind === 'onCommand') assert.ok(commandIds.has(target), event);
+        else if (kind === 'onSettingChanged') assert.ok(target in settings, event);
+        else assert.fail(`unexpected completion event ${event}`);
+      }
+    }
+  });
+
+  it('groups the settings in titled sections, each setting in exactly one', () => {
+    const sections = manifest.contributes.configuration;
+    assert.deepEqual(sections.map((section) => english(section.title)), [
+      'Gateway',
+      'Image',
+      'Files and links',
+      'Network and retries',
+      'Advanced: identity headers',
+    ]);
+    const keys = sections.flatMap((section) => Object.keys(section.properties));
+    assert.equal(new Set(keys).size, keys.length, 'no setting in two sections');
+    assert.ok(sections[0]?.properties['cpaImage.baseUrl'], 'the gateway URL comes first');
+    for (const key of ['cpaImage.userAgent', 'cpaImage.version', 'cpaImage.originator', 'cpaImage.sessionId']) {
+      assert.ok(sections[4]?.properties[key], key);
+    }
+  });
+
+  it('labels the empty choice of an enum ("(gateway default)"), with one label and one description per value', () => {
+    const withEmpty = Object.entries(settings).filter(([, s]) => s.enum?.includes(''));
+    assert.deepEqual(withEmpty.map(([key]) => key).sort(), ['cpaImage.background', 'cpaImage.moderation', 'cpaImage.outputFormat', 'cpaImage.quality']);
+    for (const [key, s] of withEmpty) {
+      assert.equal(s.enumItemLabels?.length, s.enum?.length, key);
+      assert.equal(s.enumDescriptions?.length, s.enum?.length, key);
+      const empty = english(s.enumItemLabels?.[s.enum?.indexOf('') ?? -1]) ?? '';
+      assert.match(empty, /^\(.+\)$/, `${key}: the empty value reads as a choice: ${empty}`);
+      if (key !== 'cpaImage.outputFormat') assert.equal(empty, '(gateway default)', key);
+    }
+  });
+
+  it('links the settings to the commands that set them (the manifest is trusted, so command links work)', () => {
+    const description = english(settings['cpaImage.baseUrl']?.markdownDescription) ?? '';
+    assert.match(description, /\[Set Up Gateway…\]\(command:cpaImage\.setUpGateway\)/);
+    assert.match(description, /\[Set API Key\]\(command:cpaImage\.setApiKey\)/);
+    const commandIds = new Set(manifest.contributes.commands.map((c) => c.command));
+    for (const [key, s] of Object.entries(settings)) {
+      for (const match of (english(s.markdownDescription) ?? '').matchAll(/\(command:([\w.]+)\)/g)) {
+        assert.ok(commandIds.has(match[1] as string), `${key} links to a command that exists: ${match[1]}`);
+      }
+    }
   });
 });

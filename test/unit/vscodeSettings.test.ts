@@ -37,9 +37,13 @@ class FakeConfiguration implements ConfigurationReader {
 }
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  contributes: { configuration: { properties: Record<string, { default?: unknown; scope?: string }> } };
+  contributes: { configuration: { properties: Record<string, { default?: unknown; scope?: string }> }[] };
 };
-const properties = manifest.contributes.configuration.properties;
+// The settings come in titled sections (Gateway, Image, …): one table of every setting.
+const properties = Object.assign({}, ...manifest.contributes.configuration.map((section) => section.properties)) as Record<
+  string,
+  { default?: unknown; scope?: string }
+>;
 const manifestDefaults: Values = Object.fromEntries(
   Object.entries(properties).map(([key, p]) => [key.replace(/^cpaImage\./, ''), p.default]),
 );

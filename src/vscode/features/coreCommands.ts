@@ -16,5 +16,6 @@ export function coreCommands(services: Services): Record<(typeof Commands)[keyof
     [Commands.checkConnection]: async () => (await import('./setup/checkConnection')).checkConnection(services),
     [Commands.showLog]: async () => (await import('./setup/showLog')).showLog(services),
     [Commands.cancelGeneration]: async () => (await import('./palette/cancelGeneration')).cancelGeneration(services),
+    [Commands.setUpGateway]: async () => (await import('./setup/setUpGateway')).setUpGateway(services),
   };
 }

@@ -88,3 +88,34 @@ export function insertionText(link: string, previousCharacter: string | undefine
   }
   return ` ${link}`;
 }
+
+/** A selection as two document offsets: `anchor` where it started, `active` where the cursor is. */
+export interface OffsetSelection {
+  anchor: number;
+  active: number;
+}
+
+/**
+ * Where a selection should be once the link replaced [start, end) with `length` characters (issue 11, item 4).
+ * VS Code's own tracking grows a selection that touches the insertion point over the inserted text, so after
+ * "Generate Image from Selection" the link ended up selected. Instead: a selection ending at the insertion point
+ * stays as it was; a cursor there (or a replaced selection) goes after the link; anything after the edit shifts.
+ */
+export function selectionAfterInsertion(selection: OffsetSelection, edit: { start: number; end: number; length: number }): OffsetSelection {
+  const afterLink = edit.start + edit.length;
+  const delta = edit.length - (edit.end - edit.start);
+  const lo = Math.min(selection.anchor, selection.active);
+  const hi = Math.max(selection.anchor, selection.active);
+  const moveOffset = (offset: number): number => {
+    if (offset <= edit.start) return offset; // before the link, or ending exactly where it starts
+    if (offset < edit.end) return afterLink; // inside the replaced text
+    return offset + delta;
+  };
+  // A cursor at the insertion point, or a selection that was exactly what the link replaced: the cursor after the link.
+  if ((lo === hi && lo === edit.start) || (edit.end > edit.start && lo === edit.start && hi === edit.end)) {
+    return { anchor: afterLink, active: afterLink };
+  }
+  const start = moveOffset(lo);
+  const end = moveOffset(hi);
+  return selection.anchor <= selection.active ? { anchor: start, active: end } : { anchor: end, active: start };
+}

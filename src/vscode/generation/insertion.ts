@@ -4,10 +4,10 @@
  * at the end to insert the link — or, if the document was closed meanwhile, to put it on the clipboard.
  */
 import * as path from 'node:path';
-import { Range, TabInputText, TabInputTextDiff, WorkspaceEdit, env, window, workspace } from 'vscode';
+import { Range, Selection, TabInputText, TabInputTextDiff, WorkspaceEdit, env, window, workspace } from 'vscode';
 import type { Disposable, TextDocument, TextEditor, Uri } from 'vscode';
 import { altFromPrompt, formatInsertion } from '../../core/markdown/links';
-import { InsertionTracker, insertionText } from './insertTracker';
+import { InsertionTracker, insertionText, selectionAfterInsertion } from './insertTracker';
 import type { InsertionFormat } from '../../core/markdown/links';
 import type { InsertPosition } from '../settings';
 
@@ -69,7 +69,21 @@ export class InsertionOrigin implements Disposable {
     const text = insertionText(link, previous, replacing);
     const edit = new WorkspaceEdit();
     edit.replace(document.uri, new Range(start, end), text);
-    if (await workspace.applyEdit(edit)) return { kind: 'inserted', text };
+    // The selections of the editors showing the document, before the edit: VS Code would grow them over the link.
+    const startOffset = document.offsetAt(start);
+    const endOffset = document.offsetAt(end);
+    const editors = window.visibleTextEditors
+      .filter((editor) => editor.document === document)
+      .map((editor) => ({ editor, before: editor.selections.map((s) => ({ anchor: document.offsetAt(s.anchor), active: document.offsetAt(s.active) })) }));
+    if (await workspace.applyEdit(edit)) {
+      for (const { editor, before } of editors) {
+        editor.selections = before.map((s) => {
+          const after = selectionAfterInsertion(s, { start: startOffset, end: endOffset, length: text.length });
+          return new Selection(document.positionAt(after.anchor), document.positionAt(after.active));
+        });
+      }
+      return { kind: 'inserted', text };
+    }
     await env.clipboard.writeText(link);
     return { kind: 'copied', text: link };
   }

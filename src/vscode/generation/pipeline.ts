@@ -105,8 +105,9 @@ export class GenerationPipeline implements Disposable {
   async run(request: GenerationRequest, token?: CancellationToken): Promise<GenerationOutput> {
     const { log, registry } = this.services;
     if (token?.isCancellationRequested) throw new GatewayError('cancelled', 'The image generation was cancelled.');
-    const { loaded, gateway } = await this.resolveSettings(request);
+    // Remembered before anything can fail: a prompt typed before a configuration error is one click away after the fix.
     void this.services.recentPrompts.remember(request.prompt);
+    const { loaded, gateway } = await this.resolveSettings(request);
     const generation = registry.start(request.prompt);
     const onToken = token?.onCancellationRequested(() => generation.cancel());
     this.startEmitter.fire(generation);
@@ -141,6 +142,14 @@ export class GenerationPipeline implements Disposable {
       onToken?.dispose();
       registry.finish(generation);
     }
+  }
+
+  /**
+   * Throws the configuration error `run` would throw for this request, without starting anything: a command
+   * checks it BEFORE asking for a prompt, so nobody types a prompt for a gateway that is not set up.
+   */
+  async checkConfigured(request: Pick<GenerationRequest, 'document' | 'saveTo'>): Promise<void> {
+    await this.resolveSettings({ prompt: '', ...request });
   }
 
   /** The settings for the request's document (Regenerate's repeated ones win); config errors carry them along. */

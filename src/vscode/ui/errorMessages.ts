@@ -1,10 +1,9 @@
 /**
  * What the user reads when something fails: one localised sentence per `GatewayError` kind, built from the
- * error's details (status, the gateway's own words, reset time, the model's text, the timeout), and whether
- * "Set API Key" is a useful next step. The English `message` of the error stays the log's version.
+ * error's details (status, the gateway's own words, reset time, the model's text, the timeout), and the actions
+ * that fix it (fixActions.ts). The English `message` of the error stays the log's version.
  */
 import { l10n } from 'vscode';
-import { isImageModel } from '../../core/config/resolved';
 import type { ResolvedConfig } from '../../core/config/config';
 import { isGatewayError } from '../../core/errors';
 import type { GatewayError } from '../../core/errors';
@@ -14,11 +13,13 @@ import { SaveDismissed } from '../generation/saveImage';
 import { withAttempts } from './stoppedAfter';
 import { oneLineExcerpt } from '../../core/text/describe';
 import { FileError } from '../../core/files/fileError';
+import { configurationProblem, fixActionsFor } from './fixActions';
+import type { FixAction } from './fixActions';
 
 export interface UserFacingError {
   message: string;
-  /** Offer "Set API Key" next to "Show Log". */
-  offerSetApiKey: boolean;
+  /** The actions that fix it, offered next to "Show Log" (fixActions.ts; "Retry" among them when a retry can help). */
+  actions: FixAction[];
 }
 
 /**
@@ -57,29 +58,26 @@ export function rememberConfiguration(err: unknown, resolved: ResolvedConfig): u
  */
 export function describeError(err: unknown, resolved?: ResolvedConfig): UserFacingError {
   resolved ??= typeof err === 'object' && err !== null ? configurationOfError.get(err) : undefined;
-  if (err instanceof SaveDismissed) return { message: l10n.t('The image was not saved.'), offerSetApiKey: false };
-  if (err instanceof FileError) return { message: l10n.t('The image could not be saved: {0}', said(err)), offerSetApiKey: false };
+  if (err instanceof SaveDismissed) return { message: l10n.t('The image was not saved.'), actions: [] };
+  if (err instanceof FileError) return { message: l10n.t('The image could not be saved: {0}', said(err)), actions: [] };
   if (!isGatewayError(err)) {
     const text = err instanceof Error ? err.message : String(err);
-    return { message: l10n.t('Unexpected error: {0}', notificationText(text)), offerSetApiKey: false };
+    return { message: l10n.t('Unexpected error: {0}', notificationText(text)), actions: [] };
   }
   const described = describeGatewayError(err, resolved);
   // "Stopped after 5 attempts: …" when the client made more than one, or an overall limit ended the generation.
-  return { ...described, message: withAttempts(l10n, described.message, err) };
+  return { message: withAttempts(l10n, described.message, err), actions: fixActionsFor(err, resolved, { canRetry: true }) };
 }
 
 function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | undefined): UserFacingError {
   const d = err.details;
   const words = quote(d.gatewayMessage);
-  const plain = (message: string): UserFacingError => ({ message, offerSetApiKey: false });
+  const plain = (message: string): UserFacingError => ({ message, actions: [] });
   switch (err.kind) {
     case 'config':
       return describeConfigError(err, resolved);
     case 'auth':
-      return {
-        message: l10n.t("The gateway rejected the API key (HTTP {0}). Run 'CPA Image: Set API Key' with a valid key.", d.status ?? 401),
-        offerSetApiKey: true,
-      };
+      return plain(l10n.t("The gateway rejected the API key (HTTP {0}). Run 'CPA Image: Set API Key' with a valid key.", d.status ?? 401));
     case 'forbidden':
       return plain(
         words
@@ -156,31 +154,27 @@ function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | unde
 }
 
 function describeConfigError(err: GatewayError, resolved: ResolvedConfig | undefined): UserFacingError {
-  if (resolved) {
-    if (resolved.baseUrl.value === undefined) {
-      return {
-        message: l10n.t('No gateway URL is configured. Set cpaImage.baseUrl or the IMAGE_GEN_BASE_URL environment variable (for example http://127.0.0.1:8317/v1).'),
-        offerSetApiKey: false,
-      };
-    }
-    // toGatewaySettings checks the URL's shape before the key; that error names the URL, keep it as is.
-    if (resolved.apiKey.value === undefined && /API key/i.test(err.message)) {
-      return {
-        message: l10n.t("No API key is configured for the gateway. Run 'CPA Image: Set API Key' or set the IMAGE_GEN_KEY environment variable."),
-        offerSetApiKey: true,
-      };
-    }
-    if (isImageModel(resolved.model.value) && err.message.includes(resolved.model.value)) {
-      return {
-        message: l10n.t(
-          "The model '{0}' is an image model and cannot be the request model. Images are made by a text model such as gpt-5.4 that calls the image_generation tool. Set cpaImage.model to a text model.",
-          notificationText(resolved.model.value),
-        ),
-        offerSetApiKey: false,
-      };
-    }
+  const plain = (message: string): UserFacingError => ({ message, actions: [] });
+  switch (configurationProblem(err, resolved)) {
+    case 'noBaseUrl':
+      return plain(l10n.t('No gateway URL is configured. Set cpaImage.baseUrl or the IMAGE_GEN_BASE_URL environment variable (for example http://127.0.0.1:8317/v1).'));
+    case 'noApiKey':
+      return plain(l10n.t("No API key is configured for the gateway. Run 'CPA Image: Set API Key' or set the IMAGE_GEN_KEY environment variable."));
+    case 'imageModel':
+      if (resolved) {
+        return plain(
+          l10n.t(
+            "The model '{0}' is an image model and cannot be the request model. Images are made by a text model such as gpt-5.4 that calls the image_generation tool. Set cpaImage.model to a text model.",
+            notificationText(resolved.model.value),
+          ),
+        );
+      }
+      break;
+    default:
+      // A bad URL keeps toGatewaySettings' words: they name the URL and where it came from.
+      break;
   }
-  return { message: l10n.t('The configuration is not usable: {0}', said(err)), offerSetApiKey: false };
+  return plain(l10n.t('The configuration is not usable: {0}', said(err)));
 }
 
 /** Everything about an error that helps in the log (never the key: details come from redacted gateway text). */

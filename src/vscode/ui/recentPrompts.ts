@@ -12,6 +12,12 @@ export const maxRecentPrompts = 20;
 const maxRememberedLength = 4000;
 
 export class RecentPrompts {
+  /**
+   * The prompt of the last Generate Image that failed (not cancelled), pre-filled in the next prompt box until a
+   * generation succeeds. In memory only: it is this session's unfinished work, not history.
+   */
+  draft: string | undefined;
+
   constructor(private readonly memento: PromptMemento) {}
 
   list(): string[] {

@@ -1,7 +1,7 @@
 /**
  * One status bar item for all running generations: `$(sync~spin) CPA Image: partial image 1/2 · 0:12`
  * for one, `$(sync~spin) CPA Image: 2 generations · 0:40` for several. Clicking it cancels (through the
- * cancelGeneration command, which asks which one when several run).
+ * cancelGeneration command: the one running at once, a picker only when several run).
  */
 import { MarkdownString, StatusBarAlignment, commands, l10n, window } from 'vscode';
 import type { Disposable, StatusBarItem } from 'vscode';

@@ -43,6 +43,8 @@ export async function editImage(services: Services, ...args: unknown[]): Promise
     return;
   }
 
+  // A gateway that is not set up is reported (with its fix) before the change is described, not after.
+  await services.pipeline.checkConfigured({ saveTo: { kind: 'nextTo', file: uri } });
   const instruction = await window.showInputBox({
     title: l10n.t('Edit Image: {0}', name),
     prompt: l10n.t('Describe the change. The result is saved as a new file next to {0}; the original is not modified.', name),

@@ -1,4 +1,7 @@
-/** "Cancel Image Generation" (the status bar item's click): cancels the running generations the user picks. */
+/**
+ * "Cancel Image Generation" (the status bar item's click): with one generation running it is cancelled at once
+ * (the click said so; a picker of one is a second click for nothing); with several, the user picks which.
+ */
 import { l10n, window } from 'vscode';
 import type { QuickPickItem } from 'vscode';
 import { iconLabelText } from '../../../core/text/inertText';
@@ -15,6 +18,10 @@ export async function cancelGeneration(services: Services): Promise<void> {
   const running = registry.list();
   if (running.length === 0) {
     void window.showInformationMessage(l10n.t('No image generation is running.'));
+    return;
+  }
+  if (running.length === 1) {
+    running[0]?.cancel();
     return;
   }
   const now = registry.currentTime();

@@ -1,5 +1,10 @@
-/** "Generate Image": asks for the prompt (pre-filled with the selection, recent prompts one click away). */
+/**
+ * "Generate Image": checks the configuration first (a missing URL or key is reported with its fix before any
+ * prompt is typed), then asks for the prompt — pre-filled with the selection, else with the prompt of a run that
+ * failed (kept until one succeeds), recent prompts one click away.
+ */
 import { window } from 'vscode';
+import { isCancellation } from '../../../core/errors';
 import { promptFromSelection } from '../../ui/format';
 import { InsertionOrigin } from '../../generation/insertion';
 import { generateAtCursor } from './generateAtCursor';
@@ -11,10 +16,24 @@ export async function generateImage(services: Services): Promise<void> {
   const editor = window.activeTextEditor;
   const origin = InsertionOrigin.capture(editor);
   const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
-  const prompt = await askForPrompt(promptFromSelection(selected), services.recentPrompts.list());
+  try {
+    await services.pipeline.checkConfigured(editor ? { document: editor.document } : {});
+  } catch (err) {
+    origin?.dispose();
+    throw err;
+  }
+  const initial = promptFromSelection(selected) || services.recentPrompts.draft || '';
+  const prompt = await askForPrompt(initial, services.recentPrompts.list());
   if (prompt === undefined) {
     origin?.dispose();
     return;
   }
-  await generateAtCursor(services, prompt, origin);
+  try {
+    await generateAtCursor(services, prompt, origin);
+    services.recentPrompts.draft = undefined;
+  } catch (err) {
+    // Typed once: the next Generate Image (or this error's Retry) offers it again as it was.
+    if (!isCancellation(err)) services.recentPrompts.draft = prompt;
+    throw err;
+  }
 }

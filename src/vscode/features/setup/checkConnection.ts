@@ -7,7 +7,26 @@ import { rememberConfiguration } from '../../ui/errorMessages';
 import { hostOf } from '../../ui/format';
 import type { Services } from '../../services';
 
+export interface ConnectionCheck {
+  /** The gateway's host, made inert for a notification. */
+  shownHost: string;
+  models: number;
+}
+
 export async function checkConnection(services: Services): Promise<void> {
+  const result = await probeConnection(services);
+  if (result === undefined) return;
+  void window.showInformationMessage(
+    l10n.t('Connected to {0}: the gateway answered and accepted the key ({1} models).', result.shownHost, result.models),
+  );
+}
+
+/**
+ * The check itself, under a cancellable progress notification. Resolves undefined when the user cancelled (not a
+ * failure: nothing to say); throws the failure with the configuration it used remembered, so the message names
+ * the source to fix (Set Up Gateway… shows it with its own buttons, the command table with the error's).
+ */
+export async function probeConnection(services: Services): Promise<ConnectionCheck | undefined> {
   const { log, configuration } = services;
   let loaded: LoadedConfiguration | undefined;
   try {
@@ -26,13 +45,9 @@ export async function checkConnection(services: Services): Promise<void> {
       },
     );
     log.info(`Check connection: ${host} answered HTTP ${result.status} with ${result.models.length} models`);
-    void window.showInformationMessage(
-      l10n.t('Connected to {0}: the gateway answered and accepted the key ({1} models).', shownHost, result.models.length),
-    );
+    return { shownHost, models: result.models.length };
   } catch (err) {
-    // Cancelling a check is not a failure, and not a cancelled image either: nothing to say.
-    if (isCancellation(err)) return;
-    // The command wrapper reports it; the message names the source to fix, so it needs what was resolved.
+    if (isCancellation(err)) return undefined;
     throw loaded ? rememberConfiguration(err, loaded.resolved) : err;
   }
 }
