@@ -36,11 +36,15 @@ describe('planFit', () => {
     }
   });
 
-  it('same aspect, other size: only a resample', () => {
+  it('same aspect, other size: scaled down to the asked size, never enlarged', () => {
     const plan = planFit({ width: 2048, height: 2048 }, { width: 1024, height: 1024 }, { fit: 'crop' });
     assert.equal(plan.action, 'scaled');
     assert.deepEqual(plan.source, { x: 0, y: 0, width: 2048, height: 2048 });
     assert.deepEqual(plan.canvas, { width: 1024, height: 1024 });
+    const smaller = planFit({ width: 480, height: 320 }, { width: 1536, height: 1024 }, { fit: 'contain' });
+    assert.equal(smaller.action, 'kept');
+    assert.deepEqual(smaller.canvas, { width: 480, height: 320 });
+    assert.equal(planChangesPixels(smaller, { width: 480, height: 320 }), false);
   });
 
   it('maxWidth/maxHeight shrink the result keeping its aspect, and never enlarge it', () => {

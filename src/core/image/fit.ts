@@ -8,12 +8,16 @@
  *   contain  scale to fit inside the asked size, pad the rest (transparent, or white for JPEG): exactly the asked size,
  *            nothing cut.
  *   none     keep the delivered size.
+ * An image of the asked aspect is only ever made smaller (to the asked size): enlarging it would add bytes, not
+ * detail, and its shape already fits the document. A different aspect is fitted to exactly the asked size, which may
+ * enlarge the kept part (1536×1024 cropped for 1024×1536 keeps 683×1024 and scales it by 1.5).
  * Then `maxWidth`/`maxHeight` shrink the result (never enlarge it), keeping its aspect.
  */
+import type { FitMode } from '../types';
 import type { PixelSize } from './imageSize';
 import type { Rect } from './pixels';
 
-export type FitMode = 'crop' | 'contain' | 'none';
+export type { FitMode };
 export const FIT_MODES: readonly FitMode[] = ['crop', 'contain', 'none'];
 
 export interface FitOptions {
@@ -57,6 +61,18 @@ export function parseAspect(aspect: string): { width: number; height: number } |
   return width > 0 && height > 0 ? { width, height } : undefined;
 }
 
+/**
+ * A size for an aspect ratio: the shorter side 1024, the longer one in proportion, rounded to a multiple of 16 (what
+ * gpt-image models accept), so 3:2 is 1536×1024, 2:3 is 1024×1536, 16:9 is 1824×1024. Undefined beyond 3:1, which
+ * the image models refuse.
+ */
+export function sizeForAspect(aspect: { width: number; height: number }): PixelSize | undefined {
+  const ratio = aspect.width / aspect.height;
+  if (!(ratio >= 1 / 3 && ratio <= 3)) return undefined;
+  const long = (short: number, r: number): number => Math.round((short * r) / 16) * 16;
+  return ratio >= 1 ? { width: long(1024, ratio), height: 1024 } : { width: 1024, height: long(1024, 1 / ratio) };
+}
+
 /** Rounded, never below 1. */
 const px = (value: number): number => Math.max(1, Math.round(value));
 
@@ -67,8 +83,11 @@ export function planFit(delivered: PixelSize, asked: PixelSize | undefined, opti
   if (!asked || options.fit === 'none' || (asked.width === delivered.width && asked.height === delivered.height)) {
     plan = { source: whole, content: { ...delivered }, canvas: { ...delivered }, offset: { x: 0, y: 0 }, action: 'kept', downscaled: false };
   } else if (asked.width * delivered.height === asked.height * delivered.width) {
-    // Same aspect, other size: both modes only resample.
-    plan = { source: whole, content: { ...asked }, canvas: { ...asked }, offset: { x: 0, y: 0 }, action: 'scaled', downscaled: false };
+    // Same aspect, other size: both modes only resample, and only down (see the file comment).
+    plan =
+      delivered.width > asked.width
+        ? { source: whole, content: { ...asked }, canvas: { ...asked }, offset: { x: 0, y: 0 }, action: 'scaled', downscaled: false }
+        : { source: whole, content: { ...delivered }, canvas: { ...delivered }, offset: { x: 0, y: 0 }, action: 'kept', downscaled: false };
   } else if (options.fit === 'crop') {
     const sourceWider = delivered.width * asked.height > asked.width * delivered.height;
     const width = sourceWider ? Math.min(delivered.width, px((delivered.height * asked.width) / asked.height)) : delivered.width;

@@ -6,25 +6,15 @@
  * and no image library is loaded.
  */
 import { detectImageType } from '../gateway/imageType';
-import type { GeneratedImage, ImageMime } from '../types';
-import { parseSize, planChangesPixels, planFit, type FitAction, type FitMode } from './fit';
+import type { GeneratedImage, ImageMime, ImageProcessing, SaveFormat } from '../types';
+import { parseSize, planChangesPixels, planFit, type FitAction } from './fit';
 import { readPixelSize, type PixelSize } from './imageSize';
 import { loadCodecs, type Codecs } from './loadCodecs';
 import { cropPixels, flattenOnWhite, padPixels } from './pixels';
 import type { CodecFormat } from './codecs';
 
-export type SaveFormat = 'original' | 'png' | 'webp' | 'jpeg';
+export type { ImageProcessing, SaveFormat };
 export const SAVE_FORMATS: readonly SaveFormat[] = ['original', 'png', 'webp', 'jpeg'];
-
-/** How the delivered image becomes the saved one (settings cpaImage.fit and cpaImage.save.*, or the CLI flags). */
-export interface ImageProcessing {
-  fit: FitMode;
-  format: SaveFormat;
-  /** 1–100, for WebP and JPEG. */
-  quality: number;
-  maxWidth?: number;
-  maxHeight?: number;
-}
 
 export const defaultProcessing: ImageProcessing = { fit: 'crop', format: 'original', quality: 80 };
 
@@ -40,6 +30,8 @@ export interface ProcessReport {
   downscaled: boolean;
   /** Set when the saved format differs from the delivered one. */
   converted?: { from: ImageMime; to: ImageMime };
+  /** Why the image could not be processed; it was then kept as delivered (the image is paid for: never lost here). */
+  failed?: string;
 }
 
 export interface ProcessedImage {
@@ -67,6 +59,23 @@ export async function processImage(
   const report: ProcessReport = { ...base, delivered, saved: plan.canvas, action: plan.action, downscaled: plan.downscaled };
   if (!planChangesPixels(plan, delivered) && to === from) return { image, report };
 
+  try {
+    return await transform(image, plan, from, to, processing.quality, codecs, report);
+  } catch (err) {
+    const failed = err instanceof Error ? err.message : String(err);
+    return { image, report: { ...report, saved: delivered, action: 'kept', downscaled: false, failed } };
+  }
+}
+
+async function transform(
+  image: GeneratedImage,
+  plan: ReturnType<typeof planFit>,
+  from: CodecFormat,
+  to: CodecFormat,
+  quality: number,
+  codecs: () => Promise<Codecs>,
+  report: ProcessReport,
+): Promise<ProcessedImage> {
   const { decode, encode, resize } = await codecs();
   let pixels = await decode(image.bytes, from);
   pixels = cropPixels(pixels, plan.source);
@@ -75,7 +84,7 @@ export async function processImage(
   const fill = to === 'jpeg' ? ([255, 255, 255, 255] as const) : ([0, 0, 0, 0] as const);
   pixels = padPixels(pixels, plan.canvas.width, plan.canvas.height, plan.offset.x, plan.offset.y, fill);
   if (to === 'jpeg') pixels = flattenOnWhite(pixels);
-  const bytes = await encode(pixels, to, processing.quality);
+  const bytes = await encode(pixels, to, quality);
   const type = detectImageType(bytes);
   if (!type || type.mime !== MIME_OF[to]) throw new Error(`The ${to} encoder produced no valid image.`);
   return {
@@ -96,9 +105,11 @@ export function describeProcessing(report: ProcessReport): string {
   const { asked, delivered, saved } = report;
   if (asked && delivered && (asked.width !== delivered.width || asked.height !== delivered.height)) {
     parts.push(`asked ${sizeText(asked)}, gateway sent ${sizeText(delivered)}`);
-    parts.push(report.action === 'kept' ? 'kept as sent' : report.action);
+    const sameAspect = asked.width * delivered.height === asked.height * delivered.width;
+    parts.push(report.action === 'kept' ? (sameAspect ? 'same aspect, kept as sent' : 'kept as sent') : report.action);
   }
   if (report.downscaled && saved) parts.push(`downscaled to ${sizeText(saved)}`);
   if (report.converted) parts.push(`converted ${MIME_LABEL[report.converted.from]} to ${MIME_LABEL[report.converted.to]}`);
+  if (report.failed !== undefined) parts.push(`could not be processed (${report.failed}), saved as delivered`);
   return parts.join(', ');
 }
