@@ -32,7 +32,7 @@ const TARGET = 1024;
 const QUALITY = 80;
 
 /** A deterministic picture with smooth areas, hard edges and a little grain, like a generated illustration. */
-function syntheticRgba(size: number): Uint8Array {
+export function syntheticRgba(size: number): Uint8Array {
   const data = new Uint8Array(size * size * 4);
   let seed = 12345;
   const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
@@ -63,7 +63,7 @@ function syntheticRgba(size: number): Uint8Array {
 }
 
 /** PSNR (dB) of `image` against `reference` over RGB. */
-function psnr(reference: Uint8Array, image: Uint8Array): number {
+export function psnr(reference: Uint8Array, image: Uint8Array): number {
   let sum = 0;
   let n = 0;
   for (let i = 0; i < reference.length; i += 4) {
@@ -77,7 +77,7 @@ function psnr(reference: Uint8Array, image: Uint8Array): number {
 }
 
 /** The input averaged over 2×2 blocks: the neutral 1024×1024 reference. */
-function boxHalf(data: Uint8Array, size: number): Uint8Array {
+export function boxHalf(data: Uint8Array, size: number): Uint8Array {
   const half = size / 2;
   const out = new Uint8Array(half * half * 4);
   for (let y = 0; y < half; y++) {
