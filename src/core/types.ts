@@ -68,6 +68,11 @@ export interface ImageProcessing {
   /** Downscale only, aspect kept. */
   maxWidth?: number;
   maxHeight?: number;
+  /**
+   * A transparent background was asked: an image delivered without real alpha (every pixel opaque) gets its
+   * background removed locally (src/core/image/background.ts), and is saved as PNG or WebP.
+   */
+  transparent?: boolean;
 }
 
 /** Everything the client needs for one call, already resolved and validated. */

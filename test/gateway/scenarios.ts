@@ -217,10 +217,11 @@ export function servedImageFor(name: ScenarioName, params: Readonly<Record<strin
   const w = width ?? height ?? 8;
   const h = height ?? width ?? 8;
   const noise = params.noise === '1' || params.noise === 'true';
-  const key = `${w}x${h}:${noise}`;
+  const subject = params.subject === '1';
+  const key = `${w}x${h}:${noise}:${subject}`;
   let image = imageCache.get(key);
   if (!image) {
-    image = { bytes: makePng(w, h, { noise }), format: 'png', width: w, height: h };
+    image = { bytes: makePng(w, h, { noise, subject }), format: 'png', width: w, height: h };
     imageCache.set(key, image);
   }
   return image;

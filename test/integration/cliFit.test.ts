@@ -85,6 +85,24 @@ describe('CLI: the saved image fits the document', () => {
     assert.match(r.stderr, /note: asked 1024×1536, gateway sent 1536×1024, kept as sent/);
   });
 
+  it('--background transparent against an opaque subject on a plain background: corners transparent, centre opaque, says so', async () => {
+    const url = gw.scenarioUrl('ok', { width: 240, height: 160, subject: '1' });
+    const cwd = await mkdtemp(join(scratch, 'w'));
+    const r = await runCliProcess(['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent'], {
+      cwd,
+      home,
+      env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const { width, height, rgba } = readPngPixels(await readFile(join(cwd, 'out/disc.png')));
+    assert.deepEqual({ width, height }, { width: 240, height: 160 });
+    const alpha = (x: number, y: number) => rgba[(y * width + x) * 4 + 3];
+    for (const [x, y] of [[0, 0], [239, 0], [0, 159], [239, 159]] as const) assert.equal(alpha(x, y), 0, `corner ${x},${y} transparent`);
+    assert.equal(alpha(120, 80), 255, 'the centre is opaque');
+    assert.deepEqual([...rgba.subarray((80 * width + 120) * 4, (80 * width + 120) * 4 + 3)], [40, 60, 120], 'the subject keeps its colour');
+    assert.match(r.stderr, /note: background removed locally/);
+  });
+
   for (const [args, message] of [
     [['--fit', 'stretch'], /--fit must be crop, contain or none/],
     [['--save-format', 'gif'], /--save-format must be original, webp, png or jpeg/],

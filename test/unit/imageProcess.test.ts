@@ -82,3 +82,57 @@ describe('processImage', () => {
     assert.equal(out.image.bytes, bytes);
   });
 });
+
+describe('transparency asked, none delivered (issue 12 item 3)', () => {
+  /** A 120×80 opaque image: a plain light background with a dark disc in the middle, its edge anti-aliased. */
+  const discOnPlain = (): { width: number; height: number; data: Uint8Array } => {
+    const width = 120;
+    const height = 80;
+    const data = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 4;
+        const inside = Math.max(0, Math.min(1, 25.5 - Math.hypot(x - 60, y - 40)));
+        const bg = [236, 240, 244];
+        const fg = [40, 60, 120];
+        for (let c = 0; c < 3; c++) data[i + c] = Math.round((bg[c] ?? 0) * (1 - inside) + (fg[c] ?? 0) * inside);
+        data[i + 3] = 255;
+      }
+    }
+    return { width, height, data };
+  };
+
+  it('removeBackground: the border-connected background goes, the subject stays, its edge is soft', async () => {
+    const { removeBackground, borderColours } = await import('../../src/core/image/background');
+    const image = discOnPlain();
+    assert.deepEqual(borderColours(image), [[236, 240, 244]]);
+    const { image: cut } = removeBackground(image);
+    const alpha = (x: number, y: number) => cut.data[(y * 120 + x) * 4 + 3];
+    for (const [x, y] of [[0, 0], [119, 0], [0, 79], [119, 79], [60, 5]] as const) assert.equal(alpha(x, y), 0, `background at ${x},${y}`);
+    assert.equal(alpha(60, 40), 255, 'the centre of the disc is opaque');
+    const edge = alpha(60, 40 - 25) ?? 0;
+    assert.ok(edge > 0 && edge < 255, `the anti-aliased edge is partly transparent (${edge})`);
+  });
+
+  it('processImage with transparent: an opaque PNG is saved as a PNG with transparent corners and an opaque centre, and says so', async () => {
+    const { encode } = await import('../../src/core/image/codecs');
+    const png = await encode(discOnPlain(), 'png', 100);
+    const out = await processImage(delivered(png), undefined, options({ transparent: true }));
+    const pixels = await decode(out.image.bytes, 'png');
+    assert.equal(pixels.data[3], 0, 'top-left corner transparent');
+    assert.equal(pixels.data[(79 * 120 + 119) * 4 + 3], 0, 'bottom-right corner transparent');
+    assert.equal(pixels.data[(40 * 120 + 60) * 4 + 3], 255, 'centre opaque');
+    assert.equal(describeProcessing(out.report), 'background removed locally');
+  });
+
+  it('a JPEG gets PNG; an image with real alpha is kept as delivered', async () => {
+    const { encode } = await import('../../src/core/image/codecs');
+    const jpeg = await encode(discOnPlain(), 'jpeg', 90);
+    const fromJpeg = await processImage({ ...delivered(jpeg), mime: 'image/jpeg', extension: 'jpg' }, undefined, options({ transparent: true }));
+    assert.equal(fromJpeg.image.mime, 'image/png');
+    assert.equal((await decode(fromJpeg.image.bytes, 'png')).data[3], 0);
+    const withAlpha = await encode({ ...discOnPlain(), data: discOnPlain().data.map((v, i) => (i % 4 === 3 ? 200 : v)) }, 'png', 100);
+    const kept = await processImage(delivered(withAlpha), undefined, options({ transparent: true }));
+    assert.equal(kept.image.bytes, withAlpha);
+  });
+});

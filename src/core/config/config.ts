@@ -397,9 +397,9 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
   });
 
   const size = checkedSize(settings.size);
-  const processing = toImageProcessing(settings);
   const quality = trimmedString(settings.quality);
   const background = trimmedString(settings.background);
+  const processing = { ...toImageProcessing(settings), ...(background?.toLowerCase() === 'transparent' ? { transparent: true } : {}) };
   const moderation = trimmedString(settings.moderation);
   // JPEG has no alpha channel and the API answers this pair with a 400: refused here, before a request is spent.
   if (background?.trim().toLowerCase() === 'transparent' && resolved.outputFormat.value === 'jpeg') {

@@ -11,6 +11,7 @@ import { parseSize, planChangesPixels, planFit, type FitAction } from './fit';
 import { readPixelSize, type PixelSize } from './imageSize';
 import { loadCodecs, type Codecs } from './loadCodecs';
 import { cropPixels, flattenOnWhite, padPixels } from './pixels';
+import { isFullyOpaque, removeBackground } from './background';
 import type { CodecFormat } from './codecs';
 
 export type { ImageProcessing, SaveFormat };
@@ -30,6 +31,8 @@ export interface ProcessReport {
   downscaled: boolean;
   /** Set when the saved format differs from the delivered one. */
   converted?: { from: ImageMime; to: ImageMime };
+  /** The background was removed locally (transparency asked, none delivered). */
+  backgroundRemoved?: boolean;
   /** Why the image could not be processed; it was then kept as delivered (the image is paid for: never lost here). */
   failed?: string;
 }
@@ -55,12 +58,14 @@ export async function processImage(
   if (!delivered) return { image, report: base };
   const plan = planFit(delivered, asked, processing);
   const from = FORMAT_OF[image.mime];
-  const to: CodecFormat = processing.format === 'original' ? from : processing.format;
+  // Transparency asked of a JPEG kept as it was: saved as PNG, the one lossless format with alpha.
+  const to: CodecFormat = processing.format === 'original' ? (processing.transparent === true && from === 'jpeg' ? 'png' : from) : processing.format;
+  const wantsAlpha = processing.transparent === true && to !== 'jpeg';
   const report: ProcessReport = { ...base, delivered, saved: plan.canvas, action: plan.action, downscaled: plan.downscaled };
-  if (!planChangesPixels(plan, delivered) && to === from) return { image, report };
+  if (!planChangesPixels(plan, delivered) && to === from && !wantsAlpha) return { image, report };
 
   try {
-    return await transform(image, plan, from, to, processing.quality, codecs, report);
+    return await transform(image, plan, from, to, processing.quality, codecs, report, wantsAlpha);
   } catch (err) {
     const failed = err instanceof Error ? err.message : String(err);
     return { image, report: { ...report, saved: delivered, action: 'kept', downscaled: false, failed } };
@@ -75,9 +80,18 @@ async function transform(
   quality: number,
   codecs: () => Promise<Codecs>,
   report: ProcessReport,
+  wantsAlpha: boolean,
 ): Promise<ProcessedImage> {
   const { decode, encode, resize } = await codecs();
   let pixels = await decode(image.bytes, from);
+  let backgroundRemoved = false;
+  if (wantsAlpha && isFullyOpaque(pixels)) {
+    pixels = removeBackground(pixels).image;
+    backgroundRemoved = true;
+  } else if (wantsAlpha && to === from && !planChangesPixels(plan, { width: pixels.width, height: pixels.height })) {
+    // The gateway's alpha is real and nothing else changes: its bytes are kept.
+    return { image, report };
+  }
   pixels = cropPixels(pixels, plan.source);
   pixels = await resize(pixels, plan.content.width, plan.content.height);
   // JPEG has no alpha: its padding is white; PNG and WebP keep it transparent.
@@ -89,7 +103,7 @@ async function transform(
   if (!type || type.mime !== MIME_OF[to]) throw new Error(`The ${to} encoder produced no valid image.`);
   return {
     image: { ...image, bytes, mime: type.mime, extension: type.extension },
-    report: { ...report, ...(to !== from ? { converted: { from: image.mime, to: type.mime } } : {}) },
+    report: { ...report, ...(to !== from ? { converted: { from: image.mime, to: type.mime } } : {}), ...(backgroundRemoved ? { backgroundRemoved } : {}) },
   };
 }
 
@@ -109,6 +123,7 @@ export function describeProcessing(report: ProcessReport): string {
     parts.push(report.action === 'kept' ? (sameAspect ? 'same aspect, kept as sent' : 'kept as sent') : report.action);
   }
   if (report.downscaled && saved) parts.push(`downscaled to ${sizeText(saved)}`);
+  if (report.backgroundRemoved) parts.push('background removed locally');
   if (report.converted) parts.push(`converted ${MIME_LABEL[report.converted.from]} to ${MIME_LABEL[report.converted.to]}`);
   if (report.failed !== undefined) parts.push(`could not be processed (${report.failed}), saved as delivered`);
   return parts.join(', ');
