@@ -9,6 +9,10 @@
 // (markdown.copyFiles.destination, src/core/files/copyFilesGlob.ts) are kept out the same way: they are required when a
 // markdown document is first scanned or a save first reads that setting, not at activation. Importing this file
 // gives the same plugin and options to tests without building anything.
+//
+// The image codecs (src/core/image/codecs.ts: the Squoosh codecs compiled to WebAssembly) are built the same way into
+// dist/image.js, required by src/core/image/loadCodecs.ts when a generation first has to change pixels; their .wasm
+// files are copied to dist/wasm/, where codecs.ts reads them (issue 12).
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,13 +26,30 @@ export const librariesBeside = {
   undici: './undici.js',
   'markdown-it': './markdown-it.js',
   'picomatch/posix': './picomatch.js',
+  // Our own module, not a package: the codecs' WebAssembly glue, loaded on first need (src/core/image/loadCodecs.ts).
+  './codecs': './image.js',
 };
+
+/** The codecs' .wasm files (see WASM_FILES in src/core/image/codecs.ts), copied flat into dist/wasm/. */
+export const wasmFiles = [
+  '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
+  '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm',
+  '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
+  '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm',
+  '@jsquash/webp/codec/dec/webp_dec.wasm',
+  '@jsquash/webp/codec/enc/webp_enc.wasm',
+  '@jsquash/webp/codec/enc/webp_enc_simd.wasm',
+];
 
 /** Leaves the libraries out of a bundle: `import('undici')`, `require('markdown-it')`, … require the file beside it. */
 export const librariesBesideBundle = {
   name: 'libraries-beside-bundle',
   setup(build) {
     build.onResolve({ filter: /^(undici|markdown-it|picomatch\/posix)$/ }, (args) => ({ path: librariesBeside[args.path], external: true }));
+    // Only loadCodecs.ts's import of './codecs' is the separate file; nothing else imports codecs.ts at run time.
+    build.onResolve({ filter: /^\.\/codecs$/ }, (args) =>
+      /[\\/]src[\\/]core[\\/]image[\\/]loadCodecs\.ts$/.test(args.importer) ? { path: librariesBeside['./codecs'], external: true } : undefined,
+    );
   },
 };
 
@@ -114,6 +135,14 @@ export function buildOptions({ production = false } = {}) {
     library('markdown-it'),
     library('picomatch/posix'),
     {
+      ...common,
+      entryPoints: [resolve(root, 'src/core/image/codecs.ts')],
+      outfile: resolve(root, 'dist/image.js'),
+      // The Emscripten glue names import.meta.url only for the browser's way of finding the .wasm, which codecs.ts
+      // replaces (it hands the compiled module in); in CommonJS it is undefined, as intended.
+      logOverride: { ...common.logOverride, 'empty-import-meta': 'silent' },
+    },
+    {
       // The preview's page: a browser script in one function scope, checked by src/webview/tsconfig.json.
       absWorkingDir: root,
       entryPoints: [resolve(root, 'src/webview/preview.ts')],
@@ -130,6 +159,13 @@ export function buildOptions({ production = false } = {}) {
       logLevel: 'warning',
     },
   ];
+}
+
+/** A file inside a package, found through the package's directory (the packages' `exports` do not list .wasm files). */
+function resolveWasm(require, file) {
+  const [scope, name, ...rest] = file.split('/');
+  const pkgJson = require.resolve(`${scope}/${name}/package.json`, { paths: [root] });
+  return resolve(dirname(pkgJson), ...rest);
 }
 
 /**
@@ -157,6 +193,10 @@ async function main() {
   }
   const results = await Promise.all(builds.map((b) => esbuild.build({ ...b, metafile: true, write: false })));
   for (const result of results) writeAtomically(result.outputFiles);
+  const require = createRequire(import.meta.url);
+  writeAtomically(
+    wasmFiles.map((file) => ({ path: resolve(root, 'dist/wasm', file.split('/').pop()), contents: readFileSync(resolveWasm(require, file)) })),
+  );
   writeAtomically([{ path: resolve(root, 'dist/meta.json'), contents: Buffer.from(JSON.stringify(results.map((r) => r.metafile))) }]);
 }
 

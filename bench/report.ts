@@ -2,6 +2,7 @@
  * Turns the raw runs into medians, ratios and goal checks, and renders the generated part of
  * BENCHMARKS.md (between the BENCH:RESULTS markers; everything else in that file is written by hand).
  */
+import { renderPostProcess, type PostProcessResults } from './postprocess';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ActivationReport } from './activation/child';
 import { CONTENDERS, describeFloor, type ContenderId } from './contenders/registry';
@@ -63,6 +64,8 @@ export interface SizeInfo {
   /** undici, built on its own and required by the two bundles on the first request (absent before that split). */
   undiciJs?: number;
   vsix?: number;
+  imageJs?: number;
+  wasm?: number;
   extensionInputs: { name: string; bytes: number }[];
 }
 
@@ -86,6 +89,8 @@ export interface BenchResults {
   records: RunRecord[];
   activation: { node: string; runs: ActivationReport[] }[];
   sizes: SizeInfo;
+  /** Issue 12: a 2048² PNG → 1024² WebP q80, ours against cwebp. */
+  postProcess?: PostProcessResults;
 }
 
 export interface Stat {
@@ -284,6 +289,7 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
     `| \`dist/extension.js\` (production, minified) | ${kib(s.extensionJs)} (${kib(s.extensionJsGzip)} gzipped) |`,
     `| \`dist/cli.js\` | ${kib(s.cliJs)} |`,
     ...(s.undiciJs !== undefined ? [`| \`dist/undici.js\` (undici, loaded by both on the first request) | ${kib(s.undiciJs)} |`] : []),
+    ...(s.imageJs !== undefined ? [`| \`dist/image.js\` + \`dist/wasm/*.wasm\` (the image codecs, loaded on the first generation that changes pixels) | ${kib(s.imageJs)} + ${kib(s.wasm)} |`] : []),
     `| \`dist-vsix/cpa-gpt-image.vsix\` | ${kib(s.vsix)} |`,
     '',
   );
@@ -335,6 +341,8 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
       );
     }
   }
+
+  if (results.postProcess) out.push(...renderPostProcess(results.postProcess));
 
   const floor = describeFloor();
   out.push('The floor, exactly:', '', '```sh', `# non-stream`, floor.nonStream, `# stream`, floor.stream, '```', '', END);

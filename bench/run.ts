@@ -7,11 +7,11 @@
  *
  * Knobs (environment): BENCH_ROUNDS (default 7, plus one warm-up round that is not counted),
  * BENCH_SIZES (default "1024,2048"), BENCH_ACTIVATION_RUNS (default 15), BENCH_ONLY (comma-separated
- * contender ids), BENCH_NO_WRITE=1 (do not touch BENCHMARKS.md), BENCH_RENDER_ONLY=1 (measure nothing: render
+ * contender ids; `postprocess` for the issue 12 image benchmark), BENCH_NO_WRITE=1 (do not touch BENCHMARKS.md), BENCH_RENDER_ONLY=1 (measure nothing: render
  * bench/results/latest.json into BENCHMARKS.md again, after a change to report.ts).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -21,6 +21,7 @@ import { startBenchGateway } from './server';
 import { CONTENDERS, launch, type ContenderId, type LaunchContext } from './contenders/registry';
 import type { ContenderReport } from './contenders/common';
 import type { ActivationReport } from './activation/child';
+import { measurePostProcess } from './postprocess';
 import { renderMarkdown, rewriteResultsSection, summarise, type BenchResults, type MachineInfo, type RunRecord, type SizeInfo } from './report';
 
 const root = resolve(__dirname, '..');
@@ -226,6 +227,8 @@ function sizes(): SizeInfo {
     cliJs: size(join(distDir, 'cli.js')),
     undiciJs: size(join(distDir, 'undici.js')),
     vsix: size(join(root, 'dist-vsix', 'cpa-gpt-image.vsix')),
+    imageJs: size(join(distDir, 'image.js')),
+    wasm: existsSync(join(distDir, 'wasm')) ? readdirSync(join(distDir, 'wasm')).reduce((sum, f) => sum + statSync(join(distDir, 'wasm', f)).size, 0) : undefined,
     extensionInputs: [],
   };
   const metaPath = join(distDir, 'meta.json');
@@ -333,6 +336,16 @@ async function main(): Promise<void> {
     activation.push({ node: `${process.version} (coverage)`, runs: await runActivation(process.execPath, bundle, 'coverage', 1) });
   }
 
+  // Issue 12 item 6: post-processing against cwebp (BENCH_ONLY=postprocess runs only this and the activation).
+  let postProcess: BenchResults['postProcess'];
+  if (!ONLY || ONLY.has('postprocess')) {
+    try {
+      postProcess = await measurePostProcess({ distDir, buildDir, rounds: Math.max(3, ROUNDS), timeBin, log });
+    } catch (err) {
+      log(`post-processing not measured: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   machine.loadAfter = loadavg()[0];
   const results: BenchResults = {
     machine,
@@ -344,6 +357,7 @@ async function main(): Promise<void> {
     records,
     activation,
     sizes: sizes(),
+    ...(postProcess ? { postProcess } : {}),
   };
   const summary = summarise(results);
   mkdirSync(resultsDir, { recursive: true });

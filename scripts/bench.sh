@@ -14,6 +14,8 @@ missing=()
 command -v curl >/dev/null || missing+=(curl)
 command -v jq >/dev/null || missing+=(jq)
 [ -x /usr/bin/time ] || missing+=(time)
+# cwebp, the native reference for the post-processing benchmark (issue 12).
+command -v cwebp >/dev/null || missing+=(webp)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "bench: installing ${missing[*]} from Debian" >&2
   sudo_cmd=()
@@ -34,7 +36,8 @@ snapshot=bench/results/dist
 for attempt in 1 2 3; do
   node esbuild.mjs --production
   rm -rf "$snapshot" && mkdir -p "$snapshot"
-  cp dist/extension.js dist/cli.js dist/undici.js dist/meta.json "$snapshot"/
+  cp dist/extension.js dist/cli.js dist/undici.js dist/image.js dist/meta.json "$snapshot"/
+  cp -r dist/wasm "$snapshot"/
   # A production bundle carries no source map comment; a development one does.
   if ! grep -q 'sourceMappingURL' "$snapshot/extension.js" "$snapshot/cli.js"; then break; fi
   echo "bench: dist/ was rebuilt for development while copying; building again" >&2

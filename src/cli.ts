@@ -17,6 +17,7 @@ import { loadOpenClaw } from './core/config/openclaw';
 import { redactForDisplay } from './core/text/redaction';
 import { escapeForTerminal } from './core/text/terminalText';
 import type { GeneratedImage } from './core/types';
+import { defaultProcessing, describeProcessing, processImage } from './core/image/process';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './cli/contract';
 import { HELP, parseCommandLine, readPrompt, settingsFromArgs, versionString } from './cli/args';
 import { checkFolderUsable, checkNameLengths, plannedOutput, withRealExtension } from './cli/files';
@@ -80,6 +81,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     log.info(`Received ${MIME_NAMES[image.mime]}, ${image.bytes.length} bytes in ${image.elapsedMs} ms (${image.attempts} attempt${image.attempts === 1 ? '' : 's'}).`);
     if (image.revisedPrompt) log.info(`Revised prompt: ${image.revisedPrompt}`);
+    // The post-process stage, as in the extension (src/vscode/generation/postProcess.ts): fit, shrink, re-encode.
+    const { image: processed, report } = await processImage(image, gateway.tool.size, gateway.processing ?? defaultProcessing);
+    const delivered = image;
+    image = processed;
+    const done = describeProcessing(report);
+    if (done !== '') io.stderr.write(escapeForTerminal(`note: ${done}`) + '\n');
+    if (report.delivered) log.info(`Delivered ${report.delivered.width}x${report.delivered.height}; saving ${report.saved?.width}x${report.saved?.height}.`);
     progress.print('saving…');
 
     let target: SaveTarget;
@@ -89,8 +97,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // --overwrite replaces only the file the user named: a name the real type chose is written only while free.
       const takenMessage = renamed ? renamedTakenMessage(planned.file, shown, MIME_NAMES[image.mime], replaced, values.overwrite === true) : undefined;
       if (takenMessage !== undefined && (await exists(path.resolve(io.cwd, shown)))) throw new FileError(takenMessage);
-      if (replaced) {
-        io.stderr.write(escapeForTerminal(`note: the gateway returned a ${MIME_NAMES[image.mime]} image, so it is saved as ${shown} instead of ${planned.file}`) + '\n');
+      if (replaced && report.converted) {
+        io.stderr.write(escapeForTerminal(`note: the image is saved as ${MIME_NAMES[image.mime]} (--save-format), so it is saved as ${shown} instead of ${planned.file}`) + '\n');
+      } else if (replaced) {
+        io.stderr.write(escapeForTerminal(`note: the gateway returned a ${MIME_NAMES[delivered.mime]} image, so it is saved as ${shown} instead of ${planned.file}`) + '\n');
       } else if (renamed) {
         io.stderr.write(escapeForTerminal(`note: ${planned.file} has no image extension, so the ${MIME_NAMES[image.mime]} image is saved as ${shown}`) + '\n');
       }

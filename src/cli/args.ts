@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { parseOutputFormat, type UserSettings } from '../core/config/config';
+import { parseAspect, parseSize, sizeForAspect } from '../core/image/fit';
 import { MAX_PROMPT_BYTES, NAME, UsageError, type CliIo } from './contract';
 import { formatFromOutput } from './files';
 
@@ -30,7 +31,11 @@ Request:
   -m, --model <name>          text model (default gpt-5.4; gpt-image-* is refused)
   -f, --format <png|jpeg|webp>  requested output format (default from --output, else png)
       --stream                stream the answer (server-sent events)
-      --size <WxH>            e.g. 1024x1024, 1536x1024, auto
+      --size <WxH>            e.g. 1024x1024, 1536x1024, auto; also stated in the prompt
+                              ("Image size: 1024x1536 (portrait).") unless --no-size-in-prompt
+      --aspect <W:H>          a size for this aspect, shorter side 1024 (3:2 is 1536x1024,
+                              16:9 is 1824x1024); instead of --size
+      --no-size-in-prompt     send the size only as the size field, not in the prompt
       --quality <q>           low, medium, high, auto
       --background <b>        transparent, opaque, auto
       --partial-images <0-3>  streamed previews (turns on --stream)
@@ -38,6 +43,16 @@ Request:
       --max-attempts <n>      requests in all for one image, whatever made them retry: rate
                               limits, server errors, text-only answers (1-20, default 5)
       --total-timeout <seconds>  time for one image in all, attempts and waits (default 900)
+
+Saved image (made locally: gateways often ignore size and output_format):
+      --fit <crop|contain|none>  when the real size differs from the one asked: crop (default)
+                              scales to cover and cuts the centre, contain scales to fit and
+                              pads (transparent, or white for JPEG), none keeps it as sent
+      --save-format <original|webp|png|jpeg>  re-encode before saving (default original); the
+                              file extension follows it
+      --save-quality <1-100>  WebP and JPEG quality (default 80)
+      --max-width <px>        scale down to at most this width, keeping the aspect
+      --max-height <px>       scale down to at most this height, keeping the aspect
 
 Other:
   -v, --verbose               log requests, retries and timing on standard error (never the key)
@@ -69,6 +84,13 @@ export const OPTIONS = {
   format: { type: 'string', short: 'f' },
   stream: { type: 'boolean' },
   size: { type: 'string' },
+  aspect: { type: 'string' },
+  'no-size-in-prompt': { type: 'boolean' },
+  fit: { type: 'string' },
+  'save-format': { type: 'string' },
+  'save-quality': { type: 'string' },
+  'max-width': { type: 'string' },
+  'max-height': { type: 'string' },
   quality: { type: 'string' },
   background: { type: 'string' },
   'partial-images': { type: 'string' },
@@ -184,7 +206,41 @@ export function settingsFromArgs(values: Values): { settings: UserSettings; form
       formatFlag = 'output';
     }
   }
-  if (values.size !== undefined) settings.size = values.size;
+  if (values.size !== undefined && values.aspect !== undefined) throw new UsageError('use either --size or --aspect, not both');
+  if (values.size !== undefined) {
+    if (values.size.trim().toLowerCase() !== 'auto' && parseSize(values.size) === undefined) {
+      throw new UsageError(`--size needs WIDTHxHEIGHT such as 1024x1536, or auto, not '${values.size}'`);
+    }
+    settings.size = values.size;
+  }
+  if (values.aspect !== undefined) {
+    const aspect = parseAspect(values.aspect);
+    const size = aspect ? sizeForAspect(aspect) : undefined;
+    if (!size) throw new UsageError(`--aspect needs W:H such as 3:2 or 16:9, at most 3:1 either way, not '${values.aspect}'`);
+    settings.size = `${size.width}x${size.height}`;
+  }
+  if (values['no-size-in-prompt'] === true) settings.sizePhrase = false;
+  if (values.fit !== undefined) {
+    if (!['crop', 'contain', 'none'].includes(values.fit.trim().toLowerCase())) throw new UsageError(`--fit must be crop, contain or none, not '${values.fit}'`);
+    settings.fit = values.fit;
+  }
+  if (values['save-format'] !== undefined) {
+    if (!['original', 'webp', 'png', 'jpeg', 'jpg'].includes(values['save-format'].trim().toLowerCase())) {
+      throw new UsageError(`--save-format must be original, webp, png or jpeg, not '${values['save-format']}'`);
+    }
+    settings.saveFormat = values['save-format'];
+  }
+  if (values['save-quality'] !== undefined) {
+    settings.saveQuality = wholeNumber(values['save-quality'], '--save-quality');
+    if (settings.saveQuality < 1 || settings.saveQuality > 100) throw new UsageError(`--save-quality must be from 1 to 100, not ${settings.saveQuality}`);
+  }
+  for (const [flag, key] of [['max-width', 'saveMaxWidth'], ['max-height', 'saveMaxHeight']] as const) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    const limit = wholeNumber(value, `--${flag}`);
+    if (limit < 1 || limit > 65535) throw new UsageError(`--${flag} must be from 1 to 65535, not ${limit}`);
+    settings[key] = limit;
+  }
   if (values.quality !== undefined) settings.quality = values.quality;
   if (values.background !== undefined) settings.background = values.background;
   if (values['partial-images'] !== undefined) {

@@ -53,6 +53,28 @@ export interface ProxySettings {
   strictSsl?: boolean;
 }
 
+/** How a delivered image is fitted to the asked size (src/core/image/fit.ts). */
+export type FitMode = 'crop' | 'contain' | 'none';
+
+/** The format to save in: the delivered one, or one re-encoded locally (gateways ignore `output_format`). */
+export type SaveFormat = 'original' | 'png' | 'webp' | 'jpeg';
+
+/** How the delivered image becomes the saved one (cpaImage.fit and cpaImage.save.*, or the CLI flags; issue 12). */
+export interface ImageProcessing {
+  fit: FitMode;
+  format: SaveFormat;
+  /** 1–100, for WebP and JPEG. */
+  quality: number;
+  /** Downscale only, aspect kept. */
+  maxWidth?: number;
+  maxHeight?: number;
+  /**
+   * A transparent background was asked: an image delivered without real alpha (every pixel opaque) gets its
+   * background removed locally (src/core/image/background.ts), and is saved as PNG or WebP.
+   */
+  transparent?: boolean;
+}
+
 /** Everything the client needs for one call, already resolved and validated. */
 export interface GatewaySettings {
   /** As configured; the request URL is derived by `responsesUrl()`. */
@@ -73,6 +95,10 @@ export interface GatewaySettings {
   maxResponseBytes: number;
   retry: RetrySettings;
   proxy?: ProxySettings;
+  /** When true and a `WxH` size is asked, the prompt also states it ("Image size: 1024×1536 (portrait)."). */
+  sizePhrase?: boolean;
+  /** The post-process stage's settings; absent means the default (crop, original format, quality 80). */
+  processing?: ImageProcessing;
 }
 
 /** An image sent along for editing (SPEC §7), always resent as a data URL (gateway.md §1.4). */

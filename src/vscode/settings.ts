@@ -102,6 +102,14 @@ export function readExtensionSettings(config: ConfigurationReader, http: Configu
   set('maxAttempts', num('maxAttempts'));
   set('totalTimeoutSeconds', num('totalTimeoutSeconds'));
   set('maxResponseMiB', num('maxResponseMiB'));
+  // The saved image (issue 12): fitted to the asked size, re-encoded, downscaled.
+  set('fit', str('fit'));
+  set('saveFormat', str('save.format'));
+  set('saveQuality', num('save.quality'));
+  set('saveMaxWidth', num('save.maxWidth'));
+  set('saveMaxHeight', num('save.maxHeight'));
+  const phrase = config.get<unknown>('sizeInPrompt');
+  if (typeof phrase === 'boolean') user.sizePhrase = phrase;
   user.proxy = readProxySettings(http);
 
   const insertFormat = config.get<unknown>('insertFormat');

@@ -198,6 +198,16 @@ describe('test gateway', () => {
       assert.deepEqual(gw.imageFor(u), Buffer.from(String(item.result), 'base64'));
     });
 
+    it('ignores-size answers a 1536x1024 PNG whatever size the request asks', async () => {
+      const reply = await fetch(`${url('ignores-size')}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-5.4', input: 'x', tools: [{ type: 'image_generation', size: '1024x1536' }], stream: false }),
+      });
+      const item = imageItemOf(list(record(await reply.json()).output))!;
+      assert.deepEqual(checkPng(Buffer.from(String(item.result), 'base64')), { width: 1536, height: 1024 });
+    });
+
     it('unknown routes get gin-style 404 text, unknown scenarios a 404 JSON', async () => {
       const wrong = await fetch(`${gw.baseUrl}/responses`, { method: 'POST', body: '{}' });
       assert.equal(wrong.status, 404);

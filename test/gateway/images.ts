@@ -87,6 +87,11 @@ export interface PngOptions {
   noise?: boolean;
   /** Varies the picture, so that partial images and finals differ. */
   seed?: number;
+  /**
+   * An opaque subject on a plain background (issue 12, transparency): a light grey (236, 240, 244) field with a dark
+   * blue (40, 60, 120) disc in the middle, of a third of the smaller side in radius.
+   */
+  subject?: boolean;
 }
 
 /** A valid RGB PNG of the given size: a gradient, or noise. */
@@ -97,7 +102,17 @@ export function makePng(width: number, height: number, options: PngOptions = {})
   const seed = options.seed ?? 0;
   const rowLength = 1 + width * 3;
   const raw = Buffer.alloc(rowLength * height);
-  if (options.noise) {
+  if (options.subject) {
+    const radius = Math.min(width, height) / 3;
+    for (let y = 0; y < height; y++) {
+      const row = y * rowLength;
+      raw[row] = 0;
+      for (let x = 0; x < width; x++) {
+        const inside = Math.hypot(x + 0.5 - width / 2, y + 0.5 - height / 2) < radius;
+        raw.set(inside ? [40, 60, 120] : [236, 240, 244], row + 1 + x * 3);
+      }
+    }
+  } else if (options.noise) {
     fillNoise(raw, { s: 0x2545f491 ^ (seed * 0x9e3779b1) });
     for (let y = 0; y < height; y++) raw[y * rowLength] = 0; // filter type "None" on every row
   } else {

@@ -85,3 +85,67 @@ export function splitSse(text: string): RawSseEvent[] {
 export function parseSseJson(text: string): { event?: string; json: Record<string, unknown> }[] {
   return splitSse(text).map((e) => ({ event: e.event, json: JSON.parse(e.data) as Record<string, unknown> }));
 }
+
+/**
+ * The RGBA pixels of an 8-bit RGB or RGBA PNG (filters 0–4 undone), read independently of src/ so a test of the
+ * image post-processing does not trust the code it checks.
+ */
+export function readPngPixels(bytes: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
+  const { width, height } = checkPng(bytes);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 8;
+  let colorType = 0;
+  const idat: Buffer[] = [];
+  while (offset < buf.length) {
+    const length = buf.readUInt32BE(offset);
+    const type = buf.toString('latin1', offset + 4, offset + 8);
+    const data = buf.subarray(offset + 8, offset + 8 + length);
+    if (type === 'IHDR') colorType = data[9]!;
+    if (type === 'IDAT') idat.push(data);
+    offset += 12 + length;
+  }
+  const channels = colorType === 6 ? 4 : colorType === 2 ? 3 : 0;
+  if (!channels) throw new Error(`readPngPixels: colour type ${colorType} is not RGB or RGBA`);
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const out = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)]!;
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? out[y * stride + x - channels]! : 0;
+      const b = y > 0 ? out[(y - 1) * stride + x]! : 0;
+      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels]! : 0;
+      const p = a + b - c;
+      const pa = Math.abs(p - a);
+      const pb = Math.abs(p - b);
+      const pc = Math.abs(p - c);
+      const predictor = filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      out[y * stride + x] = (line[x]! + predictor) & 0xff;
+    }
+  }
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    rgba.set(out.subarray(i * channels, i * channels + 3), i * 4);
+    rgba[i * 4 + 3] = channels === 4 ? out[i * channels + 3]! : 255;
+  }
+  return { width, height, rgba };
+}
+
+/** The RIFF/WEBP container checked (its size field matches the file) and the pixel size from its first chunk. */
+export function checkWebp(bytes: Uint8Array): { width: number; height: number } {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WEBP') throw new Error('not a RIFF/WEBP file');
+  if (buf.readUInt32LE(4) + 8 !== buf.length) throw new Error(`RIFF size ${buf.readUInt32LE(4) + 8} is not the file size ${buf.length}`);
+  const chunk = buf.toString('latin1', 12, 16);
+  if (chunk === 'VP8 ') {
+    if (buf[23] !== 0x9d || buf[24] !== 0x01 || buf[25] !== 0x2a) throw new Error('no VP8 start code');
+    return { width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
+  }
+  if (chunk === 'VP8X') return { width: buf.readUIntLE(24, 3) + 1, height: buf.readUIntLE(27, 3) + 1 };
+  if (chunk === 'VP8L') {
+    const bits = buf.readUInt32LE(21);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  throw new Error(`unknown WebP chunk ${chunk}`);
+}

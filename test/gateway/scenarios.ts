@@ -66,6 +66,7 @@ export const scenarioNames = [
   'markdown-link-error',
   'retry-mix-forever',
   'refuse-prompt',
+  'ignores-size',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -195,6 +196,18 @@ function intParam(params: Readonly<Record<string, string>>, key: string): number
 /** The final image a scenario serves for these parameters (the same bytes on every request). */
 export function servedImageFor(name: ScenarioName, params: Readonly<Record<string, string>> = {}): ServedImage {
   if (name === 'not-image') return { bytes: Buffer.from(NOT_IMAGE_BODY), format: 'png', width: 1024, height: 1024 };
+  // The Codex upstream behind CPA answered 1536×1024 whatever size was asked (research peers-2026-12 §3): a
+  // landscape gradient (red grows left to right, green top to bottom), so a crop can be checked by its pixels.
+  if (name === 'ignores-size') {
+    const noise = params.noise === '1' || params.noise === 'true';
+    const key = `ignores-size:${noise}`;
+    let image = imageCache.get(key);
+    if (!image) {
+      image = { bytes: makePng(1536, 1024, { noise }), format: 'png', width: 1536, height: 1024 };
+      imageCache.set(key, image);
+    }
+    return image;
+  }
   const format = name === 'webp-instead' ? 'webp' : name === 'jpeg-instead' ? 'jpeg' : (params.format ?? 'png');
   if (format === 'jpeg') return { bytes: tinyJpeg, format: 'jpeg', width: 4, height: 3 };
   if (format === 'webp') return { bytes: tinyWebp, format: 'webp', width: 4, height: 3 };
@@ -205,10 +218,11 @@ export function servedImageFor(name: ScenarioName, params: Readonly<Record<strin
   const w = width ?? height ?? 8;
   const h = height ?? width ?? 8;
   const noise = params.noise === '1' || params.noise === 'true';
-  const key = `${w}x${h}:${noise}`;
+  const subject = params.subject === '1';
+  const key = `${w}x${h}:${noise}:${subject}`;
   let image = imageCache.get(key);
   if (!image) {
-    image = { bytes: makePng(w, h, { noise }), format: 'png', width: w, height: h };
+    image = { bytes: makePng(w, h, { noise, subject }), format: 'png', width: w, height: h };
     imageCache.set(key, image);
   }
   return image;
@@ -945,6 +959,8 @@ type Handler = (ctx: ScenarioContext) => Promise<void>;
 
 const handlers: Record<ScenarioName, Handler> = {
   ok: (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+
+  'ignores-size': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
 
   'generating-status': (ctx) =>
     answerImage(ctx, { itemStatus: 'generating', completedEvent: false, partials: partialCount(ctx, 0) }),

@@ -204,6 +204,9 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
         'high',
         '--background',
         'opaque',
+        // The served 8×8 image is kept as it is (issue 12's fitting is tested in cliFit.test.ts).
+        '--fit',
+        'none',
       ]);
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(await readFile(join(cwd, 'out', 'squirrel.png')), tinyPng);

@@ -5,12 +5,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { makePng } from '../gateway/images';
 
-describe('markdown-it and picomatch are loaded lazily', { timeout: 60_000 }, () => {
+describe('markdown-it, picomatch and the image codecs are loaded lazily', { timeout: 60_000 }, () => {
   it('bundled like the extension, importing does not load them; the first scan and the first match do', async () => {
     const { build } = await import('esbuild');
     const root = resolve(import.meta.dirname, '../..');
@@ -57,6 +58,56 @@ process.stdout.write(JSON.stringify(report));
         afterScan: { markdownIt: true, picomatch: false },
         destination: 'x/',
         afterMatch: { markdownIt: true, picomatch: true },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the image codecs (issue 12): bundled like the extension, importing the post-process stage and keeping an image as delivered load none; the first fit requires ./image.js', async () => {
+    const { build } = await import('esbuild');
+    const root = resolve(import.meta.dirname, '../..');
+    const { commonOptions, librariesBesideBundle } = (await import(join(root, 'esbuild.mjs'))) as {
+      commonOptions: () => Record<string, unknown>;
+      librariesBesideBundle: import('esbuild').Plugin;
+    };
+    // The real codecs, as built beside the bundles (dist/image.js reads dist/wasm/).
+    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'pipe' });
+    const dir = mkdtempSync(join(tmpdir(), 'cpa-lazy-image-'));
+    try {
+      const entry = join(dir, 'entry.ts');
+      writeFileSync(entry, `export { processImage } from ${JSON.stringify(join(root, 'src/core/image/process.ts'))};\n`);
+      const bundle = join(dir, 'bundle.cjs');
+      await build({ ...commonOptions(), entryPoints: [entry], outfile: bundle, sourcemap: false, logLevel: 'silent', plugins: [librariesBesideBundle] });
+      writeFileSync(join(dir, 'image.js'), `globalThis.__imageLoaded = true; module.exports = require(${JSON.stringify(join(root, 'dist/image.js'))});`);
+      const png = makePng(30, 20).toString('base64');
+      const probe = join(dir, 'probe.cjs');
+      writeFileSync(
+        probe,
+        `
+const loaded = () => globalThis.__imageLoaded === true;
+const { processImage } = require(${JSON.stringify(bundle)});
+(async () => {
+  const image = { bytes: new Uint8Array(Buffer.from(${JSON.stringify(png)}, 'base64')), mime: 'image/png', extension: 'png', attempts: 1, elapsedMs: 1 };
+  const report = { afterImport: loaded() };
+  const kept = await processImage(image, '30x20', { fit: 'crop', format: 'original', quality: 80 });
+  report.kept = kept.image.bytes === image.bytes;
+  report.afterKept = loaded();
+  const fitted = await processImage(image, '20x20', { fit: 'crop', format: 'webp', quality: 80 });
+  report.fitted = [fitted.image.mime, fitted.report.saved, fitted.report.failed];
+  report.afterFit = loaded();
+  process.stdout.write(JSON.stringify(report));
+})();
+`,
+      );
+      const run = spawnSync(process.execPath, [probe], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), {
+        afterImport: false,
+        kept: true,
+        afterKept: false,
+        fitted: ['image/webp', { width: 20, height: 20 }, null],
+        afterFit: true,
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

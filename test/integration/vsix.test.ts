@@ -1,6 +1,6 @@
 /**
- * The .vsix holds only what a user needs: the bundle (and undici, markdown-it and picomatch beside it, loaded on
- * first use), the preview's page script, the manifest and its translations, the icon and stylesheet, and the three
+ * The .vsix holds only what a user needs: the bundle (and undici, markdown-it, picomatch and the image codecs with
+ * their .wasm files beside it, loaded on first use), the preview's page script, the manifest and its translations, the icon and stylesheet, and the three
  * documents. No sources, tests, maps, node_modules or the CLI (it is for the command line, not VS Code).
  */
 import { execFileSync } from 'node:child_process';
@@ -39,10 +39,18 @@ describe('packaged extension', () => {
       'README.md',
       'dist/extension.js',
       'dist/gateway.js',
+      'dist/image.js',
       'dist/markdown-it.js',
       'dist/openclaw.js',
       'dist/picomatch.js',
       'dist/undici.js',
+      'dist/wasm/mozjpeg_dec.wasm',
+      'dist/wasm/mozjpeg_enc.wasm',
+      'dist/wasm/squoosh_png_bg.wasm',
+      'dist/wasm/squoosh_resize_bg.wasm',
+      'dist/wasm/webp_dec.wasm',
+      'dist/wasm/webp_enc.wasm',
+      'dist/wasm/webp_enc_simd.wasm',
       'dist/webview/preview.js',
       'l10n/bundle.l10n.zh-cn.json',
       'package.json',
@@ -99,6 +107,17 @@ describe('packaged extension', () => {
       assert.ok(inputsOf(file).some((i) => i.includes(`node_modules/${library}/`)), `${file} is ${library}`);
       assert.match(bundle, new RegExp(`require\\("\\./${library}\\.js"\\)`), `dist/extension.js requires ./${library}.js`);
     }
+  });
+
+  it('the image codecs are not inside dist/extension.js or dist/cli.js: they are dist/image.js with dist/wasm/, required by path', () => {
+    const metas = JSON.parse(readFileSync(path.join(root, 'dist/meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }[];
+    const inputsOf = (file: string): string[] => Object.keys(metas.find((m) => m.outputs[file])?.outputs[file]?.inputs ?? {});
+    for (const bundle of ['dist/extension.js', 'dist/cli.js']) {
+      assert.deepEqual(inputsOf(bundle).filter((i) => i.includes('@jsquash') || i.endsWith('src/core/image/codecs.ts')), [], `${bundle} bundles no codec`);
+      assert.match(readFileSync(path.join(root, bundle), 'utf8'), /require\("\.\/image\.js"\)/, `${bundle} requires ./image.js`);
+    }
+    assert.ok(inputsOf('dist/image.js').some((i) => i.includes('node_modules/@jsquash/webp/')), 'dist/image.js holds the codecs');
+    assert.ok(existsSync(path.join(root, 'dist/wasm/webp_enc_simd.wasm')), 'the .wasm files are beside it');
   });
 
   it('the preview page script is built from src/webview/preview.ts and uses no innerHTML', () => {

@@ -217,6 +217,8 @@ export const scenarioTable: readonly ScenarioRow[] = [
     // One budget for all retries (issue 9): 5 requests by default, not 1 + 3 + 3 + 2 = 9; the fifth is the 503.
     ...both(fails('server', 5, /^Stopped after 5 attempts: The gateway failed.*No more attempts: 5 is the limit for one generation \(maxAttempts\)/)),
   },
+  // Issue 12: the size is fitted locally (crop by default); the client itself receives the 1536×1024 PNG as sent.
+  { scenario: 'ignores-size', fault: 'a 1536×1024 image whatever size was asked (the Codex upstream)', settings: { size: '1024x1536' }, ...both(image()) },
 ];
 
 export const modes = [

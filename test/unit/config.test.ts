@@ -182,7 +182,26 @@ describe('toGatewaySettings', () => {
       timeoutMs: 600_000,
       maxResponseBytes: 64 * 1024 * 1024,
       retry: { maxRateLimitWaitMs: 30_000, textFallbackRetries: 2, transientRetries: 3, rateLimitRetries: 3, maxAttempts: 5, totalTimeoutMs: 900_000 },
+      sizePhrase: true,
+      processing: { fit: 'crop', format: 'original', quality: 80 },
     });
+  });
+
+  it('checks the image processing settings (issue 12) and names the one to fix', () => {
+    const s = toGatewaySettings(resolvedWith(), { fit: 'Contain', saveFormat: 'jpg', saveQuality: 55, saveMaxWidth: 800, sizePhrase: false });
+    assert.deepEqual(s.processing, { fit: 'contain', format: 'jpeg', quality: 55, maxWidth: 800 });
+    assert.equal(s.sizePhrase, false);
+    const refused: [UserSettings, RegExp][] = [
+      [{ fit: 'stretch' }, /fit 'stretch'.*crop, contain or none/],
+      [{ saveFormat: 'gif' }, /save format 'gif'.*original, webp, png or jpeg/],
+      [{ saveQuality: 0 }, /save\.quality is 0/],
+      [{ saveQuality: 101 }, /save\.quality is 101/],
+      [{ saveMaxWidth: 0 }, /save\.maxWidth is 0/],
+      [{ saveMaxHeight: 1.5 }, /save\.maxHeight is 1\.5/],
+    ];
+    for (const [settings, message] of refused) {
+      assert.throws(() => toGatewaySettings(resolvedWith(), settings), (err: unknown) => err instanceof GatewayError && err.kind === 'config' && message.test(err.message));
+    }
   });
 
   it('passes the optional tool fields, numbers and proxy through', () => {

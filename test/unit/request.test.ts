@@ -174,3 +174,21 @@ describe('buildModelsRequest', () => {
     assert.equal(req.headers.originator, 'codex_cli_rs');
   });
 });
+
+describe('the size phrase (issue 12)', () => {
+  const input = (s: GatewaySettings, request: Parameters<typeof buildResponsesRequest>[1] = { prompt: 'a fox' }) =>
+    (JSON.parse(buildResponsesRequest(s, request).body ?? '') as { input: unknown }).input;
+
+  it('states the asked size at the end of the prompt, besides sending it as size', () => {
+    const s = settings({ sizePhrase: true, tool: { outputFormat: 'png', size: '1024x1536' } });
+    assert.equal(input(s), 'a fox\n\nImage size: 1024×1536 (portrait).');
+    const edit = input(s, { prompt: 'make it blue', inputImages: [{ mime: 'image/png', bytes: new Uint8Array([1]) }] }) as { content: { text?: string }[] }[];
+    assert.equal(edit[0]?.content[0]?.text, 'make it blue\n\nImage size: 1024×1536 (portrait).');
+  });
+
+  it('adds nothing when turned off, for auto, or with no size', () => {
+    assert.equal(input(settings({ sizePhrase: false, tool: { outputFormat: 'png', size: '1024x1536' } })), 'a fox');
+    assert.equal(input(settings({ sizePhrase: true, tool: { outputFormat: 'png', size: 'auto' } })), 'a fox');
+    assert.equal(input(settings({ sizePhrase: true, tool: { outputFormat: 'png' } })), 'a fox');
+  });
+});

@@ -65,6 +65,10 @@ describe('readExtensionSettings', () => {
         maxAttempts: 5,
         totalTimeoutSeconds: 900,
         maxResponseMiB: 64,
+        fit: 'crop',
+        saveFormat: 'original',
+        saveQuality: 80,
+        sizePhrase: true,
         proxy: { strictSsl: true },
       },
       insertFormat: 'auto',
@@ -100,10 +104,21 @@ describe('readExtensionSettings', () => {
       insertFormat: 'html',
       insertPosition: 'replaceSelection',
     };
-    const settings = readExtensionSettings(new FakeConfiguration({ defaults: manifestDefaults, user }), noHttp);
+    // The image settings of issue 12 have dotted or other names in the manifest than in UserSettings.
+    const imageSettings: Values = { fit: 'contain', 'save.format': 'webp', 'save.quality': 60, 'save.maxWidth': 800, 'save.maxHeight': 600, sizeInPrompt: false };
+    const settings = readExtensionSettings(new FakeConfiguration({ defaults: manifestDefaults, user: { ...user, ...imageSettings } }), noHttp);
     const { destination, insertFormat, insertPosition, ...userSettings } = user;
     assert.deepEqual(settings, {
-      user: { ...userSettings, proxy: { strictSsl: true } },
+      user: {
+        ...userSettings,
+        fit: 'contain',
+        saveFormat: 'webp',
+        saveQuality: 60,
+        saveMaxWidth: 800,
+        saveMaxHeight: 600,
+        sizePhrase: false,
+        proxy: { strictSsl: true },
+      },
       destination,
       insertFormat,
       insertPosition,

@@ -6,7 +6,7 @@
  * information in, which keeps this file pure and testable.
  */
 
-import type { GatewaySettings, OutputFormat, ProxySettings } from '../types';
+import type { FitMode, GatewaySettings, ImageProcessing, OutputFormat, ProxySettings, SaveFormat } from '../types';
 import { GatewayError, keyHint } from '../errors';
 import { redactUrlCredentials } from '../text/redaction';
 import type { OpenClawInfo } from './openclaw';
@@ -41,6 +41,17 @@ export interface UserSettings {
   totalTimeoutSeconds?: number;
   maxResponseMiB?: number;
   proxy?: ProxySettings;
+  /** `crop` (default), `contain` or `none` (issue 12). */
+  fit?: string;
+  /** `original` (default), `webp`, `png` or `jpeg`. */
+  saveFormat?: string;
+  /** 1–100, default 80. */
+  saveQuality?: number;
+  /** Downscale limits in pixels; unset (or null) means none. */
+  saveMaxWidth?: number;
+  saveMaxHeight?: number;
+  /** State the asked size in the prompt too (default true). */
+  sizePhrase?: boolean;
 }
 
 /** A value together with a human-readable description of where it came from. */
@@ -83,6 +94,9 @@ export const defaultSettings = {
   maxAttempts: 5,
   totalTimeoutSeconds: 900,
   maxResponseMiB: 64,
+  fit: 'crop' as FitMode,
+  saveFormat: 'original' as SaveFormat,
+  saveQuality: 80,
 } as const;
 
 /** Names of the settings that can win a resolution, used for the source label. */
@@ -278,6 +292,27 @@ function checkedSize(size: string | undefined): string | undefined {
   throw new GatewayError('config', `The size '${v}' is not valid. Use WIDTHxHEIGHT such as 1024x1024, or auto.`);
 }
 
+const FIT_MODES: readonly FitMode[] = ['crop', 'contain', 'none'];
+const SAVE_FORMATS: readonly SaveFormat[] = ['original', 'webp', 'png', 'jpeg'];
+
+/** cpaImage.fit and cpaImage.save.* checked; throws `GatewayError('config')` naming the setting and what it accepts. */
+export function toImageProcessing(settings: UserSettings): ImageProcessing {
+  const fitValue = trimmedString(settings.fit)?.toLowerCase();
+  const fit = fitValue === undefined ? defaultSettings.fit : FIT_MODES.find((f) => f === fitValue);
+  if (fit === undefined) throw new GatewayError('config', `The fit '${String(settings.fit)}' is not valid. Use crop, contain or none.`);
+  const formatValue = trimmedString(settings.saveFormat)?.toLowerCase();
+  const format = formatValue === undefined ? defaultSettings.saveFormat : SAVE_FORMATS.find((f) => f === (formatValue === 'jpg' ? 'jpeg' : formatValue));
+  if (format === undefined) {
+    throw new GatewayError('config', `The save format '${String(settings.saveFormat)}' is not valid. Use original, webp, png or jpeg.`);
+  }
+  const quality = checkedNumber(settings.saveQuality, defaultSettings.saveQuality, 'save.quality', { min: 1, max: 100, integer: true });
+  const limit = (value: number | undefined, name: string): number | undefined =>
+    value == null ? undefined : checkedNumber(value, 0, name, { min: 1, max: 65535, integer: true });
+  const maxWidth = limit(settings.saveMaxWidth, 'save.maxWidth');
+  const maxHeight = limit(settings.saveMaxHeight, 'save.maxHeight');
+  return { fit, format, quality, ...(maxWidth !== undefined ? { maxWidth } : {}), ...(maxHeight !== undefined ? { maxHeight } : {}) };
+}
+
 /**
  * Validates the resolved values and builds what the client needs. Throws `GatewayError('config')` with a
  * message that says what to set, for a missing base URL or key, an image model, or an invalid number.
@@ -364,6 +399,7 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
   const size = checkedSize(settings.size);
   const quality = trimmedString(settings.quality);
   const background = trimmedString(settings.background);
+  const processing = { ...toImageProcessing(settings), ...(background?.toLowerCase() === 'transparent' ? { transparent: true } : {}) };
   const moderation = trimmedString(settings.moderation);
   // JPEG has no alpha channel and the API answers this pair with a 400: refused here, before a request is spent.
   if (background?.trim().toLowerCase() === 'transparent' && resolved.outputFormat.value === 'jpeg') {
@@ -407,6 +443,8 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
       totalTimeoutMs: Math.round(totalTimeoutSeconds * 1000),
     },
     ...(settings.proxy ? { proxy: settings.proxy } : {}),
+    sizePhrase: settings.sizePhrase !== false,
+    processing,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { GatewaySettings, ImageRequest, ImageToolOptions } from '../types';
 import { GatewayError } from '../errors';
+import { parseSize, sizePhrase } from '../image/fit';
 
 export interface HttpRequest {
   url: string;
@@ -96,8 +97,8 @@ function imageTool(options: ImageToolOptions, edit: boolean): Record<string, unk
  * An edit is one user message with the instruction and each image as a data URL: the gateway
  * drops `previous_response_id` and forces `store:false`, so images are always resent (gateway.md §1.4).
  */
-function editInput(request: ImageRequest): unknown[] {
-  const content: unknown[] = [{ type: 'input_text', text: request.prompt }];
+function editInput(request: ImageRequest, prompt: string): unknown[] {
+  const content: unknown[] = [{ type: 'input_text', text: prompt }];
   for (const image of request.inputImages ?? []) {
     const base64 = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64');
     content.push({ type: 'input_image', image_url: `data:${image.mime};base64,${base64}` });
@@ -105,12 +106,22 @@ function editInput(request: ImageRequest): unknown[] {
   return [{ type: 'message', role: 'user', content }];
 }
 
+/**
+ * The prompt as sent: with the asked size stated in a short fixed phrase when `sizePhrase` is on, because gateways
+ * that drop `size` still compose for the aspect the text names (issue 12 item 1).
+ */
+export function promptWithSize(settings: GatewaySettings, prompt: string): string {
+  const size = settings.sizePhrase === true ? parseSize(settings.tool.size) : undefined;
+  return size ? `${prompt}\n\n${sizePhrase(size)}` : prompt;
+}
+
 export function buildResponsesRequest(settings: GatewaySettings, request: ImageRequest): HttpRequest {
   const edit = (request.inputImages?.length ?? 0) > 0;
+  const prompt = promptWithSize(settings, request.prompt);
   // SPEC §1 states this exact body; the key order is kept so it can be compared as text.
   const body = {
     model: settings.model,
-    input: edit ? editInput(request) : request.prompt,
+    input: edit ? editInput(request, prompt) : prompt,
     tools: [imageTool(settings.tool, edit)],
     instructions: settings.instructions,
     tool_choice: 'auto',

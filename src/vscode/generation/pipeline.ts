@@ -28,6 +28,7 @@ import { SaveDismissed, saveGeneratedImage } from './saveImage';
 import type { InsertionFormat } from '../../core/markdown/links';
 import type { InsertPosition } from '../settings';
 import { postProcess } from './postProcess';
+import type { ProcessReport } from '../../core/image/process';
 
 export interface PipelineServices {
   log: Logger;
@@ -78,6 +79,8 @@ export interface GenerationOutput {
   elapsedMs: number;
   /** The document the generation was for, when there was one. */
   documentUri?: Uri;
+  /** What the post-process stage did: real sizes, fit, format (for the "Saved …" notification). */
+  processing?: ProcessReport;
 }
 
 export interface GenerationProgress {
@@ -119,7 +122,8 @@ export class GenerationPipeline implements Disposable {
     try {
       const result = await this.withProgress(generation, request.prompt, async () => {
         const delivered = await this.generate(generation, gateway, request);
-        const image = await postProcess(delivered, gateway);
+        const { image, report } = await postProcess(delivered, gateway, log);
+        throwIfAborted(generation.signal);
         const uri = await this.save(generation, image, request, loaded);
         return {
           id: generation.id,
@@ -131,6 +135,7 @@ export class GenerationPipeline implements Disposable {
           startedAt: generation.startedAt,
           elapsedMs: Math.max(0, registry.currentTime() - generation.startedAt),
           ...(request.document ? { documentUri: request.document.uri } : {}),
+          processing: report,
         };
       });
       this.finishEmitter.fire({ generation, result });

@@ -37,7 +37,7 @@ export async function generateFromAltText(services: Services, fills: AltTextFill
     const output = await services.pipeline.run({ prompt: link.prompt, document: editor.document });
     const outcome = await fill.place(output.uri);
     if (outcome.kind !== 'none') services.log.info(`#${output.id} ${outcome.kind} link: ${outcome.text}`);
-    announceSaved(output.uri, outcome);
+    announceSaved(output.uri, outcome, output.processing);
   } finally {
     fill.dispose();
   }

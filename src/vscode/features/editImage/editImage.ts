@@ -56,7 +56,7 @@ export async function editImage(services: Services, ...args: unknown[]): Promise
 
   services.log.info(`Edit Image: ${uri.toString(true)} (${input.mime}, ${input.bytes.length} bytes)`);
   const output = await services.pipeline.run({ prompt: instruction.trim(), inputImages: [input], saveTo: { kind: 'nextTo', file: uri } });
-  announceSaved(output.uri, { kind: 'none' });
+  announceSaved(output.uri, { kind: 'none' }, output.processing);
 }
 
 /**

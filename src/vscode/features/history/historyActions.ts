@@ -81,7 +81,7 @@ export class HistoryActions implements Disposable {
     }
     // The new image shows in the preview with its own Insert; a second link in the document is the user's call.
     const output = await this.services.pipeline.run({ prompt: entry.prompt, ...(document ? { document } : {}), repeat: entry.settings });
-    announceSaved(output.uri, { kind: 'none' });
+    announceSaved(output.uri, { kind: 'none' }, output.processing);
   }
 
   async copyPath(entry: HistoryEntry): Promise<void> {

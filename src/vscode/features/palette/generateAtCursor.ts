@@ -13,7 +13,7 @@ export async function generateAtCursor(services: Services, prompt: string, origi
     const { insertFormat, insertPosition } = output.placement;
     const outcome = origin ? await origin.insert(output.uri, prompt, insertFormat, insertPosition) : ({ kind: 'none' } as const);
     if (outcome.kind !== 'none') services.log.info(`#${output.id} ${outcome.kind} link: ${outcome.text}`);
-    announceSaved(output.uri, outcome);
+    announceSaved(output.uri, outcome, output.processing);
   } finally {
     origin?.dispose();
   }

@@ -1,0 +1,69 @@
+/**
+ * End to end (issue 12): the saved image fits the document in the packaged extension. Against a gateway that sends
+ * 1536×1024 whatever is asked (`ignores-size`), with cpaImage.size 1024x1536, cpaImage.fit crop, cpaImage.save.format
+ * webp and cpaImage.save.maxWidth 800, "Generate Image" saves a WebP of 800×1200, inserts a link ending in .webp, the
+ * request states the size in the prompt, and the notification says what happened.
+ *
+ * Run: export PATH=$(bash scripts/node24.sh):$PATH; E2E_STRESS=1 E2E_FILES="test/e2e/fit.test.ts" bash scripts/test.sh e2e
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { Harness, makeTestKey, waitFor } from './harness';
+import { checkWebp } from '../gateway/inspect';
+
+const apiKey = makeTestKey();
+const guide = 'docs/guide.md';
+
+describe('Images that fit the document, in a real VS Code', { timeout: 10 * 60_000 }, () => {
+  let h: Harness;
+
+  before(async () => {
+    h = await Harness.start({ expectedKey: apiKey, logName: 'code-server-fit.log' });
+    await h.setApiKey(apiKey);
+  }, { timeout: 240_000 });
+
+  after(async () => {
+    await h?.close();
+  });
+
+  beforeEach(async () => {
+    await h.resetWorkspace();
+    await h.workbench.runCommand('Notifications: Clear All Notifications');
+  });
+
+  it('crop to the asked portrait size, WebP at most 800 wide: the file, the link and the notification say so', { timeout: 180_000 }, async () => {
+    try {
+      const scenario = await h.useScenario('ignores-size', {}, {
+        'cpaImage.size': '1024x1536',
+        'cpaImage.fit': 'crop',
+        'cpaImage.save.format': 'webp',
+        'cpaImage.save.maxWidth': 800,
+      });
+      await h.openFile(guide);
+      await h.workbench.goTo(3, 1);
+      await h.workbench.runCommand('CPA Image: Generate Image');
+      await h.workbench.typeInQuickInput('a tall lighthouse');
+
+      const request = await h.requestTo(scenario);
+      assert.equal((request.json as { input?: unknown }).input, 'a tall lighthouse\n\nImage size: 1024×1536 (portrait).');
+
+      const note = await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).find((t) => t.startsWith('Saved ')), {
+        timeoutMs: 60_000,
+      });
+      assert.match(note, /^Saved docs\/images\/[^ ]+\.webp \(asked 1024×1536, gateway sent 1536×1024, cropped, downscaled to 800×1200, converted PNG to WebP\)$/);
+      await h.screenshot('fit-notification');
+      const files = await h.listFiles('docs/images');
+      assert.equal(files.length, 1, JSON.stringify(files));
+      const image = files[0] as string;
+      assert.match(image, /\.webp$/);
+      assert.deepEqual(checkWebp(await readFile(path.join(h.workspaceDir, image))), { width: 800, height: 1200 });
+      await waitFor('the .webp link in the editor', async () => (await h.workbench.editorText()).includes(`](images/${path.posix.basename(image)})`));
+    } catch (error) {
+      await h.screenshot('fit-FAILED').catch(() => undefined);
+      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(await h.workbench.notificationTexts().catch(() => []))}`;
+      throw error;
+    }
+  });
+});
