@@ -198,6 +198,32 @@ async function main() {
     wasmFiles.map((file) => ({ path: resolve(root, 'dist/wasm', file.split('/').pop()), contents: readFileSync(resolveWasm(require, file)) })),
   );
   writeAtomically([{ path: resolve(root, 'dist/meta.json'), contents: Buffer.from(JSON.stringify(results.map((r) => r.metafile))) }]);
+  writeAtomically([{ path: resolve(root, 'dist/THIRD-PARTY-NOTICES.txt'), contents: Buffer.from(thirdPartyNotices(results.map((r) => r.metafile))) }]);
+}
+
+/**
+ * The licences of the packages whose code is in the bundles (read from the metafiles: every input under
+ * node_modules/), with the WebAssembly codecs' packages, each with its LICENSE file as the package ships it. The
+ * .vsix carries this file, since their licences (MIT, Apache-2.0) ask for their notices to travel with the code.
+ */
+export function thirdPartyNotices(metafiles) {
+  const packages = new Set();
+  for (const metafile of metafiles) {
+    for (const input of Object.keys(metafile.inputs)) {
+      const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+      if (match) packages.add(match[1]);
+    }
+  }
+  for (const file of wasmFiles) packages.add(file.split('/').slice(0, file.startsWith('@') ? 2 : 1).join('/'));
+  const sections = [];
+  for (const name of [...packages].sort()) {
+    const dir = resolve(root, 'node_modules', name);
+    const pkg = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8'));
+    const licenceFile = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].map((f) => resolve(dir, f)).find((f) => existsSync(f));
+    const text = licenceFile ? readFileSync(licenceFile, 'utf8').trim() : `(no licence file in the package; package.json says: ${pkg.license})`;
+    sections.push(`${name} ${pkg.version} (${pkg.license})\n${'-'.repeat(72)}\n${text}\n`);
+  }
+  return `CPA GPT Image ships code from these packages, under their own licences:\n\n${sections.join('\n')}`;
 }
 
 if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url) {

@@ -37,6 +37,7 @@ describe('packaged extension', () => {
       'CHANGELOG.md',
       'LICENSE',
       'README.md',
+      'dist/THIRD-PARTY-NOTICES.txt',
       'dist/extension.js',
       'dist/gateway.js',
       'dist/image.js',
@@ -64,6 +65,26 @@ describe('packaged extension', () => {
     assert.deepEqual(unexpected, [], 'nothing else is packaged (only media assets and the walkthrough pages besides the list; no script in media/)');
     assert.ok(files.includes('media/icon.png'), 'the icon is packaged');
     assert.ok(!files.some((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('node_modules/')));
+  });
+
+  it('the licences of every bundled package travel with the code: dist/THIRD-PARTY-NOTICES.txt names each with its licence text', () => {
+    const metas = JSON.parse(readFileSync(path.join(root, 'dist/meta.json'), 'utf8')) as { inputs: Record<string, unknown> }[];
+    const bundled = new Set<string>();
+    for (const meta of metas) {
+      for (const input of Object.keys(meta.inputs)) {
+        const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+        if (match?.[1]) bundled.add(match[1]);
+      }
+    }
+    for (const codec of ['@jsquash/png', '@jsquash/jpeg', '@jsquash/webp', '@jsquash/resize']) bundled.add(codec);
+    const notices = readFileSync(path.join(root, 'dist/THIRD-PARTY-NOTICES.txt'), 'utf8');
+    for (const name of ['undici', 'markdown-it', 'picomatch', 'eventsource-parser', 'json5']) assert.ok(bundled.has(name), `${name} is bundled`);
+    for (const name of bundled) {
+      const version = (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      assert.ok(notices.includes(`${name} ${version} (`), `the notices name ${name} ${version}`);
+    }
+    assert.match(notices, /Apache License/, 'the codecs\' Apache-2.0 text');
+    assert.match(notices, /Permission is hereby granted, free of charge/, 'the MIT text');
   });
 
   it('undici is not inside dist/extension.js: it is dist/undici.js, required from it only by path', () => {
