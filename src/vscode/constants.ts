@@ -31,12 +31,16 @@ export const editImageCommand = 'cpaImage.editImage';
 /** Markdown authoring (authoring/): the CodeLens and quick fix on `![alt]()` run it with (document Uri, link Range). */
 export const generateFromAltTextCommand = 'cpaImage.generateFromAltText';
 
+/** Markdown authoring (authoring/): an image for the paragraph at the cursor, its link after the paragraph. */
+export const illustrateSectionCommand = 'cpaImage.illustrateSection';
+
 /** Every command id of the manifest (commandTable.ts registers exactly these). */
 export type CommandId =
   | (typeof Commands)[keyof typeof Commands]
   | (typeof PreviewCommands)[keyof typeof PreviewCommands]
   | typeof editImageCommand
-  | typeof generateFromAltTextCommand;
+  | typeof generateFromAltTextCommand
+  | typeof illustrateSectionCommand;
 
 /** The agent tool's name in `contributes.languageModelTools` (must match /^[\w-]+$/). */
 export const generateImageToolName = 'cpa-image_generate';

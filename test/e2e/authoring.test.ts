@@ -244,6 +244,42 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       assert.equal(after, before.replace(`![${alt}]`, `![${alt}](images/a-lighthouse-at-dusk-oil-painting.png)`));
     }));
 
+  it('Illustrate This Section: the prompt is the headings and the paragraph at the cursor, the link lands after that paragraph', caseTimeout, () =>
+    scene('illustrate-section', async () => {
+      const scenario = await h.useScenario('ok', undefined, { 'cpaImage.preview.openOnGenerate': false });
+      const doc = 'docs/lighthouse.md';
+      const before = [
+        '# Coast guide',
+        '',
+        '## The lighthouse',
+        '',
+        'The old **lighthouse** stands on a cliff',
+        'above the harbour at dusk.',
+        '',
+        'Boats come home late.',
+        '',
+      ].join('\n');
+      await writeWorkspaceFile(doc, before);
+      await h.openFile(doc);
+      await h.workbench.goTo(5, 10); // inside the first paragraph of "The lighthouse"
+      await h.workbench.runCommand('CPA Image: Illustrate This Section');
+      const box = await h.workbench.quickInputState();
+      assert.equal(box.value, 'Coast guide › The lighthouse: The old lighthouse stands on a cliff above the harbour at dusk.');
+      await h.screenshot('authoring-illustrate-section-prompt');
+      await h.page.keyboard.press('Enter');
+
+      const request = await h.gateway.waitForRequest(scenario.url);
+      assert.match(String((request.json as ResponsesBody).input), /^Coast guide › The lighthouse: The old lighthouse stands on a cliff above the harbour at dusk\./);
+      await savedNotification();
+      assert.deepEqual(await h.listFiles('docs/images'), ['docs/images/coast-guide-the-lighthouse-the-old-lighthouse.png']);
+      await waitFor('the link in the editor', async () => (await h.workbench.editorText()).includes('](images/'));
+      const after = await h.savedText(doc);
+      const lines = after.split('\n');
+      assert.deepEqual(lines.slice(0, 7), before.split('\n').slice(0, 6).concat(['']), 'the text up to the paragraph is as it was');
+      assert.match(lines[7] ?? '', /^!\[Coast guide › The lighthouse: The old lighthouse.*\]\(images\/coast-guide-the-lighthouse-the-old-lighthouse\.png\)$/);
+      assert.deepEqual(lines.slice(8), ['', 'Boats come home late.', ''], 'the next paragraph follows, unchanged');
+    }));
+
   it('Edit Image… from the explorer: sends the PNG as input_image, saves photo-edit.png next to it, keeps the original', caseTimeout, () =>
     scene('edit-image', async () => {
       const scenario = await h.useScenario('ok', undefined, { 'cpaImage.preview.openOnGenerate': false });

@@ -7,6 +7,7 @@ import {
   PreviewCommands,
   editImageCommand,
   generateFromAltTextCommand,
+  illustrateSectionCommand,
   generateImageToolName,
   generatingContextKey,
   historyViewId,
@@ -57,7 +58,7 @@ describe('package.json', () => {
   it('contributes exactly the commands of constants.ts', () => {
     assert.deepEqual(
       manifest.contributes.commands.map((c) => c.command).sort(),
-      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, generateFromAltTextCommand].sort(),
+      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, generateFromAltTextCommand, illustrateSectionCommand].sort(),
     );
   });
 
@@ -81,6 +82,7 @@ describe('package.json', () => {
       'cpaImage.removeHistoryEntry': 'Remove from History',
       'cpaImage.generateFromAltText': 'Generate Image from Alt Text',
       'cpaImage.editImage': 'Edit Image…',
+      'cpaImage.illustrateSection': 'Illustrate This Section',
     });
     for (const c of manifest.contributes.commands) assert.equal(english(c.category), 'CPA Image', c.command);
   });

@@ -4,7 +4,7 @@
  * at the end to insert the link — or, if the document was closed meanwhile, to put it on the clipboard.
  */
 import * as path from 'node:path';
-import { Range, Selection, TabInputText, TabInputTextDiff, WorkspaceEdit, env, window, workspace } from 'vscode';
+import { EndOfLine, Range, Selection, TabInputText, TabInputTextDiff, WorkspaceEdit, env, window, workspace } from 'vscode';
 import type { Disposable, TextDocument, TextEditor, Uri } from 'vscode';
 import { altFromPrompt, formatInsertion } from '../../core/markdown/links';
 import { InsertionTracker, insertionText, selectionAfterInsertion } from './insertTracker';
@@ -22,7 +22,13 @@ export class InsertionOrigin implements Disposable {
   private readonly tracker: InsertionTracker;
   private readonly subscription: Disposable;
 
-  private constructor(readonly document: TextDocument, start: number, end: number) {
+  private constructor(
+    readonly document: TextDocument,
+    start: number,
+    end: number,
+    /** The link goes on a paragraph of its own (a blank line before it) instead of after the text on its line. */
+    private readonly ownParagraph = false,
+  ) {
     this.tracker = new InsertionTracker(start, end);
     this.subscription = workspace.onDidChangeTextDocument((e) => {
       if (e.document === this.document) this.tracker.apply(e.contentChanges);
@@ -42,6 +48,14 @@ export class InsertionOrigin implements Disposable {
    */
   static forDocument(document: TextDocument): InsertionOrigin {
     return new InsertionOrigin(document, 0, 0);
+  }
+
+  /**
+   * Right after a paragraph that ends at `offset` (Illustrate This Section): the link is inserted there as a
+   * paragraph of its own, tracked through the user's edits like any other insertion point.
+   */
+  static afterParagraph(document: TextDocument, offset: number): InsertionOrigin {
+    return new InsertionOrigin(document, offset, offset, true);
   }
 
   get languageId(): string {
@@ -66,7 +80,8 @@ export class InsertionOrigin implements Disposable {
     const end = document.positionAt(Math.min(target.end, length));
     const replacing = target.end > target.start;
     const previous = target.start > 0 ? document.getText(new Range(document.positionAt(target.start - 1), start)) : undefined;
-    const text = insertionText(link, previous, replacing);
+    const eol = document.eol === EndOfLine.CRLF ? '\r\n' : '\n';
+    const text = this.ownParagraph ? `${eol}${eol}${link}` : insertionText(link, previous, replacing);
     const edit = new WorkspaceEdit();
     edit.replace(document.uri, new Range(start, end), text);
     // The selections of the editors showing the document, before the edit: VS Code would grow them over the link.

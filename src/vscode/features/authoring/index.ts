@@ -1,7 +1,7 @@
-/** Markdown authoring (SPEC §7): the CodeLens, the quick fix and the "Generate Image from Alt Text" command. */
+/** Markdown authoring (SPEC §7): the CodeLens, the quick fix, "Generate Image from Alt Text" and "Illustrate This Section". */
 import { Disposable } from 'vscode';
 import type { CommandHandler } from '../../commandTable';
-import { generateFromAltTextCommand } from '../../constants';
+import { generateFromAltTextCommand, illustrateSectionCommand } from '../../constants';
 import type { Services } from '../../services';
 import { AltTextFills } from './altTextFills';
 import { registerAltTextProviders } from './altTextProviders';
@@ -9,7 +9,7 @@ import { registerAltTextProviders } from './altTextProviders';
 export interface AuthoringFeature {
   /** The fills in progress and the providers: disposed by the extension. */
   disposable: Disposable;
-  commands: Record<typeof generateFromAltTextCommand, CommandHandler>;
+  commands: Record<typeof generateFromAltTextCommand | typeof illustrateSectionCommand, CommandHandler>;
 }
 
 export function registerAuthoring(services: Services): AuthoringFeature {
@@ -17,6 +17,9 @@ export function registerAuthoring(services: Services): AuthoringFeature {
   return {
     disposable: Disposable.from(fills, registerAltTextProviders(fills)),
     // Loaded the first time the CodeLens, the quick fix or the palette runs it.
-    commands: { [generateFromAltTextCommand]: async (...args) => (await import('./generateFromAltText')).generateFromAltText(services, fills, ...args) },
+    commands: {
+      [generateFromAltTextCommand]: async (...args) => (await import('./generateFromAltText')).generateFromAltText(services, fills, ...args),
+      [illustrateSectionCommand]: async () => (await import('./illustrateSection')).illustrateSection(services),
+    },
   };
 }
