@@ -134,7 +134,10 @@ export interface GeneratedImage {
   /** File extension that matches the real bytes, without the dot. */
   extension: 'png' | 'jpg' | 'webp';
   revisedPrompt?: string;
-  /** `WxH` as the gateway reported it, when it did. */
+  /**
+   * `WxH`: from the client, as the gateway reported it (often just what was asked); after the extension's post-process
+   * stage, the real pixel size read from the bytes.
+   */
   size?: string;
   responseId?: string;
   /** 1 when the first attempt succeeded. */

@@ -4,11 +4,19 @@
  * as cpaImage.fit and cpaImage.save.* say. Every feature gets it without changing. The image codecs load on the
  * first generation that needs them, never at activation.
  */
+import { readPixelSize } from '../../core/image/imageSize';
 import { defaultProcessing, processImage, type ProcessedImage } from '../../core/image/process';
 import type { GatewaySettings, GeneratedImage, Logger } from '../../core/types';
 
 export async function postProcess(image: GeneratedImage, settings: GatewaySettings, log?: Logger): Promise<ProcessedImage> {
   const processed = await processImage(image, settings.tool.size, settings.processing ?? defaultProcessing);
   if (processed.report.failed !== undefined) log?.warn(`the image could not be processed, it is saved as delivered: ${processed.report.failed}`);
-  return processed;
+  // From here on `size` is what the file really holds, read from its bytes: the preview and the history show it,
+  // not the gateway's `size` field (which repeats what was asked, whatever was sent).
+  const real = readPixelSize(processed.image.bytes, processed.image.mime);
+  if (real === undefined) {
+    const { size: _reported, ...withoutSize } = processed.image;
+    return { ...processed, image: withoutSize };
+  }
+  return { ...processed, image: { ...processed.image, size: `${real.width}x${real.height}` } };
 }
