@@ -22,6 +22,7 @@ import { registerPreview } from './vscode/features/preview';
 import { trackNeedsSetup } from './vscode/features/setup/needsSetupContext';
 import { ReadonlyDocuments } from './vscode/ui/readonlyDocuments';
 import { RecentPrompts } from './vscode/ui/recentPrompts';
+import { AspectMemory } from './vscode/ui/aspectChoice';
 import type { Services } from './vscode/services';
 import { GenerationStatusBar } from './vscode/ui/statusBar';
 
@@ -57,6 +58,7 @@ export function activate(context: ExtensionContext): void {
     configuration,
     registry,
     recentPrompts,
+    aspects: new AspectMemory(context.globalState),
     pipeline,
     readonlyDocuments,
     client,

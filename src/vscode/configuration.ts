@@ -28,9 +28,14 @@ export class ConfigurationService {
   ) {}
 
   /** @param repeat Regenerate: an earlier run's image settings, used exactly instead of today's. */
-  async load(scope?: Uri, repeat?: GenerationSettings): Promise<LoadedConfiguration> {
+  /**
+   * The settings for one run in `scope`: `repeat` replaces the image settings exactly (Regenerate); `size` replaces
+   * only the size (the prompt box's aspect choice for this request).
+   */
+  async load(scope?: Uri, repeat?: GenerationSettings, size?: string): Promise<LoadedConfiguration> {
     const read = readExtensionSettings(workspace.getConfiguration(configSection, scope), workspace.getConfiguration('http'));
-    const settings = repeat ? { ...read, user: withRepeatedSettings(read.user, repeat) } : read;
+    const repeated = repeat ? { ...read, user: withRepeatedSettings(read.user, repeat) } : read;
+    const settings = size !== undefined ? { ...repeated, user: { ...repeated.user, size } } : repeated;
     // OpenClaw is the last source and reads JSON5 files: loaded on first use so activation stays cheap.
     const [{ loadOpenClaw }, secretKey] = await Promise.all([import('../core/config/openclaw'), this.apiKeys.get()]);
     const env = { ...process.env };

@@ -8,6 +8,7 @@ import type { GenerationPipeline } from './generation/pipeline';
 import type { GenerationRegistry } from './generation/generations';
 import type { ReadonlyDocuments } from './ui/readonlyDocuments';
 import type { RecentPrompts } from './ui/recentPrompts';
+import type { AspectMemory } from './ui/aspectChoice';
 
 export interface Services {
   channel: LogOutputChannel;
@@ -16,6 +17,8 @@ export interface Services {
   configuration: ConfigurationService;
   registry: GenerationRegistry;
   recentPrompts: RecentPrompts;
+  /** The prompt box's aspect choice, remembered across windows. */
+  aspects: AspectMemory;
   pipeline: GenerationPipeline;
   readonlyDocuments: ReadonlyDocuments;
   client: () => Promise<ImageClient>;

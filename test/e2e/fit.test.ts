@@ -66,4 +66,47 @@ describe('Images that fit the document, in a real VS Code', { timeout: 10 * 60_0
       throw error;
     }
   });
+
+  it('the aspect chosen in the prompt box is sent as the size, the image is fitted to it, and the choice is kept for the next time', { timeout: 180_000 }, async () => {
+    try {
+      const scenario = await h.useScenario('ignores-size', {}, { 'cpaImage.fit': 'crop', 'cpaImage.size': '' });
+      await h.openFile(guide);
+      await h.workbench.goTo(3, 1);
+      await h.workbench.runCommand('CPA Image: Generate Image');
+      const title = h.page.locator('.quick-input-widget .quick-input-title');
+      await waitFor('the prompt box with Auto', async () => (await title.isVisible()) && (await title.innerText()).includes('Auto (cpaImage.size)'));
+      await h.page.locator('.quick-input-widget .action-label[aria-label^="Aspect of this image"]').first().click();
+      await h.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '2:3 · 1024×1536' }).first().click();
+      await waitFor('the prompt box with 2:3', async () => (await title.isVisible()) && (await title.innerText()).includes('2:3 · 1024×1536'));
+      await h.screenshot('fit-aspect-choice');
+      await h.workbench.typeInQuickInput('a tall lighthouse at night');
+
+      const request = await h.requestTo(scenario);
+      const body = request.json as { input?: unknown; tools?: { size?: unknown }[] };
+      assert.equal(body.tools?.[0]?.size, '1024x1536', 'the chosen aspect is the size sent');
+      assert.equal(body.input, 'a tall lighthouse at night\n\nImage size: 1024×1536 (portrait).');
+      const note = await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).find((t) => t.startsWith('Saved ')), {
+        timeoutMs: 60_000,
+      });
+      assert.match(note, /\(asked 1024×1536, gateway sent 1536×1024, cropped\)$/);
+      const files = await h.listFiles('docs/images');
+      assert.equal(files.length, 1, JSON.stringify(files));
+      const bytes = await readFile(path.join(h.workspaceDir, files[0] as string));
+      assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [1024, 1536], 'the PNG is 1024×1536');
+
+      // The next prompt box starts from the same choice.
+      await h.workbench.runCommand('Notifications: Clear All Notifications');
+      await h.workbench.runCommand('CPA Image: Generate Image');
+      await waitFor('the next prompt box with 2:3', async () => (await title.isVisible()) && (await title.innerText()).includes('2:3 · 1024×1536'));
+      // Back to Auto, so that no later case inherits this choice (it lives in the profile's global state).
+      await h.page.locator('.quick-input-widget .action-label[aria-label^="Aspect of this image"]').first().click();
+      await h.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Auto (cpaImage.size)' }).first().click();
+      await waitFor('the prompt box with Auto again', async () => (await title.isVisible()) && (await title.innerText()).includes('Auto (cpaImage.size)'));
+      await h.page.keyboard.press('Escape');
+    } catch (error) {
+      await h.screenshot('fit-aspect-FAILED').catch(() => undefined);
+      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(await h.workbench.notificationTexts().catch(() => []))}`;
+      throw error;
+    }
+  });
 });

@@ -58,6 +58,8 @@ export interface GenerationRequest {
   saveTo?: SaveTarget;
   /** Regenerate: these image settings exactly, instead of today's. */
   repeat?: GenerationSettings;
+  /** The size asked in the prompt box for this request (`WxH`), instead of `cpaImage.size`. */
+  size?: string;
 }
 
 /** How the document wants links written, read with the run's settings (for the feature that places the link). */
@@ -161,7 +163,7 @@ export class GenerationPipeline implements Disposable {
   private async resolveSettings(request: GenerationRequest): Promise<{ loaded: LoadedConfiguration; gateway: GatewaySettings }> {
     const { configuration } = this.services;
     const scope = request.document?.uri ?? (request.saveTo?.kind === 'nextTo' ? request.saveTo.file : undefined);
-    const loaded = await configuration.load(scope, request.repeat);
+    const loaded = await configuration.load(scope, request.repeat, request.size);
     try {
       return { loaded, gateway: configuration.gatewaySettings(loaded) };
     } catch (err) {

@@ -2,10 +2,13 @@
  * Asks for the prompt: an input box (pre-filled with the selection) with a "Recent prompts" button that
  * lists the last 20 prompts; picking one puts it back in the box to use as is or to edit. An input box,
  * rather than a quick pick that mixes typed text and history, means Enter always uses exactly what was typed.
+ * With `aspects`, an "Aspect" button picks the size of this image (Auto, 1:1, 3:2, …); the box's title shows the
+ * choice, which is remembered for the next time.
  */
 import { ThemeIcon, l10n, window } from 'vscode';
 import type { QuickInputButton, QuickPickItem } from 'vscode';
 import { iconLabelText } from '../../core/text/inertText';
+import { ASPECTS, sizeOfAspect, type Aspect, type AspectMemory } from './aspectChoice';
 
 /** A recent prompt as a quick-pick row: the label shows it with icons made inert, `prompt` keeps it exact. */
 interface RecentPromptItem extends QuickPickItem {
@@ -13,11 +16,17 @@ interface RecentPromptItem extends QuickPickItem {
 }
 
 /** Resolves to the trimmed prompt, or undefined when the box was dismissed or left empty. */
-export async function askForPrompt(initial: string, recent: readonly string[]): Promise<string | undefined> {
+export async function askForPrompt(initial: string, recent: readonly string[], aspects?: AspectMemory): Promise<string | undefined> {
   let value = initial;
   for (;;) {
-    const answer = await showPromptBox(value, recent);
+    const answer = await showPromptBox(value, recent, aspects);
     if (answer.kind === 'done') return answer.prompt;
+    if (answer.kind === 'aspect' && aspects) {
+      const chosen = await pickAspect(aspects.current);
+      if (chosen !== undefined) await aspects.choose(chosen);
+      value = answer.value;
+      continue;
+    }
     const items: RecentPromptItem[] = recent.map((prompt) => ({ label: iconLabelText(prompt), prompt }));
     const picked = await window.showQuickPick(items, {
       title: l10n.t('Recent prompts'),
@@ -29,21 +38,54 @@ export async function askForPrompt(initial: string, recent: readonly string[]): 
   }
 }
 
-type BoxAnswer = { kind: 'done'; prompt: string | undefined } | { kind: 'recent'; value: string };
+type BoxAnswer = { kind: 'done'; prompt: string | undefined } | { kind: 'recent' | 'aspect'; value: string };
 
-function showPromptBox(value: string, recent: readonly string[]): Promise<BoxAnswer> {
+/** `Auto (setting)`, `3:2 · 1536×1024`: how an aspect reads in the title and the list. */
+export function aspectLabel(aspect: Aspect): string {
+  const size = sizeOfAspect(aspect);
+  return size === undefined ? l10n.t('Auto (cpaImage.size)') : `${aspect} · ${size.replace('x', '×')}`;
+}
+
+interface AspectItem extends QuickPickItem {
+  aspect: Aspect;
+}
+
+async function pickAspect(current: Aspect): Promise<Aspect | undefined> {
+  const items: AspectItem[] = ASPECTS.map((aspect) => ({ label: aspectLabel(aspect), aspect, picked: aspect === current }));
+  const quickPick = window.createQuickPick<AspectItem>();
+  quickPick.title = l10n.t('Aspect of this image');
+  quickPick.placeholder = l10n.t('The size is sent to the gateway and the image is fitted to it (cpaImage.fit)');
+  quickPick.items = items;
+  quickPick.activeItems = items.filter((item) => item.aspect === current);
+  quickPick.ignoreFocusOut = true;
+  return new Promise((resolve) => {
+    let chosen: Aspect | undefined;
+    quickPick.onDidAccept(() => {
+      chosen = quickPick.selectedItems[0]?.aspect ?? quickPick.activeItems[0]?.aspect;
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => {
+      quickPick.dispose();
+      resolve(chosen);
+    });
+    quickPick.show();
+  });
+}
+
+function showPromptBox(value: string, recent: readonly string[], aspects: AspectMemory | undefined): Promise<BoxAnswer> {
   return new Promise((resolve) => {
     const box = window.createInputBox();
     const recentButton: QuickInputButton = { iconPath: new ThemeIcon('history'), tooltip: l10n.t('Recent prompts') };
+    const aspectButton: QuickInputButton = { iconPath: new ThemeIcon('screen-normal'), tooltip: l10n.t('Aspect of this image') };
     let answer: BoxAnswer = { kind: 'done', prompt: undefined };
-    box.title = l10n.t('Generate Image');
+    box.title = aspects ? l10n.t('Generate Image — {0}', aspectLabel(aspects.current)) : l10n.t('Generate Image');
     box.prompt = recent.length > 0
       ? l10n.t('Describe the image, then press Enter. The history button lists your recent prompts.')
       : l10n.t('Describe the image, then press Enter.');
     box.placeholder = l10n.t('e.g. a watercolor fox reading a book under a lamp');
     box.value = value;
     box.ignoreFocusOut = true;
-    if (recent.length > 0) box.buttons = [recentButton];
+    box.buttons = [...(aspects ? [aspectButton] : []), ...(recent.length > 0 ? [recentButton] : [])];
     const subscriptions = [
       box.onDidAccept(() => {
         const prompt = box.value.trim();
@@ -51,8 +93,8 @@ function showPromptBox(value: string, recent: readonly string[]): Promise<BoxAns
         box.hide();
       }),
       box.onDidTriggerButton((button) => {
-        if (button !== recentButton) return;
-        answer = { kind: 'recent', value: box.value };
+        if (button !== recentButton && button !== aspectButton) return;
+        answer = { kind: button === recentButton ? 'recent' : 'aspect', value: box.value };
         box.hide();
       }),
       box.onDidHide(() => {

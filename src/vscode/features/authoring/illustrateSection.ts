@@ -33,13 +33,13 @@ export async function illustrateSection(services: Services): Promise<void> {
     origin.dispose();
     throw err;
   }
-  const prompt = await askForPrompt(section.prompt, services.recentPrompts.list());
+  const prompt = await askForPrompt(section.prompt, services.recentPrompts.list(), services.aspects);
   if (prompt === undefined) {
     origin.dispose();
     return;
   }
   try {
-    await generateAtCursor(services, prompt, origin);
+    await generateAtCursor(services, prompt, origin, services.aspects.requestSize());
     services.recentPrompts.draft = undefined;
   } catch (err) {
     if (!isCancellation(err)) services.recentPrompts.draft = prompt;

@@ -23,13 +23,13 @@ export async function generateImage(services: Services): Promise<void> {
     throw err;
   }
   const initial = promptFromSelection(selected) || services.recentPrompts.draft || '';
-  const prompt = await askForPrompt(initial, services.recentPrompts.list());
+  const prompt = await askForPrompt(initial, services.recentPrompts.list(), services.aspects);
   if (prompt === undefined) {
     origin?.dispose();
     return;
   }
   try {
-    await generateAtCursor(services, prompt, origin);
+    await generateAtCursor(services, prompt, origin, services.aspects.requestSize());
     services.recentPrompts.draft = undefined;
   } catch (err) {
     // Typed once: the next Generate Image (or this error's Retry) offers it again as it was.

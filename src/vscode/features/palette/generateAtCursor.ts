@@ -7,9 +7,9 @@ import type { Services } from '../../services';
 import type { InsertionOrigin } from '../../generation/insertion';
 import { announceSaved } from '../../generation/announce';
 
-export async function generateAtCursor(services: Services, prompt: string, origin: InsertionOrigin | undefined): Promise<void> {
+export async function generateAtCursor(services: Services, prompt: string, origin: InsertionOrigin | undefined, size?: string): Promise<void> {
   try {
-    const output = await services.pipeline.run({ prompt, ...(origin ? { document: origin.document } : {}) });
+    const output = await services.pipeline.run({ prompt, ...(origin ? { document: origin.document } : {}), ...(size !== undefined ? { size } : {}) });
     const { insertFormat, insertPosition } = output.placement;
     const outcome = origin ? await origin.insert(output.uri, prompt, insertFormat, insertPosition) : ({ kind: 'none' } as const);
     if (outcome.kind !== 'none') services.log.info(`#${output.id} ${outcome.kind} link: ${outcome.text}`);
