@@ -8,7 +8,8 @@ export const RETRY_REASONS: Record<RetryReason, string> = {
   rate_limited: 'rate limited',
   text_fallback: 'the gateway answered with text',
   server_error: 'server error',
-  connection: 'connection problem',
+  connection: 'connection lost',
+  refused: 'could not connect',
   timeout: 'timed out',
 };
 
@@ -26,7 +27,7 @@ export function progressPrinter(write: (line: string) => void, now: () => number
     onProgress(event: ProgressEvent): void {
       switch (event.type) {
         case 'phase':
-          print(`${event.phase}…`);
+          print(event.phase === 'waiting' ? 'waiting for the gateway…' : `${event.phase}…`);
           break;
         case 'partialImage':
           print(`partial image ${event.index + 1}${event.expected !== undefined ? `/${event.expected}` : ''}`);

@@ -116,9 +116,15 @@ export interface ImageRequest {
 
 export type ImageMime = 'image/png' | 'image/jpeg' | 'image/webp';
 
-export type Phase = 'connecting' | 'queued' | 'generating' | 'receiving' | 'saving';
+/**
+ * Where a generation is, as the wire shows it: `connecting` until the request is written, `waiting` (for the gateway)
+ * until its answer begins, `generating` once the headers or the first event arrived (`queued` when the gateway says
+ * so), `receiving` while the image comes in, `saving` after.
+ */
+export type Phase = 'connecting' | 'waiting' | 'queued' | 'generating' | 'receiving' | 'saving';
 
-export type RetryReason = 'rate_limited' | 'text_fallback' | 'server_error' | 'connection' | 'timeout';
+/** Why a retry happens: `connection` is a connection that dropped; `refused` one that could not be made at all. */
+export type RetryReason = 'rate_limited' | 'text_fallback' | 'server_error' | 'connection' | 'refused' | 'timeout';
 
 /** Live status reported while a generation runs. */
 export type ProgressEvent =

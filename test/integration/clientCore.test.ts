@@ -81,11 +81,13 @@ type Scripted = HttpResponse | Error | ((request: HttpRequest, signal?: AbortSig
 class ScriptedTransport implements HttpTransport {
   requests: HttpRequest[] = [];
   constructor(private readonly script: Scripted[]) {}
-  async send(request: HttpRequest, options: { signal?: AbortSignal; timeoutMs: number }): Promise<HttpResponse> {
+  async send(request: HttpRequest, options: { signal?: AbortSignal; timeoutMs: number; onSent?: () => void }): Promise<HttpResponse> {
     this.requests.push(request);
     const next = this.script.shift();
     if (!next) throw new Error('the script ran out of responses');
+    // A scripted connection failure never delivered the request; anything else did.
     if (next instanceof Error) throw next;
+    options.onSent?.();
     if (typeof next === 'function') return next(request, options.signal);
     return next;
   }
@@ -170,7 +172,8 @@ describe('ImageClient.generate (non-streaming, in-memory transport)', () => {
     assert.equal(image.size, '1024x1024');
     assert.equal(image.responseId, 'resp_123');
     assert.equal(image.attempts, 1);
-    assert.deepEqual(phases(events), ['connecting', 'generating', 'receiving']);
+    // Issue 11: without a stream the wait after the request is the gateway's, until the whole answer comes.
+    assert.deepEqual(phases(events), ['connecting', 'waiting', 'receiving']);
     assert.equal(transport.requests.length, 1);
     assert.equal(transport.requests[0]?.url, 'http://gateway.test:8317/v1/responses');
   });
@@ -451,7 +454,8 @@ describe('ImageClient.generate streaming (in-memory transport)', () => {
     assert.deepEqual(Buffer.from(image.bytes), PNG);
     assert.equal(image.revisedPrompt, 'Revised.');
     assert.equal(image.responseId, 'resp_s1');
-    assert.deepEqual(phases(events), ['connecting', 'queued', 'generating', 'receiving']);
+    // Issue 11: generating once the answer began (its headers), then what the stream's events say.
+    assert.deepEqual(phases(events), ['connecting', 'waiting', 'generating', 'queued', 'generating', 'receiving']);
     const partials = events.filter((e) => e.type === 'partialImage');
     assert.deepEqual(
       partials.map((e) => e.type === 'partialImage' && [e.index, e.mime, e.expected, Buffer.from(e.bytes).length]),
@@ -1056,7 +1060,8 @@ describe('ImageClient against a real HTTP server', { timeout: 15_000 }, () => {
     const image = await realClient().generate(settings({ baseUrl: server.url, stream: true }), { prompt: 'x' }, { onProgress: (e) => events.push(e) });
     assert.equal(image.responseId, 'resp_real');
     assert.equal(events.filter((e) => e.type === 'partialImage').length, 1);
-    assert.deepEqual(phases(events), ['connecting', 'generating', 'receiving']);
+    // On real sockets too: the request written ("waiting"), then the 200's headers ("generating").
+    assert.deepEqual(phases(events), ['connecting', 'waiting', 'generating', 'receiving']);
     assert.equal(server.requests[0]?.headers.accept, 'text/event-stream');
     assert.match(server.requests[0]?.body ?? '', /"stream":true/);
   });

@@ -92,6 +92,9 @@ describe('decideRetry', () => {
     { name: 'a non-transient server error is not retried', error: err('server', { status: 501, retryable: false }), expected: { retry: false } },
     { name: 'connection reset retried as a connection problem', error: err('network', { code: 'ECONNRESET', retryable: true }), expected: { retry: true, reason: 'connection', budget: 'transientRetries' } },
     { name: 'DNS failure not retried', error: err('network', { code: 'ENOTFOUND', retryable: false }), expected: { retry: false } },
+    // Issue 11: a refused connection is "could not connect", retried once (a gateway restarting), not 3 times.
+    { name: 'a refused connection is retried once, as "refused"', error: err('network', { code: 'ECONNREFUSED', retryable: true }), expected: { retry: true, delayMs: 1000, reason: 'refused', budget: 'transientRetries' } },
+    { name: 'a refused connection is not retried a second time', error: err('network', { code: 'ECONNREFUSED', retryable: true }), state: state({ transientRetries: 1 }), expected: { retry: false } },
     { name: 'stream cut without a terminal event retried', error: err('protocol', { retryable: true }), expected: { retry: true, reason: 'connection' } },
     { name: 'invalid JSON that is not a cut is not retried', error: err('protocol', { retryable: false }), expected: { retry: false } },
   ];

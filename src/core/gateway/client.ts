@@ -358,11 +358,9 @@ export class ImageClient {
     log.info(`${httpRequest.method} ${shownUrl} (attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
     let response: HttpResponse;
     try {
-      const sending = transport.send(httpRequest, { signal, timeoutMs: settings.timeoutMs });
-      // Without a stream nothing reports progress until the whole answer is there; from here the
-      // gateway is working on the image.
-      if (!settings.stream) progress.phase('generating');
-      response = await sending;
+      // Once the request is written the wait is the gateway's; without a stream that wait lasts until the image is
+      // there, and the status says so rather than "connecting".
+      response = await transport.send(httpRequest, { signal, timeoutMs: settings.timeoutMs, onSent: () => progress.phase('waiting') });
     } catch (err) {
       const error = toGatewayError(err, signal);
       log.warn(`${httpRequest.method} ${shownUrl} failed after ${this.#clock.now() - sentAt} ms: ${error.kind}`);
@@ -373,6 +371,9 @@ export class ImageClient {
     if (response.status < 200 || response.status >= 300) {
       throw await this.#errorFromResponse(response, context);
     }
+    // The answer has begun: a stream's events follow (not "connecting · 0:50" after a 200); a whole answer is read
+    // next ("receiving").
+    if (settings.stream) progress.phase('generating');
     const contentType = response.headers['content-type'] ?? '';
     const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
     const result = isSse ? await this.#readStream(response, context) : await this.#readJson(response, context);

@@ -44,6 +44,8 @@ export const TEXT_FALLBACK_DELAY_MS = 500;
 /** First wait after a 5xx or a dropped connection; doubles each time, with jitter. */
 export const TRANSIENT_BACKOFF_BASE_MS = 1000;
 export const TRANSIENT_BACKOFF_CAP_MS = 16000;
+/** A refused connection gets one more try (a gateway restarting), not the transient budget of a dropped one. */
+export const REFUSED_RETRIES = 1;
 
 /** The start of an HTTP-date: IMF-fixdate `Sun, 06 Nov 1994 …`, RFC 850 `Sunday, 06-Nov-94 …`, asctime `Sun Nov  6 …`. */
 const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i;
@@ -179,6 +181,12 @@ export function decideRetry(
     case 'network':
     case 'protocol': {
       if (!details.retryable) return { retry: false, why: `a ${error.kind} error that is not transient` };
+      // A refused connection is not a dropped one: nothing is listening at the address, which another attempt seldom
+      // changes. One more try after the usual pause covers a gateway that was restarting; then the error says so.
+      if (error.kind === 'network' && details.code === 'ECONNREFUSED') {
+        if (state.transientRetries >= REFUSED_RETRIES) return { retry: false, why: `the connection was refused again after ${state.transientRetries} retry` };
+        return { retry: true, delayMs: backoff(TRANSIENT_BACKOFF_BASE_MS, TRANSIENT_BACKOFF_CAP_MS, state.transientRetries, random), reason: 'refused', budget: 'transientRetries' };
+      }
       if (state.transientRetries >= settings.transientRetries) {
         return { retry: false, why: `the error persisted after ${state.transientRetries} retries` };
       }

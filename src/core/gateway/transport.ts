@@ -21,7 +21,11 @@ export interface HttpResponse {
 }
 
 export interface HttpTransport {
-  send(request: HttpRequest, options: { signal?: AbortSignal; timeoutMs: number }): Promise<HttpResponse>;
+  /**
+   * `onSent` runs once the whole request has been written to the connection: from then on the gateway has it, and
+   * the wait is the gateway's (the status says "waiting for the gateway" instead of "connecting").
+   */
+  send(request: HttpRequest, options: { signal?: AbortSignal; timeoutMs: number; onSent?: () => void }): Promise<HttpResponse>;
   /** Closes idle connections; optional so that test fakes need not implement it. */
   close?(): Promise<void>;
 }
@@ -212,7 +216,7 @@ export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { 
       if (loaded) await (await loaded).dispatcher.close();
     },
 
-    async send(request, { signal, timeoutMs }): Promise<HttpResponse> {
+    async send(request, { signal, timeoutMs, onSent }): Promise<HttpResponse> {
       throwIfAborted(signal);
       if (closed) throw new GatewayError('config', 'The HTTP transport was closed.');
       const controller = new AbortController();
@@ -245,10 +249,20 @@ export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { 
         const { undici, dispatcher } = await load();
         throwIfAborted(signal);
         const timeout = timeoutMs + UNDICI_TIMEOUT_MARGIN_MS;
+        // The body as an iterable that undici pulls from: when it asks for more after the last piece, every byte has
+        // been handed to the connection, which is when the gateway has the request. The length is stated, so the
+        // request is sent as it would be from a string (no chunked encoding).
+        const bytes = request.body !== undefined ? Buffer.from(request.body, 'utf8') : undefined;
+        const sentSignal = onSent;
+        async function* requestBody(whole: Buffer): AsyncGenerator<Buffer> {
+          yield whole;
+          sentSignal?.();
+        }
         response = await undici.request(request.url, {
           method: request.method,
-          headers: request.headers,
-          ...(request.body !== undefined ? { body: request.body } : {}),
+          headers: bytes !== undefined ? { ...request.headers, 'content-length': String(bytes.length) } : request.headers,
+          // undici takes any (async) iterable as a body; its type declaration lists only streams and buffers.
+          ...(bytes !== undefined ? { body: requestBody(bytes) as unknown as Uint8Array } : {}),
           dispatcher,
           signal: controller.signal,
           headersTimeout: timeout,

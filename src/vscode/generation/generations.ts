@@ -68,6 +68,8 @@ function phaseLabel(phase: Phase): string {
   switch (phase) {
     case 'connecting':
       return l10n.t('connecting');
+    case 'waiting':
+      return l10n.t('waiting for the gateway');
     case 'queued':
       return l10n.t('queued');
     case 'generating':
@@ -89,6 +91,8 @@ function retryReasonLabel(reason: RetryReason): string {
       return l10n.t('server error');
     case 'connection':
       return l10n.t('connection lost');
+    case 'refused':
+      return l10n.t('could not connect');
     case 'timeout':
       return l10n.t('timed out');
   }
