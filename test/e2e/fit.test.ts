@@ -75,7 +75,9 @@ describe('Images that fit the document, in a real VS Code', { timeout: 10 * 60_0
       await h.workbench.runCommand('CPA Image: Generate Image');
       const title = h.page.locator('.quick-input-widget .quick-input-title');
       await waitFor('the prompt box with Auto', async () => (await title.isVisible()) && (await title.innerText()).includes('Auto (cpaImage.size)'));
-      await h.page.locator('.quick-input-widget .action-label[aria-label^="Aspect of this image"]').first().click();
+      // A DOM click: the box's placeholder hover can lie over its buttons and take a pointer click.
+      const aspectButton = h.page.locator('.quick-input-widget .action-label[aria-label^="Aspect of this image"]').first();
+      await aspectButton.dispatchEvent('click');
       await h.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '2:3 · 1024×1536' }).first().click();
       await waitFor('the prompt box with 2:3', async () => (await title.isVisible()) && (await title.innerText()).includes('2:3 · 1024×1536'));
       await h.screenshot('fit-aspect-choice');
@@ -99,7 +101,7 @@ describe('Images that fit the document, in a real VS Code', { timeout: 10 * 60_0
       await h.workbench.runCommand('CPA Image: Generate Image');
       await waitFor('the next prompt box with 2:3', async () => (await title.isVisible()) && (await title.innerText()).includes('2:3 · 1024×1536'));
       // Back to Auto, so that no later case inherits this choice (it lives in the profile's global state).
-      await h.page.locator('.quick-input-widget .action-label[aria-label^="Aspect of this image"]').first().click();
+      await aspectButton.dispatchEvent('click');
       await h.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Auto (cpaImage.size)' }).first().click();
       await waitFor('the prompt box with Auto again', async () => (await title.isVisible()) && (await title.innerText()).includes('Auto (cpaImage.size)'));
       await h.page.keyboard.press('Escape');

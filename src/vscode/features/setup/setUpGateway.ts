@@ -17,7 +17,7 @@ import { Commands, configSection } from '../../constants';
 import { describeError } from '../../ui/errorMessages';
 import { fixActionLabel, runFixAction } from '../../commandTable';
 import type { Services } from '../../services';
-import { probeConnection } from './checkConnection';
+import { connectionSummary, probeConnection } from './checkConnection';
 import { askAndStoreApiKey } from './setApiKey';
 
 const baseUrlSetting = 'baseUrl';
@@ -81,7 +81,9 @@ async function checkAndOfferNext(services: Services): Promise<void> {
       if (result === undefined) return;
       const generate = l10n.t('Generate Image');
       const choice = await window.showInformationMessage(
-        l10n.t('The gateway is set up: {0} answered and accepted the key ({1} models).', result.shownHost, result.models),
+        result.modelsRoute
+          ? l10n.t('The gateway is set up: {0} answered and accepted the key ({1} models).', result.shownHost, result.models)
+          : connectionSummary(result),
         generate,
       );
       if (choice === generate) await commands.executeCommand(Commands.generate);
