@@ -9,19 +9,17 @@ import { rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { ImageClient } from './core/gateway/client';
-import { describeResolvedConfig, resolveConfig, toGatewaySettings } from './core/config/config';
 import { slugFromPrompt } from './core/files/destination';
 import { GatewayError, isCancellation } from './core/errors';
-import { nullLogger, redactingLogger } from './core/logger';
-import { loadOpenClaw } from './core/config/openclaw';
 import { redactForDisplay } from './core/text/redaction';
 import { escapeForTerminal } from './core/text/terminalText';
 import type { GeneratedImage } from './core/types';
 import { defaultProcessing, describeProcessing, processImage } from './core/image/process';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './cli/contract';
-import { HELP, parseCommandLine, readPrompt, settingsFromArgs, versionString } from './cli/args';
+import { HELP, parseCommandLine, readPrompt, versionString } from './cli/args';
+import { gatewayFromArgs } from './cli/gateway';
 import { checkFolderUsable, checkNameLengths, plannedOutput, withRealExtension } from './cli/files';
-import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage, stderrLogger } from './cli/output';
+import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage } from './cli/output';
 import { type SaveTarget, exists, saveAtomically } from './cli/save';
 import { FileError } from './core/files/fileError';
 import { runFill } from './cli/fill';
@@ -32,7 +30,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
   // `fill <files>…` is the second command: the empty image links of markdown files (src/cli/fill.ts).
   if (argv[0] === 'fill') return runFill(argv.slice(1), io);
-  let secrets: readonly string[] = [];
+  const secrets = { current: [] as readonly string[] };
   try {
     const values = parseCommandLine(argv);
     if (values.help) {
@@ -46,19 +44,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
     const prompt = await readPrompt(values, io);
     const verbose = values.verbose === true;
-    const { settings, formatFlag } = settingsFromArgs(values);
-
-    const log = redactingLogger(verbose ? stderrLogger((l) => io.stderr.write(l)) : nullLogger, () => secrets);
-    const openclaw = await loadOpenClaw(io.env, io.homeDir);
-    const resolved = resolveConfig({
-      settings,
-      env: io.env,
-      openclaw,
-      describeSetting: (name) => (name === 'outputFormat' ? `command line --${formatFlag}` : `command line --${name}`),
-    });
-    secrets = resolved.apiKey.value === undefined ? [] : [resolved.apiKey.value];
-    for (const row of describeResolvedConfig(resolved)) log.info(`${row.name}: ${row.value} (${row.source})`);
-    const gateway = toGatewaySettings(resolved, settings);
+    const { gateway, log } = await gatewayFromArgs(values, io, secrets);
 
     const slug = slugFromPrompt(prompt);
     const planned = await plannedOutput(values.output, io);
@@ -131,7 +117,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT_CANCELLED;
     }
     const message = err instanceof GatewayError || err instanceof FileError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
-    errorLine(redactForDisplay(message, secrets));
+    errorLine(redactForDisplay(message, secrets.current));
     return EXIT_FAILURE;
   }
 }

@@ -12,20 +12,18 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runQueue } from '../core/batch/workQueue';
-import { describeResolvedConfig, resolveConfig, toGatewaySettings } from '../core/config/config';
-import { loadOpenClaw } from '../core/config/openclaw';
 import { GatewayError, isCancellation } from '../core/errors';
 import { FileError } from '../core/files/fileError';
 import { resolveDestination, slugFromPrompt } from '../core/files/destination';
 import { ImageClient } from '../core/gateway/client';
-import { nullLogger, redactingLogger } from '../core/logger';
 import { findEmptyImageLinks, markdownImageDestination, type EmptyImageLink } from '../core/markdown/emptyImageLinks';
 import { applyTargetFills, type TargetFill } from '../core/markdown/fillTargets';
 import { redactForDisplay } from '../core/text/redaction';
 import { escapeForTerminal } from '../core/text/terminalText';
-import { OPTIONS, firstLine, settingsFromArgs, wholeNumber, type Values } from './args';
+import { OPTIONS, firstLine, wholeNumber, type Values } from './args';
+import { gatewayFromArgs } from './gateway';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './contract';
-import { oneLine, stderrLogger } from './output';
+import { oneLine } from './output';
 import { saveAtomically } from './save';
 
 /** Markdown files by extension (the languages the extension's CodeLens serves). */
@@ -84,7 +82,7 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
   const errorLine = (message: string): void => {
     io.stderr.write(`${NAME}: ${escapeForTerminal(oneLine(message))}\n`);
   };
-  let secrets: readonly string[] = [];
+  const secrets = { current: [] as readonly string[] };
   try {
     const { values, positionals } = parseFillCommandLine(argv);
     if (values.help) {
@@ -113,19 +111,7 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
       return EXIT_OK;
     }
 
-    const verbose = values.verbose === true;
-    const { settings, formatFlag } = settingsFromArgs(values);
-    const log = redactingLogger(verbose ? stderrLogger((l) => io.stderr.write(l)) : nullLogger, () => secrets);
-    const openclaw = await loadOpenClaw(io.env, io.homeDir);
-    const resolved = resolveConfig({
-      settings,
-      env: io.env,
-      openclaw,
-      describeSetting: (name) => (name === 'outputFormat' ? `command line --${formatFlag}` : `command line --${name}`),
-    });
-    secrets = resolved.apiKey.value === undefined ? [] : [resolved.apiKey.value];
-    for (const row of describeResolvedConfig(resolved)) log.info(`${row.name}: ${row.value} (${row.source})`);
-    const gateway = toGatewaySettings(resolved, settings);
+    const { gateway, log } = await gatewayFromArgs(values, io, secrets);
     // The destination pattern is checked before anything is sent (an unknown variable, a path out of the folder).
     const pattern = values.destination;
     for (const doc of docs) if (doc.links.length > 0) destinationFor(doc, pattern, 'check', 'png', io.cwd);
@@ -158,7 +144,7 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
       if (result.kind === 'failed') {
         failed += 1;
         const message = result.error instanceof GatewayError || result.error instanceof FileError ? result.error.message : `unexpected error: ${String(result.error)}`;
-        io.stdout.write(`${escapeForTerminal(`${item.doc.shown}:${item.line}: failed: ${oneLine(redactForDisplay(message, secrets))}`)}\n`);
+        io.stdout.write(`${escapeForTerminal(`${item.doc.shown}:${item.line}: failed: ${oneLine(redactForDisplay(message, secrets.current))}`)}\n`);
       } else if (result.kind === 'cancelled') {
         cancelled += 1;
       }
@@ -196,7 +182,7 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
       return EXIT_CANCELLED;
     }
     const message = err instanceof GatewayError || err instanceof FileError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
-    errorLine(redactForDisplay(message, secrets));
+    errorLine(redactForDisplay(message, secrets.current));
     return EXIT_FAILURE;
   }
 }

@@ -5,12 +5,11 @@
  * user's edits while the image is made.
  */
 import { l10n, window } from 'vscode';
-import { isCancellation } from '../../../core/errors';
 import { isMarkdownLanguage } from '../../../core/markdown/links';
 import { sectionPrompt } from '../../../core/markdown/sectionPrompt';
 import { InsertionOrigin } from '../../generation/insertion';
 import { askForPrompt } from '../../ui/promptInput';
-import { generateAtCursor } from '../palette/generateAtCursor';
+import { generateTypedPrompt } from '../../generation/generateAtCursor';
 import type { Services } from '../../services';
 
 export async function illustrateSection(services: Services): Promise<void> {
@@ -38,11 +37,5 @@ export async function illustrateSection(services: Services): Promise<void> {
     origin.dispose();
     return;
   }
-  try {
-    await generateAtCursor(services, prompt, origin, services.aspects.requestSize());
-    services.recentPrompts.draft = undefined;
-  } catch (err) {
-    if (!isCancellation(err)) services.recentPrompts.draft = prompt;
-    throw err;
-  }
+  await generateTypedPrompt(services, prompt, origin);
 }

@@ -4,10 +4,9 @@
  * failed (kept until one succeeds), recent prompts one click away.
  */
 import { window } from 'vscode';
-import { isCancellation } from '../../../core/errors';
 import { promptFromSelection } from '../../ui/format';
 import { InsertionOrigin } from '../../generation/insertion';
-import { generateAtCursor } from './generateAtCursor';
+import { generateTypedPrompt } from '../../generation/generateAtCursor';
 import { askForPrompt } from '../../ui/promptInput';
 import type { Services } from '../../services';
 
@@ -28,12 +27,5 @@ export async function generateImage(services: Services): Promise<void> {
     origin?.dispose();
     return;
   }
-  try {
-    await generateAtCursor(services, prompt, origin, services.aspects.requestSize());
-    services.recentPrompts.draft = undefined;
-  } catch (err) {
-    // Typed once: the next Generate Image (or this error's Retry) offers it again as it was.
-    if (!isCancellation(err)) services.recentPrompts.draft = prompt;
-    throw err;
-  }
+  await generateTypedPrompt(services, prompt, origin);
 }

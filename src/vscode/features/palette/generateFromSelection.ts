@@ -1,6 +1,6 @@
 /** "Generate Image from Selection": the selected text is the prompt; nothing is asked. */
 import { l10n, window } from 'vscode';
-import { generateAtCursor } from './generateAtCursor';
+import { generateAtCursor } from '../../generation/generateAtCursor';
 import { InsertionOrigin } from '../../generation/insertion';
 import type { Services } from '../../services';
 
