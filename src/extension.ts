@@ -81,7 +81,7 @@ export function activate(context: ExtensionContext): void {
       { log, showLog },
     ),
     registerGenerateImageTool(services),
-    trackNeedsSetup(services, context.secrets.onDidChange),
+    trackNeedsSetup(services, context.secrets.onDidChange, preview.historyView),
   );
   log.info(`CPA GPT Image ${context.extension.packageJSON?.version ?? ''} activated`);
 }

@@ -210,6 +210,10 @@ export function createVscodeStandIn(extensionPath: string, typesSource?: string)
       visibleTextEditors: [],
       createOutputChannel: recorded('window.createOutputChannel', outputChannel),
       createStatusBarItem: recorded('window.createStatusBarItem', () => stub('StatusBarItem')),
+      // The history view is contributed collapsed (package.json), so it is not visible when a window starts.
+      createTreeView: recorded('window.createTreeView', (id: string) =>
+        stub(`TreeView(${id})`, { visible: false, onDidChangeVisibility: new EventEmitter().event }),
+      ),
     }),
     workspace: stub('workspace', {
       workspaceFolders: undefined,

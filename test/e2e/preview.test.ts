@@ -67,6 +67,8 @@ interface Shown {
 describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60_000 }, () => {
   let h: Harness;
   const streamedPrompt = 'a fox made of autumn leaves';
+  /** What the gateway receives for it: the asked size (cpaImage.size below) is also stated in the prompt (cpaImage.sizeInPrompt). */
+  const streamedInput = `${streamedPrompt}\n\nImage size: 1536×1024 (landscape).`;
   const harbourPrompt = 'a quiet harbour at dawn';
   /** The settings of the streamed run: Regenerate must repeat them, not the settings changed since. */
   const streamedSettings = { 'cpaImage.stream': true, 'cpaImage.partialImages': 2, 'cpaImage.size': '1536x1024', 'cpaImage.quality': 'high' };
@@ -363,7 +365,7 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
   it('Regenerate sends the same prompt and settings again (not the settings changed since) and adds the new image to the history', caseTimeout, () =>
     scene('regenerate', async () => {
       const { streamedImage, streamedUrl: scenarioUrl } = await seedHistory({ harbour: true, regenerated: false });
-      const first = h.gateway.requestsFor(scenarioUrl).filter((r) => (r.json as ResponsesBody | undefined)?.input === streamedPrompt);
+      const first = h.gateway.requestsFor(scenarioUrl).filter((r) => (r.json as ResponsesBody | undefined)?.input === streamedInput);
       assert.equal(first.length, 1);
       // The user changes the settings meanwhile: Regenerate still repeats the entry's own settings.
       await h.setUserSettings({
@@ -379,7 +381,7 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       const second = await h.gateway.waitForRequest(scenarioUrl, sentBefore + 1);
       const a = first[0]?.json as ResponsesBody;
       const b = second.json as ResponsesBody;
-      assert.equal(b.input, streamedPrompt, 'the same prompt');
+      assert.equal(b.input, streamedInput, 'the same prompt, with the same size phrase');
       assert.equal(b.model, a.model, 'the same model');
       assert.deepEqual(b.tools, a.tools, 'the same image tool settings');
       assert.equal(b.tools?.[0]?.['quality'], 'high', 'the quality of the entry, not the new setting');

@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import { MAX_TRANSFORM_INPUT_LENGTH, RegexBudget, replaceWithinBudget, unsafeRegexReason } from './boundedRegex';
 import { FileError } from './fileError';
+import { graphemes } from '../text/graphemes';
 
 const posix = path.posix;
 
@@ -53,8 +54,6 @@ const MAX_UNIQUE_ATTEMPTS = 10_000;
 /** CON, PRN, AUX, NUL, COM1-9, LPT1-9: names Windows will not create, whatever the extension. */
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
 /**
  * A file-name-safe slug that stays readable in any script: letters and digits of every language are kept
  * (`一只可爱的松鼠` stays as is), cased letters are lower-cased, everything else becomes `-`.
@@ -91,7 +90,7 @@ function codePointLength(s: string): number {
 function cutSlug(slug: string, limit: number): string {
   let out = '';
   let length = 0;
-  for (const { segment } of graphemes.segment(slug)) {
+  for (const segment of graphemes(slug)) {
     const segmentLength = codePointLength(segment);
     if (length + segmentLength > limit) break;
     out += segment;

@@ -5,6 +5,7 @@
  */
 
 import * as path from 'node:path';
+import { graphemes } from '../text/graphemes';
 
 const posix = path.posix;
 
@@ -27,8 +28,6 @@ const MARKDOWN_LANGUAGES = new Set(['markdown', 'mdx', 'quarto', 'rmd', 'markdow
 const DEFAULT_ALT_LENGTH = 80;
 const ELLIPSIS = '…';
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
 export function isMarkdownLanguage(languageId: string): boolean {
   return MARKDOWN_LANGUAGES.has(languageId.toLowerCase());
 }
@@ -46,7 +45,7 @@ function singleLine(text: string): string {
 export function altFromPrompt(prompt: string, maxLength: number = DEFAULT_ALT_LENGTH): string {
   const limit = Math.max(2, Math.floor(maxLength));
   const text = singleLine(prompt);
-  const parts = Array.from(graphemes.segment(text), (s) => s.segment);
+  const parts = graphemes(text);
   if (parts.length <= limit) return text;
   const kept = parts.slice(0, limit - 1).join('');
   // Prefer ending at a space when that keeps most of the text (space-less scripts such as Chinese cut anywhere).

@@ -57,14 +57,17 @@ class HistoryTreeData implements TreeDataProvider<string>, Disposable {
   }
 }
 
-export function createHistoryTreeView(history: ImageHistory): Disposable {
+export function createHistoryTreeView(history: ImageHistory): { view: TreeView<string>; disposable: Disposable } {
   const data = new HistoryTreeData(history);
   // An empty history shows the view's welcome content (package.json `viewsWelcome`).
   const view: TreeView<string> = window.createTreeView(historyViewId, { treeDataProvider: data, showCollapseAll: false });
   return {
-    dispose: () => {
-      view.dispose();
-      data.dispose();
+    view,
+    disposable: {
+      dispose: () => {
+        view.dispose();
+        data.dispose();
+      },
     },
   };
 }

@@ -4,7 +4,7 @@
  * looks it up.
  */
 import { Disposable, window } from 'vscode';
-import type { Memento, Uri } from 'vscode';
+import type { Memento, TreeView, Uri } from 'vscode';
 import type { CommandHandler } from '../../commandTable';
 import { HistoryActions } from '../history/historyActions';
 import { createHistoryTreeView } from '../history/historyTree';
@@ -16,6 +16,8 @@ import { ImagePreview } from './previewPanel';
 
 export interface PreviewFeature {
   disposable: Disposable;
+  /** The history view in the Explorer (its welcome content depends on whether the gateway is set up). */
+  historyView: TreeView<string>;
   commands: Record<(typeof PreviewCommands)[keyof typeof PreviewCommands], CommandHandler>;
 }
 
@@ -24,12 +26,14 @@ export function registerPreview(services: Services, workspaceState: Memento, ext
   const history = new ImageHistory(workspaceState, pipeline, log);
   const actions = new HistoryActions({ pipeline, history, configuration, log });
   const preview = new ImagePreview({ extensionUri, pipeline, registry, history, actions, log });
+  const historyTree = createHistoryTreeView(history);
   return {
+    historyView: historyTree.view,
     disposable: Disposable.from(
       history,
       actions,
       preview,
-      createHistoryTreeView(history),
+      historyTree.disposable,
       // After a window reload VS Code brings the panel back in its place (activation event onWebviewPanel:…).
       window.registerWebviewPanelSerializer(previewViewType, {
         deserializeWebviewPanel: (panel) => {
