@@ -21,6 +21,8 @@ export function settingsTable() {
   for (const section of sections) {
     const entries = Object.entries(section.properties ?? {}).sort(([, a], [, b]) => (a.order ?? 0) - (b.order ?? 0));
     for (const [key, schema] of entries) {
+      // A renamed setting stays declared (deprecated) so old values keep working; the README lists the new name only.
+      if (schema.deprecationMessage || schema.markdownDeprecationMessage) continue;
       const description = text(schema.markdownDescription ?? schema.description ?? '');
       const def = schema.default === undefined ? '' : `\`${JSON.stringify(schema.default)}\``;
       rows.push(`| \`${key}\` | ${def} | ${schema.scope ?? 'window'} | ${cell(description)} |`);

@@ -67,6 +67,23 @@ export function readProxySettings(http: ConfigurationReader): ProxySettings {
   };
 }
 
+/** True when some scope (user, workspace, folder, language) sets the key, not just the manifest's default. */
+function isSet(inspected: InspectedSetting | undefined): boolean {
+  if (inspected === undefined) return false;
+  const { defaultValue: _default, defaultLanguageValue: _defaultLanguage, ...scopes } = inspected;
+  return Object.values(scopes).some((value) => value !== undefined);
+}
+
+/**
+ * `cpaImage.maxResponseSize`, in MiB. Its first name, `cpaImage.maxResponseMiB`, read "Max Response Mi B" on the
+ * Settings page (VS Code makes the title from the key); it is deprecated and still honoured where it is set and the
+ * new name is not, so nobody's limit changes by the rename.
+ */
+function responseCapMiB(config: ConfigurationReader): number | undefined {
+  if (!isSet(config.inspect('maxResponseSize')) && isSet(config.inspect('maxResponseMiB'))) return numberOrUndefined(config.get<unknown>('maxResponseMiB'));
+  return numberOrUndefined(config.get<unknown>('maxResponseSize'));
+}
+
 /**
  * @param config `workspace.getConfiguration('cpaImage', documentUri)`
  * @param http `workspace.getConfiguration('http')`
@@ -101,7 +118,7 @@ export function readExtensionSettings(config: ConfigurationReader, http: Configu
   // retry counts above, with VS Code's merged value (a workspace may lower or raise it).
   set('maxAttempts', num('maxAttempts'));
   set('totalTimeoutSeconds', num('totalTimeoutSeconds'));
-  set('maxResponseMiB', num('maxResponseMiB'));
+  set('maxResponseMiB', responseCapMiB(config));
   // The saved image (issue 12): fitted to the asked size, re-encoded, downscaled.
   set('fit', str('fit'));
   set('saveFormat', str('save.format'));

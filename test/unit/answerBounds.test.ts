@@ -49,7 +49,7 @@ describe('answerBounds: the limits', () => {
         err instanceof GatewayError &&
         err.kind === 'too_large' &&
         /An event of the gateway's stream is larger than the 4096 bytes limit for one event/.test(err.message) &&
-        !/maxResponseMiB/.test(err.message),
+        !/maxResponse/.test(err.message),
     );
   });
 });

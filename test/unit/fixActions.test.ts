@@ -63,7 +63,7 @@ describe('fixActionsFor: the buttons on an error', () => {
     { kind: 'timeout', details: { timeoutMs: 1000, stoppedBy: 'totalTimeout' }, actions: ['retry', 'openSettings:cpaImage.totalTimeoutSeconds'] },
     { kind: 'server', details: { status: 502 }, actions: ['retry'] },
     { kind: 'rate_limited', details: { status: 429 }, actions: ['retry'] },
-    { kind: 'too_large', actions: ['openSettings:cpaImage.maxResponseMiB'] },
+    { kind: 'too_large', actions: ['openSettings:cpaImage.maxResponseSize'] },
     { kind: 'content_policy', actions: [] },
     { kind: 'cancelled', actions: [] },
   ];

@@ -178,6 +178,7 @@ describe('package.json', () => {
       'cpaImage.maxAttempts',
       'cpaImage.maxRateLimitWaitSeconds',
       'cpaImage.maxResponseMiB',
+      'cpaImage.maxResponseSize',
       'cpaImage.model',
       'cpaImage.moderation',
       'cpaImage.originator',

@@ -99,18 +99,18 @@ describe('readExtensionSettings', () => {
       transientRetries: 1,
       maxAttempts: 7,
       totalTimeoutSeconds: 120,
-      maxResponseMiB: 16,
       destination: 'assets/${slug}.${ext}',
       insertFormat: 'html',
       insertPosition: 'replaceSelection',
     };
     // The image settings of issue 12 have dotted or other names in the manifest than in UserSettings.
-    const imageSettings: Values = { fit: 'contain', 'save.format': 'webp', 'save.quality': 60, 'save.maxWidth': 800, 'save.maxHeight': 600, sizeInPrompt: false };
+    const imageSettings: Values = { maxResponseSize: 16, fit: 'contain', 'save.format': 'webp', 'save.quality': 60, 'save.maxWidth': 800, 'save.maxHeight': 600, sizeInPrompt: false };
     const settings = readExtensionSettings(new FakeConfiguration({ defaults: manifestDefaults, user: { ...user, ...imageSettings } }), noHttp);
     const { destination, insertFormat, insertPosition, ...userSettings } = user;
     assert.deepEqual(settings, {
       user: {
         ...userSettings,
+        maxResponseMiB: 16,
         fit: 'contain',
         saveFormat: 'webp',
         saveQuality: 60,
@@ -122,6 +122,23 @@ describe('readExtensionSettings', () => {
       destination,
       insertFormat,
       insertPosition,
+    });
+  });
+
+  describe('the response size limit, renamed from maxResponseMiB to maxResponseSize', () => {
+    const cap = (layers: { user?: Values; workspace?: Values }) =>
+      readExtensionSettings(new FakeConfiguration({ defaults: manifestDefaults, ...layers }), noHttp).user.maxResponseMiB;
+    it('is the new setting, or its default of 64', () => {
+      assert.equal(cap({}), 64);
+      assert.equal(cap({ user: { maxResponseSize: 8 } }), 8);
+    });
+    it('honours the old name where only it is set, in any scope, so nobody\'s limit changes', () => {
+      assert.equal(cap({ user: { maxResponseMiB: 12 } }), 12);
+      assert.equal(cap({ workspace: { maxResponseMiB: 3 } }), 3);
+    });
+    it('prefers the new name where both are set', () => {
+      assert.equal(cap({ user: { maxResponseMiB: 12, maxResponseSize: 20 } }), 20);
+      assert.equal(cap({ user: { maxResponseMiB: 12 }, workspace: { maxResponseSize: 5 } }), 5);
     });
   });
 

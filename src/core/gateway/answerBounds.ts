@@ -58,7 +58,7 @@ export function streamTooLargeError(budget: number, maxResponseBytes: number): G
   return new GatewayError(
     'too_large',
     `The gateway's stream went past ${mib(budget)} in all (4 × the ${mib(maxResponseBytes)} response size limit + 16 MiB) ` +
-      `without an image, so it was not read to the end. Raise the response size limit (maxResponseMiB) if such large images are expected.`,
+      `without an image, so it was not read to the end. Raise the response size limit (cpaImage.maxResponseSize, in MiB) if such large images are expected.`,
   );
 }
 

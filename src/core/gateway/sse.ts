@@ -36,7 +36,7 @@ export function tooLargeError(maxBytes: number, subject = "The gateway's respons
   return new GatewayError(
     'too_large',
     `${subject} is larger than the ${shown} limit, so it was not read to the end. ` +
-      `Raise the response size limit (maxResponseMiB) if such large images are expected.`,
+      `Raise the response size limit (cpaImage.maxResponseSize, in MiB) if such large images are expected.`,
   );
 }
 

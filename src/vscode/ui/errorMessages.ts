@@ -146,7 +146,7 @@ function describeGatewayError(err: GatewayError, resolved: ResolvedConfig | unde
     case 'not_image':
       return plain(l10n.t('The gateway sent data that is not a PNG, JPEG or WebP image: {0}', quote(d.excerpt) ?? said(err)));
     case 'too_large':
-      // The core's message says whether raising cpaImage.maxResponseMiB helps (it does not for one oversized event).
+      // The core's message says whether raising cpaImage.maxResponseSize helps (it does not for one oversized event).
       return plain(l10n.t("The gateway's answer is too large: {0}", said(err)));
     case 'cancelled':
       return plain(l10n.t('The image generation was cancelled.'));

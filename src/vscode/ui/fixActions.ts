@@ -101,7 +101,7 @@ export function fixActionsFor(err: unknown, resolved: ResolvedConfig | undefined
     case 'protocol':
       return retry;
     case 'too_large':
-      return [setting('cpaImage.maxResponseMiB')];
+      return [setting('cpaImage.maxResponseSize')];
     default:
       return [];
   }
