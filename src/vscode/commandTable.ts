@@ -8,10 +8,9 @@ import { Disposable, commands, l10n, window } from 'vscode';
 import { isCancellation } from '../core/errors';
 import type { Logger } from '../core/types';
 import type { CommandId } from './constants';
-import { Commands } from './constants';
 import { describeError, errorLogDetails } from './ui/errorMessages';
 import { SaveDismissed } from './generation/saveImage';
-import type { FixAction } from './ui/fixActions';
+import { fixActionLabel, runFixAction } from './ui/fixActionButtons';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -71,34 +70,4 @@ export async function showError(err: unknown, showLog: () => void, retry?: () =>
   const action = offered[labels.indexOf(choice ?? '')];
   if (action?.kind === 'retry') await retry?.();
   else if (action) await runFixAction(action);
-}
-
-/** The button label of a fix action. */
-export function fixActionLabel(action: FixAction): string {
-  switch (action.kind) {
-    case 'setUpGateway':
-      return l10n.t('Set Up Gateway…');
-    case 'setApiKey':
-      return l10n.t('Set API Key');
-    case 'openSettings':
-      return l10n.t('Open Settings');
-    case 'retry':
-      return l10n.t('Retry');
-  }
-}
-
-/** Runs a fix action other than "Retry" (the caller knows what to run again). */
-export async function runFixAction(action: Exclude<FixAction, { kind: 'retry' }>): Promise<void> {
-  switch (action.kind) {
-    case 'setUpGateway':
-      await commands.executeCommand(Commands.setUpGateway);
-      return;
-    case 'setApiKey':
-      await commands.executeCommand(Commands.setApiKey);
-      return;
-    case 'openSettings':
-      // The Settings editor filtered to exactly this setting (user settings: baseUrl is application scope).
-      await commands.executeCommand('workbench.action.openSettings', `@id:${action.setting}`);
-      return;
-  }
 }

@@ -104,6 +104,12 @@ function renderCurrent(): void {
         el('h2', { text: label('failed'), testid: 'current-state' }),
         el('p', { className: 'prompt', text: current.prompt, testid: 'current-prompt' }),
         el('p', { className: 'error', text: current.message, testid: 'current-error' }),
+        // The actions that fix it (Set Up Gateway…, Set API Key, Open Settings), as the error notification offers.
+        el(
+          'div',
+          { className: 'actions', testid: 'current-fixes' },
+          current.fixes.map((text, index) => button(text, 'current-fix', () => vscode.postMessage({ type: 'fix', index }), { secondary: index > 0 })),
+        ),
       );
       break;
     case 'cancelled':

@@ -340,10 +340,22 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
     scene('resolved-configuration', async () => {
       const scenario = await h.useScenario('ok');
       await h.workbench.runCommand('CPA Image: Show Resolved Configuration');
-      const text = await waitFor('the resolved configuration document', async () => {
-        const shown = await h.workbench.editorText().catch(() => '');
-        return shown.includes('resolved configuration') ? shown : undefined;
+      // Rendered by VS Code's markdown preview (a webview), not shown as markdown source: read its table's cells.
+      const text = await waitFor('the rendered resolved configuration', async () => {
+        for (const frame of h.page.frames()) {
+          if (frame === h.page.mainFrame() || frame.isDetached()) continue;
+          const heading = await frame.locator('h1', { hasText: 'resolved configuration' }).count().catch(() => 0);
+          if (heading === 0) continue;
+          const rows = await frame
+            .locator('table tr')
+            .evaluateAll((trs) => trs.map((tr) => `| ${Array.from(tr.children, (cell) => (cell.textContent ?? '').trim()).join(' | ')} |`))
+            .catch(() => [] as string[]);
+          // The data's invisible breaks (core/text/inertText.ts) are not part of what is compared.
+          if (rows.length > 1) return rows.join('\n').replace(/\u200b/g, '');
+        }
+        return undefined;
       });
+      assert.equal(await h.page.locator('.tab', { hasText: 'Preview resolved-configuration.md' }).count(), 1, 'the markdown preview\'s tab');
       const row = (name: string) => text.split('\n').find((line) => line.startsWith(`| ${name} |`)) ?? '';
       assert.ok(row('Base URL').includes(scenario.url), `the base URL and its source:\n${text}`);
       assert.match(row('Base URL'), /cpaImage\.baseUrl/);

@@ -404,6 +404,34 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       await h.screenshot('preview-history');
     }));
 
+  it('a configuration error on Regenerate shows in the panel with the actions that fix it; Open Settings opens that setting', caseTimeout, () =>
+    scene('configuration-error', async () => {
+      await seedHistory({ harbour: false, regenerated: false });
+      // The gateway URL is removed meanwhile (useScenario sets it again for the next case).
+      await h.setUserSettings({ 'cpaImage.baseUrl': '' });
+      const documentBefore = await h.savedText(guide);
+      const filesBefore = await h.listFiles('docs/images');
+      const requestsBefore = h.gateway.requests.length;
+      const frame = await preview();
+      await frame.locator('#current [data-testid="action-regenerate"]').click();
+      const failed = await preview();
+      await failed.locator('#current [data-testid="current-state"]').filter({ hasText: 'Failed' }).waitFor({ timeout: 30_000 });
+      assert.equal(await currentText(failed, 'current-prompt'), streamedPrompt);
+      assert.match(await currentText(failed, 'current-error'), /^No gateway URL is configured/);
+      const fixes = failed.locator('#current [data-testid="current-fix"]');
+      assert.deepEqual((await fixes.allInnerTexts()).map((t) => t.trim()), ['Set Up Gateway…', 'Open Settings'], 'the same actions as the notification, less Show Log');
+      await h.screenshot('preview-configuration-error');
+      await fixes.filter({ hasText: 'Open Settings' }).click();
+      await waitFor('the Settings editor showing only cpaImage.baseUrl', async () => {
+        const labels = await h.page.locator('.settings-editor .setting-item-label').allInnerTexts().catch(() => [] as string[]);
+        return labels.length === 1 && labels[0]?.trim() === 'Base Url' ? true : undefined;
+      });
+      await h.screenshot('preview-configuration-error-settings');
+      assert.equal(h.gateway.requests.length, requestsBefore, 'nothing was sent');
+      assert.deepEqual(await h.listFiles('docs/images'), filesBefore, 'no file written');
+      assert.equal(await h.savedText(guide), documentBefore, 'the document is unchanged');
+    }));
+
   it('an image deleted outside VS Code keeps its history entry: shown as deleted, Insert disabled, Regenerate still offered', caseTimeout, () =>
     scene('deleted-file', async () => {
       const { harbourImage } = await seedHistory({ harbour: true, regenerated: true });

@@ -15,6 +15,7 @@ import {
   INERT_BREAK,
   iconLabelText,
   languageModelText,
+  markdownDocumentText,
   markdownText,
   notificationText,
   treeItemText,
@@ -211,6 +212,21 @@ describe('inertText: the language-model tool', () => {
   });
 });
 
+describe('inertText: a markdown document shown in the markdown preview (Show Resolved Configuration)', () => {
+  for (const { form, text } of attacks) {
+    it(`${form}: no link, image or HTML in a table cell or a list item`, () => {
+      const out = markdownDocumentText(text);
+      for (const source of [`| a | ${out.replace(/\|/g, '\\|').replace(/\s+/g, ' ')} |\n|---|---|\n| x | y |`, `- ${out}`]) {
+        assert.deepEqual(
+          markup(source).filter((m) => m.startsWith('link') || m.startsWith('html') || m === 'image'),
+          [],
+          source,
+        );
+      }
+    });
+  }
+});
+
 describe('inertText: plain text stays readable', () => {
   const plain = [
     'a watercolor fox reading a book',
@@ -222,7 +238,7 @@ describe('inertText: plain text stays readable', () => {
   ];
   for (const text of plain) {
     it(`unchanged by every sink: ${text}`, () => {
-      for (const sink of [notificationText, iconLabelText, treeItemText, languageModelText]) assert.equal(sink(text), text, sink.name);
+      for (const sink of [notificationText, iconLabelText, treeItemText, languageModelText, markdownDocumentText]) assert.equal(sink(text), text, sink.name);
     });
   }
 

@@ -15,6 +15,8 @@ describe('parseWebviewRequest: what the preview webview may ask', () => {
     ['edit', { type: 'edit', entryId: 'a-1' }, { type: 'edit', entryId: 'a-1' }],
     ['remove', { type: 'remove', entryId: 'a-1' }, { type: 'remove', entryId: 'a-1' }],
     ['select', { type: 'select', entryId: 'a-1' }, { type: 'select', entryId: 'a-1' }],
+    ['a fix action of the failed state, by its place', { type: 'fix', index: 1 }, { type: 'fix', index: 1 }],
+    ['a fix action with a command named is only its place', { type: 'fix', index: 0, command: 'workbench.action.terminal.new' }, { type: 'fix', index: 0 }],
     ['extra fields are dropped', { type: 'insert', entryId: 'a-1', uri: 'file:///etc/passwd' }, { type: 'insert', entryId: 'a-1' }],
   ];
   for (const [name, raw, expected] of accepted) {
@@ -35,6 +37,10 @@ describe('parseWebviewRequest: what the preview webview may ask', () => {
     ['cancel without a number', { type: 'cancel', generationId: '3' }],
     ['cancel of run 0', { type: 'cancel', generationId: 0 }],
     ['cancel of a fraction', { type: 'cancel', generationId: 1.5 }],
+    ['a fix without a place', { type: 'fix' }],
+    ['a fix at a negative place', { type: 'fix', index: -1 }],
+    ['a fix at a place no state offers', { type: 'fix', index: 8 }],
+    ['a fix by name', { type: 'fix', index: 'setApiKey' }],
     ['a prototype-named type', { type: 'constructor', entryId: 'a' }],
   ];
   for (const [name, raw] of refused) {

@@ -100,3 +100,13 @@ export function markdownText(text: string): string {
 export function languageModelText(text: string): string {
   return markdownText(text);
 }
+
+/**
+ * Data in a markdown document we build and show in VS Code's markdown preview (Show Resolved Configuration): the
+ * preview renders with markdown-it, HTML and linkify on, so links, autolinks, HTML tags (an `<img>` would load a
+ * remote image) and bare URLs in the data are broken as for a MarkdownString. A table cell also needs its `|`
+ * escaped and its line breaks removed, which is the caller's (it knows the cell).
+ */
+export function markdownDocumentText(text: string): string {
+  return markdownText(text);
+}

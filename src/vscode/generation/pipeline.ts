@@ -96,11 +96,19 @@ export interface GenerationFinish {
   error?: unknown;
 }
 
+/** A request refused before anything started: the configuration is missing or wrong (no URL, no key, …). */
+export interface GenerationRefusal {
+  prompt: string;
+  error: unknown;
+}
+
 export class GenerationPipeline implements Disposable {
+  private readonly refuseEmitter = new EventEmitter<GenerationRefusal>();
   private readonly startEmitter = new EventEmitter<Generation>();
   private readonly progressEmitter = new EventEmitter<GenerationProgress>();
   private readonly finishEmitter = new EventEmitter<GenerationFinish>();
 
+  readonly onDidRefuse: Event<GenerationRefusal> = this.refuseEmitter.event;
   readonly onDidStart: Event<Generation> = this.startEmitter.event;
   readonly onDidProgress: Event<GenerationProgress> = this.progressEmitter.event;
   readonly onDidFinish: Event<GenerationFinish> = this.finishEmitter.event;
@@ -112,7 +120,14 @@ export class GenerationPipeline implements Disposable {
     if (token?.isCancellationRequested) throw new GatewayError('cancelled', 'The image generation was cancelled.');
     // Remembered before anything can fail: a prompt typed before a configuration error is one click away after the fix.
     void this.services.recentPrompts.remember(request.prompt);
-    const { loaded, gateway } = await this.resolveSettings(request);
+    let settings: Awaited<ReturnType<GenerationPipeline['resolveSettings']>>;
+    try {
+      settings = await this.resolveSettings(request);
+    } catch (err) {
+      this.refuseEmitter.fire({ prompt: request.prompt, error: err });
+      throw err;
+    }
+    const { loaded, gateway } = settings;
     const generation = registry.start(request.prompt);
     const onToken = token?.onCancellationRequested(() => generation.cancel());
     this.startEmitter.fire(generation);
@@ -243,6 +258,7 @@ export class GenerationPipeline implements Disposable {
   }
 
   dispose(): void {
+    this.refuseEmitter.dispose();
     this.startEmitter.dispose();
     this.progressEmitter.dispose();
     this.finishEmitter.dispose();

@@ -15,6 +15,8 @@ export type WebviewRequest =
   | { type: 'edit'; entryId: string }
   | { type: 'remove'; entryId: string }
   | { type: 'cancel'; generationId: number }
+  /** One of the fix actions the failed state offers (Set Up Gateway…, Set API Key, Open Settings), by its place. */
+  | { type: 'fix'; index: number }
   | { type: 'clearHistory' };
 
 const entryActions = ['select', 'insert', 'regenerate', 'copyPath', 'reveal', 'edit', 'remove'] as const;
@@ -36,6 +38,10 @@ export function parseWebviewRequest(raw: unknown): WebviewRequest | undefined {
   if (type === 'cancel') {
     const id = message['generationId'];
     return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? { type, generationId: id } : undefined;
+  }
+  if (type === 'fix') {
+    const index = message['index'];
+    return typeof index === 'number' && Number.isSafeInteger(index) && index >= 0 && index < 8 ? { type, index } : undefined;
   }
   if (isEntryAction(type)) {
     const entryId = message['entryId'];
@@ -74,7 +80,8 @@ export type CurrentView =
       partial?: { index: number; caption: string; dataUrl: string };
     }
   | { kind: 'entry'; entryId: string }
-  | { kind: 'failed'; prompt: string; message: string }
+  /** `fixes`: the labels of the actions that fix the error (the same as the error notification's buttons). */
+  | { kind: 'failed'; prompt: string; message: string; fixes: string[] }
   | { kind: 'cancelled'; prompt: string };
 
 /** Everything the webview shows: each `state` message replaces the last one entirely. */

@@ -21,6 +21,8 @@ import { isCancellation } from '../../../core/errors';
 import type { Logger } from '../../../core/types';
 import { PreviewCommands, configSection, openPreviewOnGenerateSetting, previewViewType } from '../../constants';
 import { describeError } from '../../ui/errorMessages';
+import { fixActionLabel, runFixAction } from '../../ui/fixActionButtons';
+import type { FixAction } from '../../ui/fixActions';
 import { formatElapsed, formatLocalDate } from '../../ui/format';
 import type { GenerationPipeline } from '../../generation/pipeline';
 import { partialImageCaption, type Generation, type GenerationRegistry } from '../../generation/generations';
@@ -52,7 +54,7 @@ type Current =
   | { kind: 'none' }
   | { kind: 'running'; generation: Generation; partial?: PartialImage }
   | { kind: 'entry'; entryId: string }
-  | { kind: 'failed'; prompt: string; message: string }
+  | { kind: 'failed'; prompt: string; message: string; fixes: FixAction[] }
   | { kind: 'cancelled'; prompt: string };
 
 export interface ShowOptions {
@@ -76,6 +78,13 @@ export class ImagePreview implements Disposable {
   constructor(private readonly services: PreviewServices) {
     const { pipeline, registry, history } = services;
     this.disposables.push(
+      // A configuration error stops a request before it starts (no URL, no key): an open panel says so, with the
+      // same actions as the error notification, since its Regenerate may be what was clicked.
+      pipeline.onDidRefuse(({ prompt, error }) => {
+        if (!this.panel || registry.list().length > 0) return;
+        this.current = failedState(prompt, error);
+        void this.render();
+      }),
       pipeline.onDidStart((generation) => this.started(generation)),
       pipeline.onDidProgress(({ generation, event }) => {
         if (this.current.kind !== 'running' || this.current.generation !== generation) return;
@@ -98,7 +107,7 @@ export class ImagePreview implements Disposable {
         if (entry) this.current = { kind: 'entry', entryId: entry.id };
         else if (result) this.current = { kind: 'none' };
         else if (error === undefined || isCancellation(error)) this.current = { kind: 'cancelled', prompt };
-        else this.current = { kind: 'failed', prompt, message: describeError(error).message };
+        else this.current = failedState(prompt, error);
         void this.render();
       }),
       // Once a second while anything runs: the elapsed time.
@@ -206,6 +215,12 @@ export class ImagePreview implements Disposable {
       case 'clearHistory':
         await actions.clear();
         return;
+      case 'fix': {
+        // Only an action the failed state on show offers ("Retry" is never among them: see failedState).
+        const action = this.current.kind === 'failed' ? this.current.fixes[request.index] : undefined;
+        if (action && action.kind !== 'retry') await runFixAction(action);
+        return;
+      }
       case 'cancel': {
         // Only a run that is going on, by the number this session gave it.
         registry.list().find((g) => g.id === request.generationId)?.cancel();
@@ -309,8 +324,9 @@ export class ImagePreview implements Disposable {
           status: this.statusOf(current.generation),
           ...(current.partial ? { partial: current.partial } : {}),
         };
-      case 'entry':
       case 'failed':
+        return { kind: 'failed', prompt: current.prompt, message: current.message, fixes: current.fixes.map(fixActionLabel) };
+      case 'entry':
       case 'cancelled':
       case 'none':
         return current;
@@ -414,3 +430,11 @@ function labels(): Record<string, string> {
   };
 }
 
+/**
+ * The failed state for `error`: its message and the actions that fix it, as the error notification offers them,
+ * less "Retry" (the panel's own Regenerate is the retry).
+ */
+function failedState(prompt: string, error: unknown): Extract<Current, { kind: 'failed' }> {
+  const { message, actions } = describeError(error);
+  return { kind: 'failed', prompt, message, fixes: actions.filter((action) => action.kind !== 'retry') };
+}

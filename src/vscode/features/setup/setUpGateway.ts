@@ -15,7 +15,7 @@ import { notificationText } from '../../../core/text/inertText';
 import { redactUrlCredentials } from '../../../core/text/redaction';
 import { Commands, configSection } from '../../constants';
 import { describeError } from '../../ui/errorMessages';
-import { fixActionLabel, runFixAction } from '../../commandTable';
+import { fixActionLabel, runFixAction } from '../../ui/fixActionButtons';
 import type { Services } from '../../services';
 import { connectionSummary, probeConnection } from './checkConnection';
 import { askAndStoreApiKey } from './setApiKey';

@@ -1,18 +1,19 @@
 /**
  * "Show Resolved Configuration": each value of SPEC §2's chain and the source that won, in the log and in a
- * read-only markdown document. The key appears only as its last four characters (describeResolvedConfig).
+ * read-only markdown document shown rendered (the markdown preview). The key appears only as its last four
+ * characters (describeResolvedConfig).
  */
 import { l10n, window } from 'vscode';
 import { describeResolvedConfig } from '../../../core/config/config';
-import { notificationText } from '../../../core/text/inertText';
+import { markdownDocumentText } from '../../../core/text/inertText';
 import type { Services } from '../../services';
 
 /**
  * A markdown table cell: no line breaks, `|` escaped, and links made inert (values come from settings, the
- * environment and OpenClaw's files; the document may be opened in the markdown preview).
+ * environment and OpenClaw's files; the document is shown in the markdown preview).
  */
 function cell(text: string): string {
-  return notificationText(text.replace(/\s+/g, ' ').replace(/\|/g, '\\|'));
+  return markdownDocumentText(text.replace(/\s+/g, ' ').replace(/\|/g, '\\|'));
 }
 
 export async function showResolvedConfiguration(services: Services): Promise<void> {
@@ -34,15 +35,15 @@ export async function showResolvedConfiguration(services: Services): Promise<voi
   ];
   const problems = resolved.problems ?? [];
   if (problems.length > 0) {
-    lines.push(`## ${l10n.t('Problems')}`, '', ...problems.map((p) => `- ${notificationText(p)}`), '');
+    lines.push(`## ${l10n.t('Problems')}`, '', ...problems.map((p) => `- ${markdownDocumentText(p)}`), '');
   }
   lines.push(
     `- ${l10n.t('Streaming: {0}', settings.user.stream === true ? l10n.t('on') : l10n.t('off'))}`,
-    `- ${l10n.t('Destination: {0}', settings.destination !== undefined ? notificationText(settings.destination) : l10n.t('default (markdown.copyFiles.destination if it matches, else images/ next to the document)'))}`,
+    `- ${l10n.t('Destination: {0}', settings.destination !== undefined ? markdownDocumentText(settings.destination) : l10n.t('default (markdown.copyFiles.destination if it matches, else images/ next to the document)'))}`,
     `- ${l10n.t('Insert format: {0}; position: {1}', settings.insertFormat, settings.insertPosition)}`,
     '',
     l10n.t("Order of the sources: setting, then environment variables, then OpenClaw, then the default. The API key comes from VS Code's secret storage first and is shown only by its last four characters."),
     '',
   );
-  await services.readonlyDocuments.show('resolved-configuration.md', lines.join('\n'));
+  await services.readonlyDocuments.showRendered('resolved-configuration.md', lines.join('\n'));
 }
