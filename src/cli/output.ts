@@ -11,6 +11,7 @@ export const RETRY_REASONS: Record<RetryReason, string> = {
   connection: 'connection lost',
   refused: 'could not connect',
   timeout: 'timed out',
+  transparent_refused: 'the gateway refused a transparent background; asking without it, the background is removed locally',
 };
 
 /** Prints phase changes (not every event) as `[12.3s] generating…`. */

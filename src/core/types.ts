@@ -124,7 +124,7 @@ export type ImageMime = 'image/png' | 'image/jpeg' | 'image/webp';
 export type Phase = 'connecting' | 'waiting' | 'queued' | 'generating' | 'receiving' | 'saving';
 
 /** Why a retry happens: `connection` is a connection that dropped; `refused` one that could not be made at all. */
-export type RetryReason = 'rate_limited' | 'text_fallback' | 'server_error' | 'connection' | 'refused' | 'timeout';
+export type RetryReason = 'rate_limited' | 'text_fallback' | 'server_error' | 'connection' | 'refused' | 'timeout' | 'transparent_refused';
 
 /** Live status reported while a generation runs. */
 export type ProgressEvent =
@@ -146,6 +146,11 @@ export interface GeneratedImage {
    */
   size?: string;
   responseId?: string;
+  /**
+   * The gateway refused `background: transparent` (gpt-image-2 answers 400 "Transparent background is not supported
+   * for this model.") and the image was asked again without it: the post-process stage removes the background.
+   */
+  transparencyRefused?: boolean;
   /** 1 when the first attempt succeeded. */
   attempts: number;
   elapsedMs: number;

@@ -908,6 +908,22 @@ describe('test gateway', () => {
       assert.ok(answered.text.includes('image_generation_call'));
     });
 
+    it('refuse-transparent: 400 invalid_value for background transparent (stream or not), the image otherwise; always=1 refuses all', async () => {
+      const u = url('refuse-transparent');
+      const transparent = (stream: boolean) => {
+        const body = imageRequest({ stream }) as { tools: Record<string, unknown>[] };
+        return { ...body, tools: [{ ...body.tools[0], background: 'transparent' }] };
+      };
+      for (const stream of [false, true]) {
+        const refused = await post(u, transparent(stream), stream ? { accept: 'text/event-stream' } : {});
+        assert.equal(refused.status, 400);
+        const error = record(record(JSON.parse(refused.text)).error);
+        assert.deepEqual([error.code, error.message], ['invalid_value', 'Transparent background is not supported for this model.']);
+      }
+      assert.equal((await post(u)).status, 200);
+      assert.equal((await post(url('refuse-transparent', { always: '1' }))).status, 400);
+    });
+
     it('mostInFlight counts the requests of one scenario URL open at the same moment', async () => {
       const u = url('slow', { delayMs: 30 });
       assert.equal(gw.mostInFlight(u), 0);

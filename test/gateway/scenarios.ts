@@ -67,6 +67,7 @@ export const scenarioNames = [
   'retry-mix-forever',
   'refuse-prompt',
   'ignores-size',
+  'refuse-transparent',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -1189,6 +1190,23 @@ const handlers: Record<ScenarioName, Handler> = {
     }
     const delayMs = Number(ctx.params.delayMs ?? 0);
     return answerImage(ctx, delayMs > 0 ? { delayMs: delayMs * 10 } : {});
+  },
+
+  // gpt-image-2 behind the gateway: a request that asks `background: transparent` is refused before any stream starts
+  // (images-api.md §7: `400 invalid_value "Transparent background is not supported for this model."`,
+  // `image_generation_user_error`); any other is answered with the image (params as for `ok`, e.g. subject=1).
+  // `always=1`: every request is refused with those words, with or without `background`.
+  'refuse-transparent': async (ctx) => {
+    const tools = (ctx.json as { tools?: { background?: unknown }[] } | undefined)?.tools;
+    if (tools?.[0]?.background === 'transparent' || ctx.params.always === '1') {
+      return sendError(ctx, 400, {
+        message: 'Transparent background is not supported for this model.',
+        type: 'image_generation_user_error',
+        code: 'invalid_value',
+        param: 'tools[0].background',
+      });
+    }
+    return answerImage(ctx, {});
   },
 
   'error-event-flat': async (ctx) => {

@@ -5,7 +5,7 @@
  * the prompt unless --no-size-in-prompt. The saved files are read back by test-side readers (test/gateway/inspect.ts).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -101,6 +101,38 @@ describe('CLI: the saved image fits the document', () => {
     assert.equal(alpha(120, 80), 255, 'the centre is opaque');
     assert.deepEqual([...rgba.subarray((80 * width + 120) * 4, (80 * width + 120) * 4 + 3)], [40, 60, 120], 'the subject keeps its colour');
     assert.match(r.stderr, /note: background removed locally/);
+  });
+
+  it('--background transparent refused with a 400 (gpt-image-2): asked once more without it, the background removed locally, and said', async () => {
+    const url = gw.scenarioUrl('refuse-transparent', { width: 240, height: 160, subject: '1' });
+    const cwd = await mkdtemp(join(scratch, 'w'));
+    const r = await runCliProcess(['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent'], {
+      cwd,
+      home,
+      env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const tools = gw.requestsFor(url).map((q) => (q.json as { tools: { background?: string }[] }).tools[0]?.background);
+    assert.deepEqual(tools, ['transparent', undefined], 'the second request no longer asks for transparency');
+    const { width, rgba } = readPngPixels(await readFile(join(cwd, 'out/disc.png')));
+    const alpha = (x: number, y: number) => rgba[(y * width + x) * 4 + 3];
+    assert.equal(alpha(0, 0), 0, 'a corner is transparent');
+    assert.equal(alpha(120, 80), 255, 'the centre is opaque');
+    assert.match(r.stderr, /note: the gateway refused a transparent background, background removed locally/);
+  });
+
+  it('a second refusal of the transparent background fails with the gateway\'s words (one retry, not a loop)', async () => {
+    const url = gw.scenarioUrl('refuse-transparent', { always: '1' });
+    const cwd = await mkdtemp(join(scratch, 'w'));
+    const r = await runCliProcess(['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent'], {
+      cwd,
+      home,
+      env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY },
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(gw.requestsFor(url).length, 2, 'the first request and one without transparency');
+    assert.match(r.stderr, /Transparent background is not supported for this model/);
+    assert.deepEqual(await readdir(cwd), [], 'no file');
   });
 
   for (const [args, message] of [

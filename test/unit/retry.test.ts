@@ -10,6 +10,7 @@ import {
   TEXT_FALLBACK_DELAY_MS,
   type RetryDecision,
   type RetryState,
+  decideTransparencyRetry,
 } from '../../src/core/gateway/retry';
 import { GatewayError, type GatewayErrorDetails, type GatewayErrorKind } from '../../src/core/errors';
 import type { RetrySettings } from '../../src/core/types';
@@ -130,14 +131,14 @@ describe('decideRetry', () => {
       s = nextRetryState(s, d);
     }
     assert.deepEqual(delays, [600, 600, 600]);
-    assert.deepEqual(s, { rateLimitRetries: 3, textFallbackRetries: 0, transientRetries: 0 });
+    assert.deepEqual(s, { rateLimitRetries: 3, textFallbackRetries: 0, transientRetries: 0, transparencyRetries: 0 });
   });
 });
 
 describe('nextRetryState', () => {
   it('counts a retry against its budget only', () => {
     const s = nextRetryState(state({ transientRetries: 1 }), { retry: true, delayMs: 1, reason: 'server_error', budget: 'transientRetries' });
-    assert.deepEqual(s, { rateLimitRetries: 0, textFallbackRetries: 0, transientRetries: 2 });
+    assert.deepEqual(s, { rateLimitRetries: 0, textFallbackRetries: 0, transientRetries: 2, transparencyRetries: 0 });
   });
   it('leaves the state alone for a refusal, and never mutates the initial state', () => {
     const s = state();
@@ -151,5 +152,31 @@ describe('parseRetryDelayMs: resets_at in milliseconds (issue 10, planted bug: m
   it('a resets_at in epoch milliseconds is a delay from now, not 1000 times too far', () => {
     assert.equal(parseRetryDelayMs(undefined, { error: { type: 'usage_limit_reached', resets_at: NOW + 90_000 } }, undefined, NOW), 90_000);
     assert.equal(parseRetryDelayMs(undefined, { error: { resets_at: NOW / 1000 + 90 } }, undefined, NOW), 90_000);
+  });
+});
+
+describe('decideTransparencyRetry: a 400 that refuses the transparent background', () => {
+  const refusal = new GatewayError('bad_request', 'The gateway rejected the request (HTTP 400): Transparent background is not supported for this model.', {
+    status: 400,
+    code: 'invalid_value',
+    gatewayMessage: 'Transparent background is not supported for this model.',
+  });
+
+  it('asks once more at once, without transparency, when the request asked for it', () => {
+    assert.deepEqual(decideTransparencyRetry(refusal, initialRetryState, true), { retry: true, delayMs: 0, reason: 'transparent_refused', budget: 'transparencyRetries' });
+  });
+
+  it('only once: a second refusal is final', () => {
+    const after = nextRetryState(initialRetryState, decideTransparencyRetry(refusal, initialRetryState, true) as RetryDecision);
+    assert.equal(after.transparencyRetries, 1);
+    assert.equal(decideTransparencyRetry(refusal, after, true)?.retry, false);
+  });
+
+  it('leaves every other error to decideRetry', () => {
+    assert.equal(decideTransparencyRetry(refusal, initialRetryState, false), undefined, 'transparency was not asked');
+    const other400 = new GatewayError('bad_request', 'Invalid size', { status: 400, gatewayMessage: "Invalid value: '7x7'." });
+    assert.equal(decideTransparencyRetry(other400, initialRetryState, true), undefined);
+    const server = new GatewayError('server', 'transparent proxy error', { status: 502, gatewayMessage: 'transparent proxy failed' });
+    assert.equal(decideTransparencyRetry(server, initialRetryState, true), undefined, 'not a 400');
   });
 });

@@ -21,7 +21,7 @@ import {
   readHttpError,
   type FoundImage,
 } from './responseReader';
-import { decideRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget } from './retry';
+import { decideRetry, decideTransparencyRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget } from './retry';
 import { describeBytes, detectImageType } from './imageType';
 import type { SplicedValue } from './base64Splice';
 import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInHand } from './responseEvents';
@@ -290,9 +290,10 @@ export class ImageClient {
     const started = this.#clock.now();
     try {
       throwIfAborted(signal);
-      const httpRequest = buildResponsesRequest(settings, request);
+      let httpRequest = buildResponsesRequest(settings, request);
       const transport = this.#transportFor(settings);
       let state = initialRetryState;
+      const askedTransparency = settings.tool.background?.trim().toLowerCase() === 'transparent';
       // One budget for the whole generation, whatever kind of retry spends it (issue 9): attempts and time.
       const budget = overallBudget(settings.retry);
       for (let attempt = 1; ; attempt += 1) {
@@ -312,6 +313,7 @@ export class ImageClient {
             ...(result.found.revisedPrompt !== undefined ? { revisedPrompt: redactSecrets(result.found.revisedPrompt, secrets) } : {}),
             ...(result.found.size !== undefined ? { size: redactSecrets(result.found.size, secrets) } : {}),
             ...(result.responseId !== undefined ? { responseId: redactSecrets(result.responseId, secrets) } : {}),
+            ...(state.transparencyRetries > 0 ? { transparencyRefused: true } : {}),
             attempts: attempt,
             elapsedMs,
           };
@@ -323,7 +325,7 @@ export class ImageClient {
           }
           if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
           const decision = withinOverallBudget(
-            decideRetry(error, state, settings.retry, () => this.#clock.random()),
+            decideTransparencyRetry(error, state, askedTransparency) ?? decideRetry(error, state, settings.retry, () => this.#clock.random()),
             attempt,
             this.#clock.now() - started,
             budget,
@@ -333,6 +335,12 @@ export class ImageClient {
             throw finalError(error, attempt, decision.stoppedBy);
           }
           state = nextRetryState(state, decision);
+          if (decision.reason === 'transparent_refused') {
+            // The same request without `background`; the settings the caller holds still say transparent, so the
+            // post-process stage removes the background from what comes back.
+            const { background: _refused, ...tool } = settings.tool;
+            httpRequest = buildResponsesRequest({ ...settings, tool }, request);
+          }
           log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
           progress.emit({ type: 'retry', attempt: attempt + 1, delayMs: decision.delayMs, reason: decision.reason, message: error.message });
           try {

@@ -13,6 +13,8 @@ export interface RetryState {
   rateLimitRetries: number;
   textFallbackRetries: number;
   transientRetries: number;
+  /** Requests asked again without `background: transparent` after the gateway refused it: at most one. */
+  transparencyRetries: number;
 }
 
 /** Which budget of `RetryState` a retry is counted against. */
@@ -26,6 +28,7 @@ export const initialRetryState: RetryState = Object.freeze({
   rateLimitRetries: 0,
   textFallbackRetries: 0,
   transientRetries: 0,
+  transparencyRetries: 0,
 });
 
 /** The state after `decision` was acted on. */
@@ -46,6 +49,19 @@ export const TRANSIENT_BACKOFF_BASE_MS = 1000;
 export const TRANSIENT_BACKOFF_CAP_MS = 16000;
 /** A refused connection gets one more try (a gateway restarting), not the transient budget of a dropped one. */
 export const REFUSED_RETRIES = 1;
+
+/**
+ * A 400 that refuses a transparent background (gpt-image-2 and its successors: "Transparent background is not
+ * supported for this model."), when the request asked for one. Asking once more without it, at once, is worth more
+ * than failing: the post-process stage removes the background locally (core/image/background.ts). Undefined for
+ * any other error, which `decideRetry` decides.
+ */
+export function decideTransparencyRetry(error: GatewayError, state: RetryState, askedTransparency: boolean): RetryDecision | undefined {
+  if (!askedTransparency || error.kind !== 'bad_request' || error.details.status !== 400) return undefined;
+  if (!/transparen/i.test(`${error.details.gatewayMessage ?? ''} ${error.message}`)) return undefined;
+  if (state.transparencyRetries >= 1) return { retry: false, why: 'the gateway refused the transparent background again' };
+  return { retry: true, delayMs: 0, reason: 'transparent_refused', budget: 'transparencyRetries' };
+}
 
 /** The start of an HTTP-date: IMF-fixdate `Sun, 06 Nov 1994 …`, RFC 850 `Sunday, 06-Nov-94 …`, asctime `Sun Nov  6 …`. */
 const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i;

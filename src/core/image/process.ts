@@ -33,6 +33,8 @@ export interface ProcessReport {
   converted?: { from: ImageMime; to: ImageMime };
   /** The background was removed locally (transparency asked, none delivered). */
   backgroundRemoved?: boolean;
+  /** The gateway refused `background: transparent` (400); the image was asked again without it. */
+  transparencyRefused?: boolean;
   /** Why the image could not be processed; it was then kept as delivered (the image is paid for: never lost here). */
   failed?: string;
 }
@@ -54,7 +56,12 @@ export async function processImage(
 ): Promise<ProcessedImage> {
   const asked = parseSize(askedSize);
   const delivered = readPixelSize(image.bytes, image.mime);
-  const base = { ...(asked ? { asked } : {}), action: 'kept' as FitAction, downscaled: false };
+  const base = {
+    ...(asked ? { asked } : {}),
+    action: 'kept' as FitAction,
+    downscaled: false,
+    ...(image.transparencyRefused === true ? { transparencyRefused: true } : {}),
+  };
   if (!delivered) return { image, report: base };
   const plan = planFit(delivered, asked, processing);
   const from = FORMAT_OF[image.mime];
@@ -123,6 +130,7 @@ export function describeProcessing(report: ProcessReport): string {
     parts.push(report.action === 'kept' ? (sameAspect ? 'same aspect, kept as sent' : 'kept as sent') : report.action);
   }
   if (report.downscaled && saved) parts.push(`downscaled to ${sizeText(saved)}`);
+  if (report.transparencyRefused) parts.push('the gateway refused a transparent background');
   if (report.backgroundRemoved) parts.push('background removed locally');
   if (report.converted) parts.push(`converted ${MIME_LABEL[report.converted.from]} to ${MIME_LABEL[report.converted.to]}`);
   if (report.failed !== undefined) parts.push(`could not be processed (${report.failed}), saved as delivered`);

@@ -52,6 +52,7 @@ export function processingText(report: ProcessReport): string {
     );
   }
   if (report.downscaled && saved) parts.push(l10n.t('downscaled to {0}', sizeText(saved)));
+  if (report.transparencyRefused) parts.push(l10n.t('the gateway refused a transparent background'));
   if (report.backgroundRemoved) parts.push(l10n.t('background removed locally'));
   if (report.converted) parts.push(l10n.t('converted {0} to {1}', MIME_LABEL[report.converted.from], MIME_LABEL[report.converted.to]));
   // The library's message is not the gateway's, but it may quote bytes: shown inert like any untrusted text.

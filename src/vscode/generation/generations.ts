@@ -95,6 +95,8 @@ function retryReasonLabel(reason: RetryReason): string {
       return l10n.t('could not connect');
     case 'timeout':
       return l10n.t('timed out');
+    case 'transparent_refused':
+      return l10n.t('transparent background refused; asking without it');
   }
 }
 
