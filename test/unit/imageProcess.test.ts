@@ -125,6 +125,27 @@ describe('transparency asked, none delivered (issue 12 item 3)', () => {
     assert.equal(describeProcessing(out.report), 'background removed locally');
   });
 
+  it('a painted checkerboard (fake transparency, 16-pixel squares of white and light grey) is taken out like a plain background', async () => {
+    const { encode } = await import('../../src/core/image/codecs');
+    const { borderColours } = await import('../../src/core/image/background');
+    const image = discOnPlain();
+    for (let y = 0; y < image.height; y++) {
+      for (let x = 0; x < image.width; x++) {
+        const i = (y * image.width + x) * 4;
+        if (Math.hypot(x - 60, y - 40) <= 26) continue;
+        const grey = ((x >> 4) + (y >> 4)) % 2 === 0 ? 255 : 204;
+        image.data.set([grey, grey, grey, 255], i);
+      }
+    }
+    assert.deepEqual(borderColours(image), [[255, 255, 255], [204, 204, 204]], 'both squares are background colours');
+    const out = await processImage(delivered(await encode(image, 'png', 100)), undefined, options({ transparent: true }));
+    const pixels = await decode(out.image.bytes, 'png');
+    const alpha = (x: number, y: number) => pixels.data[(y * 120 + x) * 4 + 3];
+    for (const [x, y] of [[0, 0], [20, 3], [119, 79], [8, 40], [100, 70]] as const) assert.equal(alpha(x, y), 0, `a square at ${x},${y} is transparent`);
+    assert.equal(alpha(60, 40), 255, 'the subject is opaque');
+    assert.equal(describeProcessing(out.report), 'background removed locally');
+  });
+
   it('a JPEG gets PNG; an image with real alpha is kept as delivered', async () => {
     const { encode } = await import('../../src/core/image/codecs');
     const jpeg = await encode(discOnPlain(), 'jpeg', 90);
