@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Harness, makeTestKey, waitFor } from './harness';
-import { checkWebp } from '../gateway/inspect';
+import { checkWebp, readPngPixels } from '../gateway/inspect';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
@@ -107,6 +107,32 @@ describe('Images that fit the document, in a real VS Code', { timeout: 10 * 60_0
       await h.page.keyboard.press('Escape');
     } catch (error) {
       await h.screenshot('fit-aspect-FAILED').catch(() => undefined);
+      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(await h.workbench.notificationTexts().catch(() => []))}`;
+      throw error;
+    }
+  });
+
+  it('a transparent background refused by the gateway (400) is asked again without it and removed locally: the corners of the saved PNG are transparent, and the notification says so', { timeout: 180_000 }, async () => {
+    try {
+      const scenario = await h.useScenario('refuse-transparent', { width: 240, height: 160, subject: '1' }, { 'cpaImage.background': 'transparent', 'cpaImage.size': '' });
+      await h.openFile(guide);
+      await h.workbench.goTo(3, 1);
+      await h.workbench.runCommand('CPA Image: Generate Image');
+      await h.workbench.typeInQuickInput('a blue disc');
+      const note = await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).find((t) => t.startsWith('Saved ')), {
+        timeoutMs: 60_000,
+      });
+      assert.match(note, /^Saved docs\/images\/[^ ]+\.png \(the gateway refused a transparent background, background removed locally\)$/);
+      await h.screenshot('fit-transparent');
+      const backgrounds = h.gateway.requestsFor(scenario.url).map((r) => (r.json as { tools?: { background?: unknown }[] }).tools?.[0]?.background);
+      assert.deepEqual(backgrounds, ['transparent', undefined], 'asked with transparency, then once without');
+      const files = await h.listFiles('docs/images');
+      assert.equal(files.length, 1, JSON.stringify(files));
+      const { width, rgba } = readPngPixels(await readFile(path.join(h.workspaceDir, files[0] as string)));
+      const alpha = (x: number, y: number) => rgba[(y * width + x) * 4 + 3];
+      assert.deepEqual([alpha(0, 0), alpha(239, 159), alpha(120, 80)], [0, 0, 255], 'corners transparent, the subject opaque');
+    } catch (error) {
+      await h.screenshot('fit-transparent-FAILED').catch(() => undefined);
       if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(await h.workbench.notificationTexts().catch(() => []))}`;
       throw error;
     }
