@@ -78,7 +78,10 @@ describe('Images that fit the document, in a real VS Code', { timeout: 10 * 60_0
       // A DOM click: the box's placeholder hover can lie over its buttons and take a pointer click.
       const aspectButton = h.page.locator('.quick-input-widget .action-label[aria-label^="Aspect of this image"]').first();
       await aspectButton.dispatchEvent('click');
-      await h.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '2:3 · 1024×1536' }).first().click();
+      const portrait = h.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '2:3 · 1024×1536' }).first();
+      await portrait.waitFor({ state: 'visible' });
+      await h.screenshot('fit-aspect-list');
+      await portrait.click();
       await waitFor('the prompt box with 2:3', async () => (await title.isVisible()) && (await title.innerText()).includes('2:3 · 1024×1536'));
       await h.screenshot('fit-aspect-choice');
       await h.workbench.typeInQuickInput('a tall lighthouse at night');
