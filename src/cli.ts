@@ -13,10 +13,9 @@ import { slugFromPrompt } from './core/files/destination';
 import { GatewayError, isCancellation } from './core/errors';
 import { redactForDisplay } from './core/text/redaction';
 import { escapeForTerminal } from './core/text/terminalText';
-import type { GeneratedImage } from './core/types';
 import { defaultProcessing, describeProcessing, processImage } from './core/image/process';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './cli/contract';
-import { HELP, parseCommandLine, readPrompt, versionString } from './cli/args';
+import { HELP, parseCommandLine, readPrompt, variantCount, versionString } from './cli/args';
 import { gatewayFromArgs } from './cli/gateway';
 import { checkFolderUsable, checkNameLengths, plannedOutput, withRealExtension } from './cli/files';
 import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage } from './cli/output';
@@ -47,65 +46,88 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const { gateway, log } = await gatewayFromArgs(values, io, secrets);
 
     const slug = slugFromPrompt(prompt);
+    const variants = variantCount(values);
     const planned = await plannedOutput(values.output, io);
     checkNameLengths(planned, slug, io.cwd);
     if (planned.file !== undefined && values.overwrite !== true && (await exists(path.resolve(io.cwd, planned.file)))) {
       throw new FileError(`${planned.file} already exists. Choose another --output, or pass --overwrite to replace it.`);
+    }
+    // The other candidates' names were not named by the user: never written over, --overwrite or not.
+    for (let variant = 2; planned.file !== undefined && variant <= variants; variant++) {
+      const name = variantName(planned.file, variant);
+      if (await exists(path.resolve(io.cwd, name))) throw new FileError(`${name} already exists (--variants ${variants} writes ${planned.file}, ${variantName(planned.file, 2)}, …). Choose another --output.`);
     }
     const plannedDir = planned.file !== undefined ? path.dirname(planned.file) : (planned.dir ?? '');
     await checkFolderUsable(path.resolve(io.cwd, plannedDir), values.output ?? plannedDir);
 
     // SPEC §6: progress lines while streaming; a terminal or --verbose shows them for non-streaming runs too.
     const showProgress = values.quiet !== true && (verbose || gateway.stream || io.stderr.isTTY === true);
-    const progress = progressPrinter((l) => (showProgress ? io.stderr.write(l) : undefined), () => Date.now());
     const client = new ImageClient({ logger: log });
-    let image: GeneratedImage;
+
+    /** One candidate: its own request, post-process and save. Several run at once; their lines carry their number. */
+    const generateAndSave = async (variant: number): Promise<string> => {
+      const label = variants > 1 ? `[${variant}/${variants}] ` : '';
+      const note = (text: string): void => void io.stderr.write(escapeForTerminal(`${label}note: ${text}`) + '\n');
+      const progress = progressPrinter((l) => (showProgress ? io.stderr.write(`${label}${l}`) : undefined), () => Date.now());
+      let image = await client.generate(gateway, { prompt }, { ...(io.signal ? { signal: io.signal } : {}), onProgress: (e) => progress.onProgress(e) });
+      log.info(`${label}Received ${MIME_NAMES[image.mime]}, ${image.bytes.length} bytes in ${image.elapsedMs} ms (${image.attempts} attempt${image.attempts === 1 ? '' : 's'}).`);
+      if (image.revisedPrompt) log.info(`${label}Revised prompt: ${image.revisedPrompt}`);
+      // The post-process stage, as in the extension (src/vscode/generation/postProcess.ts): fit, shrink, re-encode.
+      const { image: processed, report } = await processImage(image, gateway.tool.size, gateway.processing ?? defaultProcessing);
+      const delivered = image;
+      image = processed;
+      const done = describeProcessing(report);
+      if (done !== '') note(done);
+      if (report.delivered) log.info(`${label}Delivered ${report.delivered.width}x${report.delivered.height}; saving ${report.saved?.width}x${report.saved?.height}.`);
+      progress.print('saving…');
+
+      let target: SaveTarget;
+      if (planned.file !== undefined) {
+        const named = variantName(planned.file, variant);
+        const { file: shown, replaced } = withRealExtension(named, image.extension);
+        const renamed = shown !== named;
+        // --overwrite replaces only the file the user named: a name the real type chose, or another candidate's, is written only while free.
+        const overwrite = values.overwrite === true && !renamed && variant === 1;
+        const takenMessage = renamed ? renamedTakenMessage(named, shown, MIME_NAMES[image.mime], replaced, values.overwrite === true) : undefined;
+        if (takenMessage !== undefined && (await exists(path.resolve(io.cwd, shown)))) throw new FileError(takenMessage);
+        if (replaced && report.converted) {
+          note(`the image is saved as ${MIME_NAMES[image.mime]} (--save-format), so it is saved as ${shown} instead of ${named}`);
+        } else if (replaced) {
+          note(`the gateway returned a ${MIME_NAMES[delivered.mime]} image, so it is saved as ${shown} instead of ${named}`);
+        } else if (renamed) {
+          note(`${named} has no image extension, so the ${MIME_NAMES[image.mime]} image is saved as ${shown}`);
+        }
+        target = { file: path.resolve(io.cwd, shown), shown, unique: false, overwrite, ...(takenMessage !== undefined ? { takenMessage } : {}) };
+      } else {
+        const name = `${variant === 1 ? slug : `${slug}-${variant}`}.${image.extension}`;
+        const dir = planned.dir ?? '';
+        const shown = dir === '' ? path.resolve(io.cwd, name) : path.join(dir, name);
+        target = { file: path.resolve(io.cwd, dir, name), shown, unique: true, overwrite: false };
+      }
+      const saved = await saveAtomically(image.bytes, target, io);
+      log.info(`${label}Saved ${saved.file}`);
+      return saved.shown;
+    };
+
+    let outcomes: PromiseSettledResult<string>[];
     try {
-      image = await client.generate(gateway, { prompt }, { ...(io.signal ? { signal: io.signal } : {}), onProgress: (e) => progress.onProgress(e) });
+      outcomes = await Promise.allSettled(Array.from({ length: variants }, (_, i) => generateAndSave(i + 1)));
     } finally {
       await (client as { close?: () => Promise<void> }).close?.().catch(() => undefined);
     }
-    log.info(`Received ${MIME_NAMES[image.mime]}, ${image.bytes.length} bytes in ${image.elapsedMs} ms (${image.attempts} attempt${image.attempts === 1 ? '' : 's'}).`);
-    if (image.revisedPrompt) log.info(`Revised prompt: ${image.revisedPrompt}`);
-    // The post-process stage, as in the extension (src/vscode/generation/postProcess.ts): fit, shrink, re-encode.
-    const { image: processed, report } = await processImage(image, gateway.tool.size, gateway.processing ?? defaultProcessing);
-    const delivered = image;
-    image = processed;
-    const done = describeProcessing(report);
-    if (done !== '') io.stderr.write(escapeForTerminal(`note: ${done}`) + '\n');
-    if (report.delivered) log.info(`Delivered ${report.delivered.width}x${report.delivered.height}; saving ${report.saved?.width}x${report.saved?.height}.`);
-    progress.print('saving…');
-
-    let target: SaveTarget;
-    if (planned.file !== undefined) {
-      const { file: shown, replaced } = withRealExtension(planned.file, image.extension);
-      const renamed = shown !== planned.file;
-      // --overwrite replaces only the file the user named: a name the real type chose is written only while free.
-      const takenMessage = renamed ? renamedTakenMessage(planned.file, shown, MIME_NAMES[image.mime], replaced, values.overwrite === true) : undefined;
-      if (takenMessage !== undefined && (await exists(path.resolve(io.cwd, shown)))) throw new FileError(takenMessage);
-      if (replaced && report.converted) {
-        io.stderr.write(escapeForTerminal(`note: the image is saved as ${MIME_NAMES[image.mime]} (--save-format), so it is saved as ${shown} instead of ${planned.file}`) + '\n');
-      } else if (replaced) {
-        io.stderr.write(escapeForTerminal(`note: the gateway returned a ${MIME_NAMES[delivered.mime]} image, so it is saved as ${shown} instead of ${planned.file}`) + '\n');
-      } else if (renamed) {
-        io.stderr.write(escapeForTerminal(`note: ${planned.file} has no image extension, so the ${MIME_NAMES[image.mime]} image is saved as ${shown}`) + '\n');
-      }
-      target = {
-        file: path.resolve(io.cwd, shown),
-        shown,
-        unique: false,
-        overwrite: values.overwrite === true && !renamed,
-        ...(takenMessage !== undefined ? { takenMessage } : {}),
-      };
-    } else {
-      const name = `${slug}.${image.extension}`;
-      const dir = planned.dir ?? '';
-      const shown = dir === '' ? path.resolve(io.cwd, name) : path.join(dir, name);
-      target = { file: path.resolve(io.cwd, dir, name), shown, unique: true, overwrite: false };
+    // Every saved path on stdout, in the candidates' order; with one candidate, its error is the run's.
+    for (const outcome of outcomes) if (outcome.status === 'fulfilled') io.stdout.write(`${escapeForTerminal(outcome.value)}\n`);
+    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [{ variant: i + 1, error: outcome.reason as unknown }] : []));
+    if (variants === 1 && failures[0]) throw failures[0].error;
+    for (const { variant, error } of failures) {
+      if (isCancellation(error) || io.signal?.aborted) continue;
+      errorLine(`candidate ${variant} of ${variants}: ${redactForDisplay(failureMessage(error), secrets.current)}`);
     }
-    const saved = await saveAtomically(image.bytes, target, io);
-    log.info(`Saved ${saved.file}`);
-    io.stdout.write(`${escapeForTerminal(saved.shown)}\n`);
+    if (failures.length > 0) {
+      if (io.signal?.aborted || failures.every(({ error }) => isCancellation(error))) throw failures[0]?.error;
+      errorLine(`${failures.length} of ${variants} candidates failed; ${variants - failures.length} saved.`);
+      return EXIT_FAILURE;
+    }
     return EXIT_OK;
   } catch (err) {
     if (err instanceof UsageError) {
@@ -116,10 +138,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       errorLine('cancelled; nothing was saved.');
       return EXIT_CANCELLED;
     }
-    const message = err instanceof GatewayError || err instanceof FileError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
-    errorLine(redactForDisplay(message, secrets.current));
+    errorLine(redactForDisplay(failureMessage(err), secrets.current));
     return EXIT_FAILURE;
   }
+}
+
+/** What the user reads for a failure: our own errors' words; anything else is named unexpected. */
+function failureMessage(err: unknown): string {
+  return err instanceof GatewayError || err instanceof FileError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** The file of candidate `variant`: the named file itself for the first, `name-2.png`, `name-3.png`, … for the others. */
+function variantName(file: string, variant: number): string {
+  if (variant === 1) return file;
+  const extension = path.extname(file);
+  return `${file.slice(0, file.length - extension.length)}-${variant}${extension}`;
 }
 
 /** Entry point: wires process streams and signals. A second Ctrl+C exits at once. */

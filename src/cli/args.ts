@@ -26,6 +26,8 @@ Output:
                               A folder (ending in /) gets <slug>.<ext>. Default: <slug>.<ext> here.
       --overwrite             replace an existing file instead of failing (only the file named
                               by --output, never a name the real image type switched to)
+      --variants <1-4>        make N candidates in parallel (gateways ignore n): name.png,
+                              name-2.png, …; prints every path (default 1)
 
 Request:
   -m, --model <name>          text model (default gpt-5.4; gpt-image-* is refused)
@@ -79,6 +81,7 @@ export const OPTIONS = {
   'prompt-file': { type: 'string' },
   output: { type: 'string', short: 'o' },
   overwrite: { type: 'boolean' },
+  variants: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   model: { type: 'string', short: 'm' },
   format: { type: 'string', short: 'f' },
@@ -256,4 +259,15 @@ export function settingsFromArgs(values: Values): { settings: UserSettings; form
   // Partial images only exist in a stream.
   settings.stream = values.stream === true || (settings.partialImages ?? 0) > 0;
   return { settings, formatFlag };
+}
+
+/** The most candidates of one prompt: each is a request of its own (the gateways on the Codex upstream ignore `n`). */
+export const MAX_VARIANTS = 4;
+
+/** `--variants`: 1 when absent, else a whole number from 1 to MAX_VARIANTS. */
+export function variantCount(values: Pick<Values, 'variants'>): number {
+  if (values.variants === undefined) return 1;
+  const count = wholeNumber(values.variants, '--variants');
+  if (count < 1 || count > MAX_VARIANTS) throw new UsageError(`--variants must be from 1 to ${MAX_VARIANTS}, not ${count}`);
+  return count;
 }

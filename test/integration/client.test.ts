@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ImageClient } from '../../src/core/gateway/client';
 import { GatewayError, cancelledError } from '../../src/core/errors';
-import { STATED_DELAY_MARGIN_MS } from '../../src/core/gateway/retry';
+import { REFUSED_RETRIES, STATED_DELAY_MARGIN_MS } from '../../src/core/gateway/retry';
 import type {
   Clock,
   GatewaySettings,
@@ -639,14 +639,14 @@ describe('ImageClient against the test gateway', () => {
       assert.equal(attemptsAt(u), 3);
     });
 
-    it('connection refused is a network error, retried transientRetries times', async () => {
+    it('connection refused is a network error, retried once (REFUSED_RETRIES: a gateway restarting), not as a dropped connection', async () => {
       const closed = await startTestGateway();
       const base = closed.baseUrl;
       await closed.close();
       const run = await generate(base);
       const error = expectError(run, 'network');
       assert.match(error.message, /refused/);
-      assert.equal(run.clock.sleeps.length, 2);
+      assert.equal(run.clock.sleeps.length, REFUSED_RETRIES);
     });
   });
 

@@ -11,16 +11,24 @@ import assert from 'node:assert/strict';
 const root = path.resolve(__dirname, '../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 
+interface Setting {
+  deprecationMessage?: string;
+  markdownDeprecationMessage?: string;
+}
+
 describe('README', () => {
   it('lists every setting exactly as package.json declares it', () => {
     const table = execFileSync(process.execPath, [path.join(root, 'scripts/readme-settings.mjs')], { encoding: 'utf8' }).trim();
     const block = readme.slice(readme.indexOf('<!-- settings:start -->') + '<!-- settings:start -->'.length, readme.indexOf('<!-- settings:end -->')).trim();
     assert.equal(block, table, 'run `node scripts/readme-settings.mjs --write`');
     const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-      contributes: { configuration: { properties: Record<string, unknown> } | { properties: Record<string, unknown> }[] };
+      contributes: { configuration: { properties: Record<string, Setting> } | { properties: Record<string, Setting> }[] };
     };
     const sections = Array.isArray(manifest.contributes.configuration) ? manifest.contributes.configuration : [manifest.contributes.configuration];
-    for (const key of sections.flatMap((s) => Object.keys(s.properties))) assert.ok(block.includes(`\`${key}\``), key);
+    const settings = sections.flatMap((s) => Object.entries(s.properties));
+    // A renamed setting stays declared, deprecated, so old values keep working: the README lists only its new name.
+    const deprecated = (s: Setting) => s.deprecationMessage !== undefined || s.markdownDeprecationMessage !== undefined;
+    for (const [key, setting] of settings) assert.equal(block.includes(`\`${key}\``), !deprecated(setting), key);
   });
 
   it('shows only pictures that exist', () => {
