@@ -40,6 +40,8 @@ Request:
       --no-size-in-prompt     send the size only as the size field, not in the prompt
       --quality <q>           low, medium, high, auto
       --background <b>        transparent, opaque, auto
+      --style <name>          add a style to the prompt: diagram, flat illustration, watercolor,
+                              photo, line art (fill: a document's front matter image-style wins)
       --partial-images <0-3>  streamed previews (turns on --stream)
       --timeout <seconds>     per attempt (default 600)
       --max-attempts <n>      requests in all for one image, whatever made them retry: rate
@@ -96,6 +98,7 @@ export const OPTIONS = {
   'max-height': { type: 'string' },
   quality: { type: 'string' },
   background: { type: 'string' },
+  style: { type: 'string' },
   'partial-images': { type: 'string' },
   timeout: { type: 'string' },
   'max-attempts': { type: 'string' },
@@ -246,6 +249,7 @@ export function settingsFromArgs(values: Values): { settings: UserSettings; form
   }
   if (values.quality !== undefined) settings.quality = values.quality;
   if (values.background !== undefined) settings.background = values.background;
+  if (values.style !== undefined) settings.style = values.style;
   if (values['partial-images'] !== undefined) {
     settings.partialImages = wholeNumber(values['partial-images'], '--partial-images');
     if (settings.partialImages > 3) throw new UsageError(`--partial-images must be from 0 to 3, not ${settings.partialImages}`);

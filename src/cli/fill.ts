@@ -25,6 +25,10 @@ import { gatewayFromArgs } from './gateway';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './contract';
 import { oneLine } from './output';
 import { saveAtomically } from './save';
+import { resolveStyle } from '../core/config/config';
+import { defaultProcessing, processImage } from '../core/image/process';
+import { frontMatterStyle } from '../core/prompt/styles';
+import type { GatewaySettings } from '../core/types';
 
 /** Markdown files by extension (the languages the extension's CodeLens serves). */
 const MARKDOWN_FILE = /\.(md|markdown|mdx|qmd|rmd)$/i;
@@ -48,7 +52,7 @@ node_modules). At most ${MAX_FILL_IMAGES} images and ${MAX_FILL_FILES} files per
       --destination <pattern> where images go, with the extension's variables
                               (default \${documentDirName}/images/\${slug}.\${ext})
   The request options of the single-image command apply too: --model, --format, --size, --quality,
-  --background, --stream, --partial-images, --timeout, --max-attempts, --total-timeout, --verbose, --quiet.
+  --background, --style, --stream, --partial-images, --timeout, --max-attempts, --total-timeout, --verbose, --quiet.
 
 One line per image on standard output ("docs/guide.md:12: images/a-fox.png", or "failed: …"), then a
 summary. Exit status: 0 all filled, 1 one or more failed (the others stay filled), 2 usage error,
@@ -89,7 +93,7 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
       io.stdout.write(FILL_HELP);
       return EXIT_OK;
     }
-    for (const flag of ['prompt', 'prompt-file', 'output', 'overwrite'] as const) {
+    for (const flag of ['prompt', 'prompt-file', 'output', 'overwrite', 'variants'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to fill: the prompts are the alt texts and the files go where --destination says`);
     }
     if (positionals.length === 0) throw new UsageError('fill needs at least one markdown file or folder (see fill --help)');
@@ -123,7 +127,10 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
         concurrency,
         ...(io.signal ? { signal: io.signal } : {}),
         run: async (item, _index, signal) => {
-          const image = await client.generate(gateway, { prompt: item.link.prompt }, { signal });
+          const docGateway = gatewayForDocument(gateway, item.doc);
+          const delivered = await client.generate(docGateway, { prompt: item.link.prompt }, { signal });
+          // The post-process stage, as for one image: fit to the asked size, shrink, re-encode.
+          const { image } = await processImage(delivered, docGateway.tool.size, docGateway.processing ?? defaultProcessing);
           const target = destinationFor(item.doc, pattern, slugFromPrompt(item.link.prompt), image.extension, io.cwd);
           const saved = await saveAtomically(image.bytes, { file: target, shown: target, unique: true, overwrite: false }, io);
           const documentPath = toPosix(item.doc.file);
@@ -277,4 +284,16 @@ function lineOf(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line += 1;
   return line;
+}
+
+/**
+ * The settings for the links of one document: its front matter's `image-style: NAME` replaces the run's style
+ * (--style), so a document keeps its own look. An unknown name fails that document's images with a message naming
+ * the known styles.
+ */
+function gatewayForDocument(gateway: GatewaySettings, doc: DocumentToFill): GatewaySettings {
+  const style = frontMatterStyle(doc.text);
+  if (style === undefined) return gateway;
+  const { style: _runStyle, ...rest } = gateway;
+  return { ...rest, ...resolveStyle({ style }) };
 }

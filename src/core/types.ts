@@ -6,6 +6,12 @@
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
 
 /** Optional fields of the `image_generation` tool; each is sent only when set (SPEC §1). */
+/** A named prompt suffix (issue 13 item 5). */
+export interface ImageStyle {
+  name: string;
+  text: string;
+}
+
 export interface ImageToolOptions {
   outputFormat: OutputFormat;
   size?: string;
@@ -97,6 +103,8 @@ export interface GatewaySettings {
   proxy?: ProxySettings;
   /** When true and a `WxH` size is asked, the prompt also states it ("Image size: 1024×1536 (portrait)."). */
   sizePhrase?: boolean;
+  /** The style whose text is added to the prompt as sent (core/prompt/styles.ts). */
+  style?: ImageStyle;
   /** The post-process stage's settings; absent means the default (crop, original format, quality 80). */
   processing?: ImageProcessing;
 }

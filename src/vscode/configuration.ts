@@ -27,15 +27,16 @@ export class ConfigurationService {
     private readonly secrets: KnownSecrets,
   ) {}
 
-  /** @param repeat Regenerate: an earlier run's image settings, used exactly instead of today's. */
   /**
    * The settings for one run in `scope`: `repeat` replaces the image settings exactly (Regenerate); `size` replaces
-   * only the size (the prompt box's aspect choice for this request).
+   * only the size (the prompt box's aspect choice for this request); `style` only the style's name (the prompt box's
+   * choice, or the document's front matter), unless `repeat` gives the style already.
    */
-  async load(scope?: Uri, repeat?: GenerationSettings, size?: string): Promise<LoadedConfiguration> {
+  async load(scope?: Uri, repeat?: GenerationSettings, size?: string, style?: string): Promise<LoadedConfiguration> {
     const read = readExtensionSettings(workspace.getConfiguration(configSection, scope), workspace.getConfiguration('http'));
     const repeated = repeat ? { ...read, user: withRepeatedSettings(read.user, repeat) } : read;
-    const settings = size !== undefined ? { ...repeated, user: { ...repeated.user, size } } : repeated;
+    const sized = size !== undefined ? { ...repeated, user: { ...repeated.user, size } } : repeated;
+    const settings = style !== undefined && repeat === undefined ? { ...sized, user: { ...sized.user, style } } : sized;
     // OpenClaw is the last source and reads JSON5 files: loaded on first use so activation stays cheap.
     const [{ loadOpenClaw }, secretKey] = await Promise.all([import('../core/config/openclaw'), this.apiKeys.get()]);
     const env = { ...process.env };

@@ -125,6 +125,10 @@ export function readExtensionSettings(config: ConfigurationReader, http: Configu
   set('saveQuality', num('save.quality'));
   set('saveMaxWidth', num('save.maxWidth'));
   set('saveMaxHeight', num('save.maxHeight'));
+  // Styles (issue 13 item 5): only words added to the prompt, so a folder or workspace may set them.
+  set('style', str('style'));
+  const styles = config.get<unknown>('styles');
+  if (styles !== undefined && styles !== null) user.styles = styles;
   const phrase = config.get<unknown>('sizeInPrompt');
   if (typeof phrase === 'boolean') user.sizePhrase = phrase;
   user.proxy = readProxySettings(http);

@@ -219,6 +219,13 @@ export const scenarioTable: readonly ScenarioRow[] = [
   },
   // Issue 12: the size is fitted locally (crop by default); the client itself receives the 1536×1024 PNG as sent.
   { scenario: 'ignores-size', fault: 'a 1536×1024 image whatever size was asked (the Codex upstream)', settings: { size: '1024x1536' }, ...both(image()) },
+  // Issue 12 item 3: gpt-image-2 refuses `background: transparent` with a 400; the client asks once more without it.
+  {
+    scenario: 'refuse-transparent',
+    fault: '400 invalid_value "Transparent background is not supported for this model." when transparency is asked',
+    settings: { background: 'transparent' },
+    ...both(image(2)),
+  },
 ];
 
 export const modes = [

@@ -195,6 +195,8 @@ describe('package.json', () => {
       'cpaImage.size',
       'cpaImage.sizeInPrompt',
       'cpaImage.stream',
+      'cpaImage.style',
+      'cpaImage.styles',
       'cpaImage.textFallbackRetries',
       'cpaImage.timeoutSeconds',
       'cpaImage.totalTimeoutSeconds',

@@ -69,6 +69,7 @@ describe('readExtensionSettings', () => {
         saveFormat: 'original',
         saveQuality: 80,
         sizePhrase: true,
+        styles: {},
         proxy: { strictSsl: true },
       },
       insertFormat: 'auto',
@@ -104,13 +105,15 @@ describe('readExtensionSettings', () => {
       insertPosition: 'replaceSelection',
     };
     // The image settings of issue 12 have dotted or other names in the manifest than in UserSettings.
-    const imageSettings: Values = { maxResponseSize: 16, fit: 'contain', 'save.format': 'webp', 'save.quality': 60, 'save.maxWidth': 800, 'save.maxHeight': 600, sizeInPrompt: false };
+    const imageSettings: Values = { maxResponseSize: 16, style: 'watercolor', styles: { blueprint: 'Style: a blueprint.' }, fit: 'contain', 'save.format': 'webp', 'save.quality': 60, 'save.maxWidth': 800, 'save.maxHeight': 600, sizeInPrompt: false };
     const settings = readExtensionSettings(new FakeConfiguration({ defaults: manifestDefaults, user: { ...user, ...imageSettings } }), noHttp);
     const { destination, insertFormat, insertPosition, ...userSettings } = user;
     assert.deepEqual(settings, {
       user: {
         ...userSettings,
         maxResponseMiB: 16,
+        style: 'watercolor',
+        styles: { blueprint: 'Style: a blueprint.' },
         fit: 'contain',
         saveFormat: 'webp',
         saveQuality: 60,

@@ -6,12 +6,13 @@
  * information in, which keeps this file pure and testable.
  */
 
-import type { FitMode, GatewaySettings, ImageProcessing, OutputFormat, ProxySettings, SaveFormat } from '../types';
+import type { FitMode, GatewaySettings, ImageProcessing, ImageStyle, OutputFormat, ProxySettings, SaveFormat } from '../types';
 import { GatewayError, keyHint } from '../errors';
 import { redactUrlCredentials } from '../text/redaction';
 import type { OpenClawInfo } from './openclaw';
 import { isImageModel, type Resolved } from './resolved';
 import { trimmedString } from '../json';
+import { normaliseStyleName, styleCatalog } from '../prompt/styles';
 
 /** What the user configured (VS Code settings, or command-line flags). Every field is optional. */
 export interface UserSettings {
@@ -52,6 +53,12 @@ export interface UserSettings {
   saveMaxHeight?: number;
   /** State the asked size in the prompt too (default true). */
   sizePhrase?: boolean;
+  /** The style's name (`cpaImage.style`, the prompt box, front matter, `--style`); empty or `none`: no style. */
+  style?: string;
+  /** The user's styles (`cpaImage.styles`): name → text, added to the built-in ones. */
+  styles?: unknown;
+  /** The exact style text, which wins over the name's (Regenerate repeats the text an image was made with). */
+  styleText?: string;
 }
 
 /** A value together with a human-readable description of where it came from. */
@@ -445,6 +452,7 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
     ...(settings.proxy ? { proxy: settings.proxy } : {}),
     sizePhrase: settings.sizePhrase !== false,
     processing,
+    ...resolveStyle(settings),
   };
 }
 
@@ -469,4 +477,26 @@ export function describeResolvedConfig(resolved: ResolvedConfig): { name: string
     { name: 'Originator', value: resolved.originator.value, source: resolved.originator.source },
     { name: 'Session id', value: resolved.sessionId.value, source: resolved.sessionId.source },
   ];
+}
+
+/**
+ * The style of a request: `styleText` as given (Regenerate), else the named style from the catalog (built-in and
+ * `cpaImage.styles`); none for an empty name or `none`. An unknown name is a configuration error that names the
+ * known ones, before any request is spent.
+ */
+export function resolveStyle(settings: Pick<UserSettings, 'style' | 'styles' | 'styleText'>): { style?: ImageStyle } {
+  const name = normaliseStyleName(trimmedString(settings.style) ?? '');
+  const exact = trimmedString(settings.styleText);
+  if (exact !== undefined) return { style: { name: name === '' ? 'custom' : name, text: exact } };
+  if (name === '' || name === 'none') return {};
+  const { styles } = styleCatalog(settings.styles);
+  const text = styles.get(name);
+  if (text === undefined) {
+    throw new GatewayError(
+      'config',
+      `The style '${name}' is not defined. Known styles: ${[...styles.keys()].join(', ')}. ` +
+        `Define it in cpaImage.styles, or choose another (cpaImage.style, the prompt box, image-style in the front matter, --style).`,
+    );
+  }
+  return { style: { name, text } };
 }

@@ -3,7 +3,7 @@
  * pipeline (which records them), the history (which stores them) and the configuration (which repeats them).
  */
 import type { UserSettings } from './config';
-import type { GatewaySettings, OutputFormat } from '../types';
+import type { GatewaySettings, ImageStyle, OutputFormat } from '../types';
 
 export interface GenerationSettings {
   model: string;
@@ -11,6 +11,8 @@ export interface GenerationSettings {
   size?: string;
   quality?: string;
   background?: string;
+  /** The style the image was made with, its text as sent (so Regenerate repeats it even if the setting changed). */
+  style?: ImageStyle;
 }
 
 /** What a request was sent with. */
@@ -21,6 +23,7 @@ export function generationSettingsOf(gateway: GatewaySettings): GenerationSettin
     ...(gateway.tool.size !== undefined ? { size: gateway.tool.size } : {}),
     ...(gateway.tool.quality !== undefined ? { quality: gateway.tool.quality } : {}),
     ...(gateway.tool.background !== undefined ? { background: gateway.tool.background } : {}),
+    ...(gateway.style !== undefined ? { style: { ...gateway.style } } : {}),
   };
 }
 
@@ -29,7 +32,7 @@ export function generationSettingsOf(gateway: GatewaySettings): GenerationSettin
  * set is cleared, not taken from today's settings (Regenerate makes the same kind of image again).
  */
 export function withRepeatedSettings(user: UserSettings, repeat: GenerationSettings): UserSettings {
-  const { size: _size, quality: _quality, background: _background, ...rest } = user;
+  const { size: _size, quality: _quality, background: _background, style: _style, styleText: _styleText, ...rest } = user;
   return {
     ...rest,
     model: repeat.model,
@@ -37,5 +40,7 @@ export function withRepeatedSettings(user: UserSettings, repeat: GenerationSetti
     ...(repeat.size !== undefined ? { size: repeat.size } : {}),
     ...(repeat.quality !== undefined ? { quality: repeat.quality } : {}),
     ...(repeat.background !== undefined ? { background: repeat.background } : {}),
+    // No style then means none now, whatever cpaImage.style says today.
+    ...(repeat.style !== undefined ? { style: repeat.style.name, styleText: repeat.style.text } : { style: 'none' }),
   };
 }

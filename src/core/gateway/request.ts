@@ -5,6 +5,7 @@
 import type { GatewaySettings, ImageRequest, ImageToolOptions } from '../types';
 import { GatewayError } from '../errors';
 import { parseSize, sizePhrase } from '../image/fit';
+import { promptWithStyle } from '../prompt/styles';
 
 export interface HttpRequest {
   url: string;
@@ -117,7 +118,7 @@ export function promptWithSize(settings: GatewaySettings, prompt: string): strin
 
 export function buildResponsesRequest(settings: GatewaySettings, request: ImageRequest): HttpRequest {
   const edit = (request.inputImages?.length ?? 0) > 0;
-  const prompt = promptWithSize(settings, request.prompt);
+  const prompt = promptWithSize(settings, promptWithStyle(request.prompt, settings.style?.text));
   // SPEC §1 states this exact body; the key order is kept so it can be compared as text.
   const body = {
     model: settings.model,

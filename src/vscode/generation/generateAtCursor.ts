@@ -8,9 +8,14 @@ import type { Services } from '../services';
 import type { InsertionOrigin } from './insertion';
 import { announceSaved } from './announce';
 
-export async function generateAtCursor(services: Services, prompt: string, origin: InsertionOrigin | undefined, size?: string): Promise<void> {
+export async function generateAtCursor(services: Services, prompt: string, origin: InsertionOrigin | undefined, size?: string, style?: string): Promise<void> {
   try {
-    const output = await services.pipeline.run({ prompt, ...(origin ? { document: origin.document } : {}), ...(size !== undefined ? { size } : {}) });
+    const output = await services.pipeline.run({
+      prompt,
+      ...(origin ? { document: origin.document } : {}),
+      ...(size !== undefined ? { size } : {}),
+      ...(style !== undefined ? { style } : {}),
+    });
     const { insertFormat, insertPosition } = output.placement;
     const outcome = origin ? await origin.insert(output.uri, prompt, insertFormat, insertPosition) : ({ kind: 'none' } as const);
     if (outcome.kind !== 'none') services.log.info(`#${output.id} ${outcome.kind} link: ${outcome.text}`);
@@ -24,9 +29,9 @@ export async function generateAtCursor(services: Services, prompt: string, origi
  * `generateAtCursor` for a prompt the user typed in the prompt box: a failure (not a cancel) keeps it as the draft
  * that the next prompt box, or this error's Retry, offers again; a success clears it. Typed once.
  */
-export async function generateTypedPrompt(services: Services, prompt: string, origin: InsertionOrigin | undefined): Promise<void> {
+export async function generateTypedPrompt(services: Services, prompt: string, origin: InsertionOrigin | undefined, style?: string): Promise<void> {
   try {
-    await generateAtCursor(services, prompt, origin, services.aspects.requestSize());
+    await generateAtCursor(services, prompt, origin, services.aspects.requestSize(), style);
     services.recentPrompts.draft = undefined;
   } catch (err) {
     if (!isCancellation(err)) services.recentPrompts.draft = prompt;

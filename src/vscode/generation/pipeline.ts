@@ -29,6 +29,7 @@ import type { InsertionFormat } from '../../core/markdown/links';
 import type { InsertPosition } from '../settings';
 import { postProcess } from './postProcess';
 import type { ProcessReport } from '../../core/image/process';
+import { frontMatterStyle } from '../../core/prompt/styles';
 
 export interface PipelineServices {
   log: Logger;
@@ -60,6 +61,8 @@ export interface GenerationRequest {
   repeat?: GenerationSettings;
   /** The size asked in the prompt box for this request (`WxH`), instead of `cpaImage.size`. */
   size?: string;
+  /** The style chosen in the prompt box for this request (a name, or `none`), instead of the front matter's or cpaImage.style. */
+  style?: string;
 }
 
 /** How the document wants links written, read with the run's settings (for the feature that places the link). */
@@ -178,7 +181,9 @@ export class GenerationPipeline implements Disposable {
   private async resolveSettings(request: GenerationRequest): Promise<{ loaded: LoadedConfiguration; gateway: GatewaySettings }> {
     const { configuration } = this.services;
     const scope = request.document?.uri ?? (request.saveTo?.kind === 'nextTo' ? request.saveTo.file : undefined);
-    const loaded = await configuration.load(scope, request.repeat, request.size);
+    // The style: the prompt box's choice for this request, else the document's front matter, else cpaImage.style.
+    const style = request.style ?? (request.document ? frontMatterStyle(request.document.getText()) : undefined);
+    const loaded = await configuration.load(scope, request.repeat, request.size, style);
     try {
       return { loaded, gateway: configuration.gatewaySettings(loaded) };
     } catch (err) {

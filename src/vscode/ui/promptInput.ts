@@ -3,12 +3,14 @@
  * lists the last 20 prompts; picking one puts it back in the box to use as is or to edit. An input box,
  * rather than a quick pick that mixes typed text and history, means Enter always uses exactly what was typed.
  * With `aspects`, an "Aspect" button picks the size of this image (Auto, 1:1, 3:2, …); the box's title shows the
- * choice, which is remembered for the next time.
+ * choice, which is remembered for the next time. With `styles`, a "Style" button picks the style of this image
+ * (ui/styleChoice.ts); the title shows it too.
  */
 import { ThemeIcon, l10n, window } from 'vscode';
 import type { QuickInputButton, QuickPickItem } from 'vscode';
 import { iconLabelText } from '../../core/text/inertText';
 import { ASPECTS, sizeOfAspect, type Aspect, type AspectMemory } from './aspectChoice';
+import type { StyleChoice } from './styleChoice';
 
 /** A recent prompt as a quick-pick row: the label shows it with icons made inert, `prompt` keeps it exact. */
 interface RecentPromptItem extends QuickPickItem {
@@ -16,11 +18,16 @@ interface RecentPromptItem extends QuickPickItem {
 }
 
 /** Resolves to the trimmed prompt, or undefined when the box was dismissed or left empty. */
-export async function askForPrompt(initial: string, recent: readonly string[], aspects?: AspectMemory): Promise<string | undefined> {
+export async function askForPrompt(initial: string, recent: readonly string[], aspects?: AspectMemory, styles?: StyleChoice): Promise<string | undefined> {
   let value = initial;
   for (;;) {
-    const answer = await showPromptBox(value, recent, aspects);
+    const answer = await showPromptBox(value, recent, aspects, styles);
     if (answer.kind === 'done') return answer.prompt;
+    if (answer.kind === 'style' && styles) {
+      await styles.pick();
+      value = answer.value;
+      continue;
+    }
     if (answer.kind === 'aspect' && aspects) {
       const chosen = await pickAspect(aspects.current);
       if (chosen !== undefined) await aspects.choose(chosen);
@@ -38,7 +45,7 @@ export async function askForPrompt(initial: string, recent: readonly string[], a
   }
 }
 
-type BoxAnswer = { kind: 'done'; prompt: string | undefined } | { kind: 'recent' | 'aspect'; value: string };
+type BoxAnswer = { kind: 'done'; prompt: string | undefined } | { kind: 'recent' | 'aspect' | 'style'; value: string };
 
 /** `Auto (setting)`, `3:2 · 1536×1024`: how an aspect reads in the title and the list. */
 export function aspectLabel(aspect: Aspect): string {
@@ -72,20 +79,22 @@ async function pickAspect(current: Aspect): Promise<Aspect | undefined> {
   });
 }
 
-function showPromptBox(value: string, recent: readonly string[], aspects: AspectMemory | undefined): Promise<BoxAnswer> {
+function showPromptBox(value: string, recent: readonly string[], aspects: AspectMemory | undefined, styles: StyleChoice | undefined): Promise<BoxAnswer> {
   return new Promise((resolve) => {
     const box = window.createInputBox();
     const recentButton: QuickInputButton = { iconPath: new ThemeIcon('history'), tooltip: l10n.t('Recent prompts') };
     const aspectButton: QuickInputButton = { iconPath: new ThemeIcon('screen-normal'), tooltip: l10n.t('Aspect of this image') };
+    const styleButton: QuickInputButton = { iconPath: new ThemeIcon('symbol-color'), tooltip: l10n.t('Style of this image') };
     let answer: BoxAnswer = { kind: 'done', prompt: undefined };
-    box.title = aspects ? l10n.t('Generate Image — {0}', aspectLabel(aspects.current)) : l10n.t('Generate Image');
+    const shown = [...(aspects ? [aspectLabel(aspects.current)] : []), ...(styles ? [styles.label()] : [])];
+    box.title = shown.length > 0 ? l10n.t('Generate Image — {0}', shown.join(' · ')) : l10n.t('Generate Image');
     box.prompt = recent.length > 0
       ? l10n.t('Describe the image, then press Enter. The history button lists your recent prompts.')
       : l10n.t('Describe the image, then press Enter.');
     box.placeholder = l10n.t('e.g. a watercolor fox reading a book under a lamp');
     box.value = value;
     box.ignoreFocusOut = true;
-    box.buttons = [...(aspects ? [aspectButton] : []), ...(recent.length > 0 ? [recentButton] : [])];
+    box.buttons = [...(aspects ? [aspectButton] : []), ...(styles ? [styleButton] : []), ...(recent.length > 0 ? [recentButton] : [])];
     const subscriptions = [
       box.onDidAccept(() => {
         const prompt = box.value.trim();
@@ -93,8 +102,8 @@ function showPromptBox(value: string, recent: readonly string[], aspects: Aspect
         box.hide();
       }),
       box.onDidTriggerButton((button) => {
-        if (button !== recentButton && button !== aspectButton) return;
-        answer = { kind: button === recentButton ? 'recent' : 'aspect', value: box.value };
+        if (button !== recentButton && button !== aspectButton && button !== styleButton) return;
+        answer = { kind: button === recentButton ? 'recent' : button === aspectButton ? 'aspect' : 'style', value: box.value };
         box.hide();
       }),
       box.onDidHide(() => {

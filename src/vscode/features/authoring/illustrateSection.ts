@@ -9,6 +9,7 @@ import { isMarkdownLanguage } from '../../../core/markdown/links';
 import { sectionPrompt } from '../../../core/markdown/sectionPrompt';
 import { InsertionOrigin } from '../../generation/insertion';
 import { askForPrompt } from '../../ui/promptInput';
+import { StyleChoice } from '../../ui/styleChoice';
 import { generateTypedPrompt } from '../../generation/generateAtCursor';
 import type { Services } from '../../services';
 
@@ -32,10 +33,11 @@ export async function illustrateSection(services: Services): Promise<void> {
     origin.dispose();
     throw err;
   }
-  const prompt = await askForPrompt(section.prompt, services.recentPrompts.list(), services.aspects);
+  const styles = StyleChoice.for(document);
+  const prompt = await askForPrompt(section.prompt, services.recentPrompts.list(), services.aspects, styles);
   if (prompt === undefined) {
     origin.dispose();
     return;
   }
-  await generateTypedPrompt(services, prompt, origin);
+  await generateTypedPrompt(services, prompt, origin, styles.requestStyle());
 }

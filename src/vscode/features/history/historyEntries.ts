@@ -46,12 +46,16 @@ function parseSettings(value: unknown): GenerationSettings | undefined {
   const size = nonEmptyString(raw['size']);
   const quality = nonEmptyString(raw['quality']);
   const background = nonEmptyString(raw['background']);
+  const styleRecord = asRecord(raw['style']);
+  const styleName = nonEmptyString(styleRecord?.['name']);
+  const styleText = nonEmptyString(styleRecord?.['text']);
   return {
     model,
     outputFormat,
     ...(size !== undefined ? { size } : {}),
     ...(quality !== undefined ? { quality } : {}),
     ...(background !== undefined ? { background } : {}),
+    ...(styleName !== undefined && styleText !== undefined ? { style: { name: styleName, text: styleText } } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { promptFromSelection } from '../../ui/format';
 import { InsertionOrigin } from '../../generation/insertion';
 import { generateTypedPrompt } from '../../generation/generateAtCursor';
 import { askForPrompt } from '../../ui/promptInput';
+import { StyleChoice } from '../../ui/styleChoice';
 import type { Services } from '../../services';
 
 export async function generateImage(services: Services): Promise<void> {
@@ -22,10 +23,11 @@ export async function generateImage(services: Services): Promise<void> {
     throw err;
   }
   const initial = promptFromSelection(selected) || services.recentPrompts.draft || '';
-  const prompt = await askForPrompt(initial, services.recentPrompts.list(), services.aspects);
+  const styles = StyleChoice.for(editor?.document);
+  const prompt = await askForPrompt(initial, services.recentPrompts.list(), services.aspects, styles);
   if (prompt === undefined) {
     origin?.dispose();
     return;
   }
-  await generateTypedPrompt(services, prompt, origin);
+  await generateTypedPrompt(services, prompt, origin, styles.requestStyle());
 }
