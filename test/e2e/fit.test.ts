@@ -7,11 +7,13 @@
  * Run: export PATH=$(bash scripts/node24.sh):$PATH; E2E_STRESS=1 E2E_FILES="test/e2e/fit.test.ts" bash scripts/test.sh e2e
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Harness, makeTestKey, waitFor } from './harness';
 import { checkWebp, readPngPixels } from '../gateway/inspect';
+import { removeInside } from '../support/removeInside';
+import { BUILT_IN_STYLES } from '../../src/core/prompt/styles';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
@@ -138,6 +140,37 @@ describe('Images that fit the document, in a real VS Code', { timeout: 10 * 60_0
       await h.screenshot('fit-transparent-FAILED').catch(() => undefined);
       if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(await h.workbench.notificationTexts().catch(() => []))}`;
       throw error;
+    }
+  });
+
+  it("a document's front matter image-style reaches the gateway's prompt; the prompt box shows it as the default and can pick another", { timeout: 180_000 }, async () => {
+    const styled = 'docs/styled.md';
+    try {
+      const scenario = await h.useScenario('ok', {}, { 'cpaImage.style': 'photo', 'cpaImage.size': '' });
+      await writeFile(path.join(h.workspaceDir, styled), '---\ntitle: Manual\nimage-style: watercolor\n---\n# Manual\n\nA harbour.\n');
+      await h.openFile(styled);
+      await h.workbench.goTo(7, 1);
+      await h.workbench.runCommand('CPA Image: Generate Image');
+      const title = h.page.locator('.quick-input-widget .quick-input-title');
+      await waitFor('the prompt box with the front matter style', async () => (await title.isVisible()) && (await title.innerText()).includes('watercolor'));
+      // The Style button lists the default (from the front matter, over cpaImage.style), no style, and every style.
+      await h.page.locator('.quick-input-widget .action-label[aria-label^="Style of this image"]').first().dispatchEvent('click');
+      const rows = h.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+      await rows.filter({ hasText: 'Default: watercolor (the front matter)' }).first().waitFor({ state: 'visible' });
+      await h.screenshot('style-choice');
+      await rows.filter({ hasText: 'Default: watercolor (the front matter)' }).first().click();
+      await waitFor('the prompt box again', async () => (await title.isVisible()) && (await title.innerText()).includes('watercolor'));
+      await h.workbench.typeInQuickInput('a quiet harbour');
+      const request = await h.requestTo(scenario);
+      assert.equal((request.json as { input?: unknown }).input, `a quiet harbour\n\n${BUILT_IN_STYLES['watercolor']}`, 'the front matter style, not cpaImage.style');
+      await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).some((t) => t.startsWith('Saved ')), { timeoutMs: 60_000 });
+    } catch (error) {
+      await h.screenshot('style-FAILED').catch(() => undefined);
+      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(await h.workbench.notificationTexts().catch(() => []))}`;
+      throw error;
+    } finally {
+      await h.resetWorkspace();
+      await removeInside(h.workspaceDir, styled, { force: true });
     }
   });
 });
