@@ -4,10 +4,12 @@
  * documents. No sources, tests, maps, node_modules or the CLI (it is for the command line, not VS Code).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import MarkdownIt from 'markdown-it';
+import { zipEntries } from '../support/zipEntries';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -187,5 +189,145 @@ describe('packaged extension', () => {
     const vsix = readFileSync(path.join(root, 'dist-vsix/cpa-gpt-image.vsix'));
     assert.equal(vsix.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004', 'the .vsix is a zip archive');
     assert.ok(vsix.length < 2 * 1024 * 1024, `the .vsix stays small (${vsix.length} bytes)`);
+  });
+});
+
+/**
+ * What the Marketplace and Open VSX show comes from inside the .vsix: the manifest's repository, homepage, bugs,
+ * publisher, categories, banner, keywords and icon, and the packaged README (extension/readme.md), whose images
+ * must be https:// addresses (relative ones are broken on a details page) of files this repository holds.
+ */
+describe('the .vsix as a gallery shows it (issue 11 item 5)', () => {
+  const vsixPath = path.join(root, 'dist-vsix/cpa-gpt-image.vsix');
+  let files: Map<string, Buffer>;
+
+  interface PackagedManifest {
+    name: string;
+    publisher: string;
+    icon: string;
+    repository: { type: string; url: string };
+    homepage: string;
+    bugs: { url: string };
+    categories: string[];
+    galleryBanner: { color: string; theme: string };
+    keywords: string[];
+    scripts: Record<string, string>;
+  }
+
+  /** The repository's web address from `repository.url`: the one place it is written. */
+  function repositoryWeb(manifest: PackagedManifest): string {
+    return manifest.repository.url.replace(/\.git$/, '');
+  }
+
+  /** The packaged README, whatever case vsce gave its name. */
+  function packagedReadme(): string {
+    const entry = [...files.keys()].find((name) => name.toLowerCase() === 'extension/readme.md');
+    assert.ok(entry, `the README is packaged (entries: ${[...files.keys()].join(', ')})`);
+    return files.get(entry)!.toString('utf8');
+  }
+
+  const markdown = new MarkdownIt({ html: true });
+  type Token = ReturnType<typeof markdown.parse>[number];
+  function inlineTokens(text: string): Token[] {
+    return markdown.parse(text, {}).flatMap((t) => [t, ...(t.children ?? [])]);
+  }
+  /** Every image a renderer shows: markdown images and <img src> in HTML. */
+  function renderedImages(text: string): string[] {
+    const sources: string[] = [];
+    for (const token of inlineTokens(text)) {
+      if (token.type === 'image') sources.push(token.attrGet('src') ?? '');
+      if (token.type === 'html_inline' || token.type === 'html_block') {
+        for (const m of token.content.matchAll(/<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]*)/gi)) sources.push(m[1]!);
+      }
+    }
+    return sources;
+  }
+
+  before(() => {
+    // A package older than what it is made of would test the past: package again (as `npm run package` does).
+    const stale = !existsSync(vsixPath) || ['package.json', 'README.md', 'CHANGELOG.md'].some((f) => statSync(path.join(root, f)).mtimeMs > statSync(vsixPath).mtimeMs);
+    if (stale) execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    files = zipEntries(readFileSync(vsixPath));
+  }, { timeout: 180_000 });
+
+  it('the manifest inside names the repository, homepage, bugs and publisher, and npm run package needs no escape hatch', () => {
+    const manifest = JSON.parse(files.get('extension/package.json')!.toString('utf8')) as PackagedManifest;
+    assert.equal(manifest.repository.type, 'git');
+    assert.match(manifest.repository.url, /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/, 'a GitHub repository (vsce derives the README links from it)');
+    const web = repositoryWeb(manifest);
+    assert.equal(manifest.homepage, `${web}#readme`, 'homepage follows repository.url');
+    assert.equal(manifest.bugs.url, `${web}/issues`, 'bugs follows repository.url');
+    assert.match(manifest.publisher, /^[a-z0-9][a-z0-9-]*$/i, 'a Marketplace publisher id');
+    const script = manifest.scripts['package'] ?? '';
+    assert.doesNotMatch(script, /--allow-missing-repository/, 'the repository is there');
+    assert.doesNotMatch(script, /--no-rewrite-relative-links/, 'relative README links are rewritten (and vsce checks images are https)');
+    // The .vsix manifest the galleries read carries the same links.
+    const vsixManifest = files.get('extension.vsixmanifest')!.toString('utf8');
+    assert.ok(vsixManifest.includes(`Id="Microsoft.VisualStudio.Services.Links.Source" Value="${manifest.repository.url}"`), 'source link');
+    assert.ok(vsixManifest.includes(`Id="Microsoft.VisualStudio.Services.Links.Support" Value="${manifest.bugs.url}"`), 'support link');
+    assert.ok(vsixManifest.includes(`Publisher="${manifest.publisher}"`), 'publisher');
+  });
+
+  it('the manifest inside has the gallery fields: categories, banner, English and Chinese keywords, a packaged icon', () => {
+    const manifest = JSON.parse(files.get('extension/package.json')!.toString('utf8')) as PackagedManifest;
+    assert.ok(manifest.categories.length > 0);
+    assert.match(manifest.galleryBanner.color, /^#[0-9a-f]{6}$/i);
+    assert.ok(manifest.keywords.some((k) => /[\u4e00-\u9fff]/.test(k)), 'Chinese keywords');
+    assert.ok(manifest.keywords.some((k) => /^[\x20-\x7e]+$/.test(k)), 'English keywords');
+    const icon = files.get(`extension/${manifest.icon}`);
+    assert.ok(icon, `${manifest.icon} is in the .vsix`);
+    assert.equal(icon.subarray(1, 4).toString('latin1'), 'PNG', 'the icon is a PNG');
+    const vsixManifest = files.get('extension.vsixmanifest')!.toString('utf8');
+    assert.ok(vsixManifest.includes(`Path="extension/${manifest.icon}"`), 'the .vsix manifest names the icon');
+    assert.ok(vsixManifest.includes('<Categories>'), 'the .vsix manifest lists categories');
+  });
+
+  it('the packaged README has no relative image left: every image is https:// on the repository, of a file it holds', () => {
+    const manifest = JSON.parse(files.get('extension/package.json')!.toString('utf8')) as PackagedManifest;
+    const readme = packagedReadme();
+    const rendered = renderedImages(readme);
+    // Also the raw spellings outside code, as another renderer might read them (whatever markdown-it thinks).
+    const outsideCode = readme.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
+    const raw = [
+      ...[...outsideCode.matchAll(/!\[[^\]]*\]\(([^)\s]+)[^)]*\)/g)].map((m) => m[1]!),
+      ...[...outsideCode.matchAll(/<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]*)/gi)].map((m) => m[1]!),
+    ];
+    assert.ok(rendered.length >= 10, `the README shows its screenshots (${rendered.length})`);
+    assert.deepEqual([...new Set(raw)].sort(), [...new Set(rendered)].sort(), 'every image-like spelling is a rendered image (examples in code are spelt not to be)');
+    const imageBase = `${repositoryWeb(manifest)}/raw/main/`;
+    const tracked = new Set(execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n'));
+    for (const src of rendered) {
+      assert.match(src, /^https:\/\//, `an absolute https image: ${src}`);
+      assert.ok(src.startsWith(imageBase), `${src} is on the repository's main branch (${imageBase})`);
+      const repoPath = decodeURI(src.slice(imageBase.length));
+      assert.ok(existsSync(path.join(root, repoPath)) && tracked.has(repoPath), `${repoPath} exists in the repository (committed)`);
+    }
+    // The first screen shows it: a picture before the second section.
+    const firstImage = readme.indexOf(rendered[0]!);
+    assert.ok(firstImage > 0 && firstImage < readme.indexOf('\n## '), 'an image before the first section heading');
+  });
+
+  it('the packaged README\'s other links are absolute or anchors, and its code reads as in the source', () => {
+    const readme = packagedReadme();
+    const relative = inlineTokens(readme)
+      .filter((t) => t.type === 'link_open')
+      .map((t) => t.attrGet('href') ?? '')
+      .filter((href) => !/^(https:\/\/|#)/.test(href));
+    assert.deepEqual(relative, [], 'no relative link');
+    const codeOf = (text: string) => inlineTokens(text).filter((t) => t.type === 'code_inline' || t.type === 'fence').map((t) => t.content);
+    const source = readFileSync(path.join(root, 'README.md'), 'utf8');
+    assert.deepEqual(codeOf(readme), codeOf(source), 'vsce rewrote nothing inside code');
+    assert.equal(renderedImages(source).filter((src) => /^https?:/.test(src)).length, 0, 'the source README keeps relative images (they render on GitHub)');
+  });
+
+  it('the README\'s Marketplace and Open VSX links name this extension (publisher.name)', () => {
+    const manifest = JSON.parse(files.get('extension/package.json')!.toString('utf8')) as PackagedManifest;
+    const readme = packagedReadme();
+    assert.ok(readme.includes(`https://marketplace.visualstudio.com/items?itemName=${manifest.publisher}.${manifest.name})`), 'Marketplace link');
+    assert.ok(readme.includes(`https://open-vsx.org/extension/${manifest.publisher}/${manifest.name})`), 'Open VSX link');
+    assert.ok(readme.includes(`code --install-extension ${manifest.publisher}.${manifest.name}\``), 'install command');
+    const install = readme.slice(readme.indexOf('\n## Install'), readme.indexOf('\n## ', readme.indexOf('\n## Install') + 1));
+    assert.ok(install.indexOf('Marketplace') < install.indexOf('build the package yourself'), 'the galleries come before building it');
+    assert.match(install, /bash scripts\/setup\.sh[\s\S]*npm run sandbox/, 'try it in a minute: set-up, then the sandbox');
   });
 });
