@@ -103,6 +103,10 @@ export interface HarnessOptions {
   testExtensions?: TestExtension[];
   /** The scenario `cpaImage.baseUrl` points at from the start (`ok` by default): no settings change needed. */
   scenario?: ScenarioName;
+  /** code-server's `--locale` (needs a language pack for it in testExtensions); English when unset. */
+  locale?: string;
+  /** The palette title that says our extension is loaded (it is localised under a locale). */
+  readyCommand?: string;
 }
 
 export interface Scenario {
@@ -169,6 +173,7 @@ export class Harness {
         workspaceDir,
         logFile,
         env: { ...options.env, E2E_SETTINGS_REQUEST: path.join(root, settingsRequestName) },
+        ...(options.locale === undefined ? {} : { locale: options.locale }),
       });
       cleanups.push(() => codeServer.stop());
       const workbench = await Workbench.open(codeServer.url, workspaceDir);
@@ -176,7 +181,7 @@ export class Harness {
       const harness = new Harness(gateway, codeServer, workbench, root, workspaceDir, dirs.userDataDir, logFile, installed);
       harness.currentSettings = initial;
       // The palette lists an extension's commands once the extension host has scanned it.
-      await harness.waitForCommand('CPA Image: Generate Image');
+      await harness.waitForCommand(options.readyCommand ?? 'CPA Image: Generate Image');
       return harness;
     } catch (error) {
       return fail(error);
