@@ -44,7 +44,9 @@ describe('the Chinese UI under --locale zh-cn with a language pack (code-server 
     await h.page.keyboard.press('Escape');
     assert.ok(labels.includes(generate), `palette: ${JSON.stringify(labels)}`);
     assert.ok(labels.includes(checkConnection), `palette: ${JSON.stringify(labels)}`);
-    assert.ok(!labels.includes('CPA Image: Generate Image'), 'no English title left');
+    // The English originals are listed too: VS Code shows a translated command's English title under it (its alias).
+    const chinese = labels.filter((label) => label.startsWith(`${category}: `) && /[\u4e00-\u9fff]/.test(label));
+    assert.ok(chinese.length >= 5, `Chinese titles: ${JSON.stringify(chinese)}`);
   });
 
   it('a notification of ours is in Chinese', { timeout: 120_000 }, async () => {
