@@ -103,6 +103,10 @@ export interface HarnessOptions {
   testExtensions?: TestExtension[];
   /** The scenario `cpaImage.baseUrl` points at from the start (`ok` by default): no settings change needed. */
   scenario?: ScenarioName;
+  /** code-server's `--locale` (needs a language pack for it in testExtensions); English when unset. */
+  locale?: string;
+  /** The palette title that says our extension is loaded (it is localised under a locale). */
+  readyCommand?: string;
 }
 
 export interface Scenario {
@@ -158,6 +162,7 @@ export class Harness {
       }
       if (!installed.includes(extensionId)) throw new Error(`${extensionId} is not installed: ${installed}`);
 
+      if (options.locale !== undefined) await registerLanguagePacks(dirs.extensionsDir, dirs.userDataDir);
       const initial = { ...options.settings, 'cpaImage.baseUrl': gateway.scenarioUrl(options.scenario ?? 'ok') };
       await mkdir(path.join(dirs.userDataDir, 'User'), { recursive: true });
       await writeFile(
@@ -169,6 +174,7 @@ export class Harness {
         workspaceDir,
         logFile,
         env: { ...options.env, E2E_SETTINGS_REQUEST: path.join(root, settingsRequestName) },
+        ...(options.locale === undefined ? {} : { locale: options.locale }),
       });
       cleanups.push(() => codeServer.stop());
       const workbench = await Workbench.open(codeServer.url, workspaceDir);
@@ -176,7 +182,7 @@ export class Harness {
       const harness = new Harness(gateway, codeServer, workbench, root, workspaceDir, dirs.userDataDir, logFile, installed);
       harness.currentSettings = initial;
       // The palette lists an extension's commands once the extension host has scanned it.
-      await harness.waitForCommand('CPA Image: Generate Image');
+      await harness.waitForCommand(options.readyCommand ?? 'CPA Image: Generate Image');
       return harness;
     } catch (error) {
       return fail(error);
@@ -400,4 +406,28 @@ export function makeTestKey(): string {
 export function isPng(bytes: Uint8Array): boolean {
   const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   return signature.every((byte, index) => bytes[index] === byte);
+}
+
+/**
+ * Writes `<user-data>/languagepacks.json` from the installed extensions' `localizations`, as VS Code's language pack
+ * service does after an install. `code-server --install-extension` did not write it here (the service's post-install
+ * hook is not registered on the CLI path), and without it `--locale` falls back to English.
+ */
+async function registerLanguagePacks(extensionsDir: string, userDataDir: string): Promise<void> {
+  const packs: Record<string, { hash: string; extensions: unknown[]; translations: Record<string, string>; label?: string }> = {};
+  for (const dir of await readdir(extensionsDir, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    const root = path.join(extensionsDir, dir.name);
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      name: string; publisher: string; version: string;
+      contributes?: { localizations?: { languageId: string; localizedLanguageName?: string; translations: { id: string; path: string }[] }[] };
+    };
+    for (const loc of manifest.contributes?.localizations ?? []) {
+      const pack = (packs[loc.languageId] ??= { hash: '', extensions: [], translations: {}, label: loc.localizedLanguageName });
+      pack.extensions.push({ extensionIdentifier: { id: `${manifest.publisher}.${manifest.name}` }, version: manifest.version });
+      pack.hash = `${manifest.publisher}.${manifest.name}-${manifest.version}`.replace(/[^\w.-]/g, '_');
+      for (const t of loc.translations) pack.translations[t.id] = path.join(root, t.path);
+    }
+  }
+  await writeFile(path.join(userDataDir, 'languagepacks.json'), JSON.stringify(packs));
 }

@@ -11,8 +11,9 @@ import { repoRoot } from './vscodeSession';
 
 const run = promisify(execFile);
 
-/** `lm-tool-caller` plays an agent calling our tool; `settings-applier` applies user settings through the API. */
-export type TestExtension = 'lm-tool-caller' | 'settings-applier';
+/** `lm-tool-caller` plays an agent calling our tool; `settings-applier` applies user settings through the API;
+ * `zh-cn-language-pack` is the minimal Chinese (Simplified) pack `--locale zh-cn` needs (see its README). */
+export type TestExtension = 'lm-tool-caller' | 'settings-applier' | 'zh-cn-language-pack';
 
 const packaged = new Map<TestExtension, Promise<string>>();
 

@@ -178,6 +178,8 @@ export interface CodeServerOptions extends CodeServerDirs {
   /** Added to the scrubbed environment (the sandbox passes IMAGE_GEN_KEY here). */
   env?: Record<string, string>;
   port?: number;
+  /** `--locale` (for example `zh-cn`); unset: code-server's default (English). */
+  locale?: string;
 }
 
 export interface RunningCodeServer {
@@ -204,6 +206,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
     '--disable-update-check',
     '--disable-getting-started-override',
     '--ignore-last-opened',
+    ...(options.locale === undefined ? [] : ['--locale', options.locale]),
     options.workspaceDir,
   ];
   const child = spawn(process.execPath, args, {
