@@ -8,11 +8,15 @@
  * oversize or corrupt chunks. Files and prompts are untrusted: text is cleaned of characters that XML forbids and
  * escaped, so it can break neither the XML nor the chunk structure.
  */
-import type { GatewaySettings, GeneratedImage } from '../types';
+import type { GenerationSettings } from '../config/generationSettings';
+import type { GatewaySettings, GeneratedImage, OutputFormat } from '../types';
 import { readPngText, writePngText } from './provenance/pngText';
 import { readWebpXmp, writeWebpXmp } from './provenance/webpXmp';
 import { MAX_JPEG_XMP_BYTES, readJpegXmp, writeJpegXmp } from './provenance/jpegXmp';
 import { buildXmpPacket, parseXmpPacket, type XmpFields } from './provenance/xmpPacket';
+
+/** Set by the bundler (esbuild.mjs) to package.json's version. */
+declare const __EXTENSION_VERSION__: string | undefined;
 
 export const MAX_PROMPT_CHARS = 4000;
 export const MAX_SETTINGS_CHARS = 2000;
@@ -150,6 +154,38 @@ export function readProvenance(bytes: Uint8Array): Provenance | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the file names as its software: "CPA GPT Image 0.1.0" or "CPA GPT Image CLI 0.1.0". */
+export function softwareName(frontEnd: 'extension' | 'CLI'): string {
+  const version = typeof __EXTENSION_VERSION__ === 'string' ? __EXTENSION_VERSION__ : 'dev';
+  return frontEnd === 'CLI' ? `CPA GPT Image CLI ${version}` : `CPA GPT Image ${version}`;
+}
+
+const OUTPUT_FORMATS: readonly OutputFormat[] = ['png', 'jpeg', 'webp'];
+
+/**
+ * What Regenerate from File repeats, from a file's provenance: the model and the image settings exactly as
+ * recorded (a value not recorded is cleared, as Regenerate from history does). Undefined without a model.
+ */
+export function repeatSettingsOf(p: Provenance): GenerationSettings | undefined {
+  const s = p.settings ?? {};
+  const text = (key: string): string | undefined => (typeof s[key] === 'string' && s[key] !== '' ? (s[key] as string) : undefined);
+  const outputFormat = OUTPUT_FORMATS.find((f) => f === text('outputFormat'));
+  if (p.model === undefined || p.model === '' || outputFormat === undefined) return undefined;
+  const size = text('size');
+  const quality = text('quality');
+  const background = text('background');
+  const style = text('style');
+  const styleText = text('styleText');
+  return {
+    model: p.model,
+    outputFormat,
+    ...(size !== undefined ? { size } : {}),
+    ...(quality !== undefined ? { quality } : {}),
+    ...(background !== undefined ? { background } : {}),
+    ...(style !== undefined && styleText !== undefined ? { style: { name: style, text: styleText } } : {}),
+  };
 }
 
 /** The settings worth repeating, from what the generation was made with. */
