@@ -116,6 +116,8 @@ describe('Provenance and Regenerate from File, in a real VS Code', { timeout: 10
       checkPng(saved);
       assert.equal(iTxt(saved, 'prompt'), prompt, 'the saved PNG\'s iTXt holds the prompt');
       assert.match(iTxt(saved, 'software') ?? '', /^CPA GPT Image /);
+      // The link went into the guide: saved, so the guide on disk is what the editor shows again.
+      assert.ok((await h.savedText(guide)).includes(`](${name})`), 'the link to the image is in the guide');
       await h.workbench.runCommand('Notifications: Clear All Notifications');
 
       const menu = await regenerateFromExplorer(name);
