@@ -205,6 +205,12 @@ describe('withProvenance and repeatSettingsOf', () => {
     assert.deepEqual(repeatSettingsOf(p), { model: 'gpt-5.4', outputFormat: 'png', size: '1024x1536', quality: 'high', style: { name: 'watercolor', text: 'in soft watercolor' } });
   });
 
+  it('an edited image is marked as such (Regenerate from File does not resend its instruction as a prompt)', () => {
+    const out = withProvenance(image, 'make it night', gateway, 'x', new Date(), true);
+    assert.equal(readProvenance(out.bytes)?.settings?.edited, true);
+    assert.equal(readProvenance(withProvenance(image, 'a cat', gateway, 'x').bytes)?.settings?.edited, undefined);
+  });
+
   it('metadata off: the bytes are the same object; a file without model or format repeats nothing', () => {
     const off = withProvenance(image, 'a cat', { ...gateway, processing: { fit: 'crop', format: 'original', quality: 80, metadata: false } }, 'x');
     assert.equal(off.bytes, image.bytes);

@@ -215,7 +215,15 @@ export function provenanceSettings(gateway: GatewaySettings): ProvenanceSettings
  * The image with its provenance written in, when `gateway.processing.metadata` is not false; the image as it was
  * when the setting is off or its container could not be edited (metadata never costs the image).
  */
-export function withProvenance(image: GeneratedImage, prompt: string, gateway: GatewaySettings, software: string, now: Date = new Date()): GeneratedImage {
+export function withProvenance(
+  image: GeneratedImage,
+  prompt: string,
+  gateway: GatewaySettings,
+  software: string,
+  now: Date = new Date(),
+  /** The image was made by editing another (Edit Image): the prompt is an instruction, not a description. */
+  edited = false,
+): GeneratedImage {
   if (gateway.processing?.metadata === false) return image;
   const provenance: Provenance = {
     prompt,
@@ -223,7 +231,7 @@ export function withProvenance(image: GeneratedImage, prompt: string, gateway: G
     model: gateway.model,
     created: now.toISOString(),
     software,
-    settings: provenanceSettings(gateway),
+    settings: { ...provenanceSettings(gateway), ...(edited ? { edited: true } : {}) },
   };
   const bytes = writeProvenance(image.bytes, image.mime, provenance);
   return bytes ? { ...image, bytes } : image;

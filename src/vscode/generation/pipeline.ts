@@ -142,7 +142,7 @@ export class GenerationPipeline implements Disposable {
     try {
       const result = await this.withProgress(generation, request.prompt, async () => {
         const delivered = await this.generate(generation, gateway, request);
-        const { image, report } = await postProcess(delivered, gateway, log, request.prompt);
+        const { image, report } = await postProcess(delivered, gateway, log, request.prompt, (request.inputImages?.length ?? 0) > 0);
         throwIfAborted(generation.signal);
         const uri = await this.save(generation, image, request, loaded);
         return {

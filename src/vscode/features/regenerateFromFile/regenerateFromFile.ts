@@ -41,6 +41,11 @@ export async function regenerateFromFile(services: Services, ...args: unknown[])
     void window.showWarningMessage(l10n.t('{0} holds no prompt saved by CPA GPT Image, so it cannot be regenerated.', name));
     return;
   }
+  if (provenance.settings?.edited === true) {
+    // Its prompt is an instruction for the image it was edited from, which the file does not hold.
+    void window.showWarningMessage(l10n.t('{0} was made by Edit Image from another image; use Edit Image on that image again instead.', name));
+    return;
+  }
   const repeat = repeatSettingsOf(provenance);
   services.log.info(`Regenerate from File: ${uri.toString(true)}, ${repeat ? `model ${repeat.model}, the recorded settings` : "today's settings (none recorded)"}`);
   const output = await services.pipeline.run({
