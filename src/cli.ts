@@ -16,6 +16,7 @@ import { escapeForTerminal } from './core/text/terminalText';
 import { defaultProcessing, describeProcessing, processImage } from './core/image/process';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './cli/contract';
 import { HELP, parseCommandLine, readPrompt, variantCount, versionString } from './cli/args';
+import { softwareName, withProvenance } from './core/image/provenance';
 import { gatewayFromArgs } from './cli/gateway';
 import { checkFolderUsable, checkNameLengths, plannedOutput, withRealExtension } from './cli/files';
 import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage } from './cli/output';
@@ -75,7 +76,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // The post-process stage, as in the extension (src/vscode/generation/postProcess.ts): fit, shrink, re-encode.
       const { image: processed, report } = await processImage(image, gateway.tool.size, gateway.processing ?? defaultProcessing);
       const delivered = image;
-      image = processed;
+      // Provenance in the file (unless --no-metadata): a container edit after the pixels are final.
+      image = withProvenance(processed, prompt, gateway, softwareName('CLI'));
       const done = describeProcessing(report);
       if (done !== '') note(done);
       if (report.delivered) log.info(`${label}Delivered ${report.delivered.width}x${report.delivered.height}; saving ${report.saved?.width}x${report.saved?.height}.`);

@@ -14,6 +14,7 @@ import { coreCommands } from './vscode/features/coreCommands';
 import { ConfigurationService } from './vscode/configuration';
 import { logChannelName } from './vscode/constants';
 import { editImageCommands } from './vscode/features/editImage';
+import { regenerateFromFileCommands } from './vscode/features/regenerateFromFile';
 import { GenerationPipeline } from './vscode/generation/pipeline';
 import { GenerationRegistry } from './vscode/generation/generations';
 import { registerGenerateImageTool } from './vscode/features/lmTool/register';
@@ -77,7 +78,7 @@ export function activate(context: ExtensionContext): void {
     preview.disposable,
     authoring.disposable,
     registerCommandTable(
-      { ...coreCommands(services), ...preview.commands, ...authoring.commands, ...editImageCommands(services) },
+      { ...coreCommands(services), ...preview.commands, ...authoring.commands, ...editImageCommands(services), ...regenerateFromFileCommands(services) },
       { log, showLog },
     ),
     registerGenerateImageTool(services),

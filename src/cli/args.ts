@@ -57,6 +57,8 @@ Saved image (made locally: gateways often ignore size and output_format):
       --save-quality <1-100>  WebP and JPEG quality (default 80)
       --max-width <px>        scale down to at most this width, keeping the aspect
       --max-height <px>       scale down to at most this height, keeping the aspect
+      --no-metadata           write no provenance into the file (by default the prompt, model,
+                              date and settings go in PNG iTXt chunks or WebP/JPEG XMP)
 
 Other:
   -v, --verbose               log requests, retries and timing on standard error (never the key)
@@ -96,6 +98,7 @@ export const OPTIONS = {
   'save-quality': { type: 'string' },
   'max-width': { type: 'string' },
   'max-height': { type: 'string' },
+  'no-metadata': { type: 'boolean' },
   quality: { type: 'string' },
   background: { type: 'string' },
   style: { type: 'string' },
@@ -247,6 +250,7 @@ export function settingsFromArgs(values: Values): { settings: UserSettings; form
     if (limit < 1 || limit > 65535) throw new UsageError(`--${flag} must be from 1 to 65535, not ${limit}`);
     settings[key] = limit;
   }
+  if (values['no-metadata'] === true) settings.saveMetadata = false;
   if (values.quality !== undefined) settings.quality = values.quality;
   if (values.background !== undefined) settings.background = values.background;
   if (values.style !== undefined) settings.style = values.style;

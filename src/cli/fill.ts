@@ -27,6 +27,7 @@ import { oneLine } from './output';
 import { saveAtomically } from './save';
 import { resolveStyle } from '../core/config/config';
 import { defaultProcessing, processImage } from '../core/image/process';
+import { softwareName, withProvenance } from '../core/image/provenance';
 import { frontMatterStyle } from '../core/prompt/styles';
 import type { GatewaySettings } from '../core/types';
 
@@ -130,7 +131,8 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
           const docGateway = gatewayForDocument(gateway, item.doc);
           const delivered = await client.generate(docGateway, { prompt: item.link.prompt }, { signal });
           // The post-process stage, as for one image: fit to the asked size, shrink, re-encode.
-          const { image } = await processImage(delivered, docGateway.tool.size, docGateway.processing ?? defaultProcessing);
+          const { image: processed } = await processImage(delivered, docGateway.tool.size, docGateway.processing ?? defaultProcessing);
+          const image = withProvenance(processed, item.link.prompt, docGateway, softwareName('CLI'));
           const target = destinationFor(item.doc, pattern, slugFromPrompt(item.link.prompt), image.extension, io.cwd);
           const saved = await saveAtomically(image.bytes, { file: target, shown: target, unique: true, overwrite: false }, io);
           const documentPath = toPosix(item.doc.file);

@@ -79,6 +79,8 @@ export interface ImageProcessing {
    * background removed locally (src/core/image/background.ts), and is saved as PNG or WebP.
    */
   transparent?: boolean;
+  /** False: no provenance written into the saved file (cpaImage.save.metadata, --no-metadata); default true. */
+  metadata?: boolean;
 }
 
 /** Everything the client needs for one call, already resolved and validated. */

@@ -28,6 +28,9 @@ export const PreviewCommands = {
 /** Edit Image (editImage/): the preview's "Edit…" runs it with the image's Uri. */
 export const editImageCommand = 'cpaImage.editImage';
 
+/** Regenerate from File (regenerateFromFile/): the Explorer's context menu on an image runs it with the file's Uri. */
+export const regenerateFromFileCommand = 'cpaImage.regenerateFromFile';
+
 /** Markdown authoring (authoring/): the CodeLens and quick fix on `![alt]()` run it with (document Uri, link Range). */
 export const generateFromAltTextCommand = 'cpaImage.generateFromAltText';
 
@@ -39,6 +42,7 @@ export type CommandId =
   | (typeof Commands)[keyof typeof Commands]
   | (typeof PreviewCommands)[keyof typeof PreviewCommands]
   | typeof editImageCommand
+  | typeof regenerateFromFileCommand
   | typeof generateFromAltTextCommand
   | typeof illustrateSectionCommand;
 

@@ -125,6 +125,8 @@ export function readExtensionSettings(config: ConfigurationReader, http: Configu
   set('saveQuality', num('save.quality'));
   set('saveMaxWidth', num('save.maxWidth'));
   set('saveMaxHeight', num('save.maxHeight'));
+  const metadata = config.get<unknown>('save.metadata');
+  if (typeof metadata === 'boolean') user.saveMetadata = metadata;
   // Styles (issue 13 item 5): only words added to the prompt, so a folder or workspace may set them.
   set('style', str('style'));
   const styles = config.get<unknown>('styles');

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { makePng } from '../gateway/images';
 import { Harness, makeTestKey, sampleFiles, waitFor } from './harness';
+import { withoutProvenance } from '../gateway/inspect';
 import { removeInside } from '../support/removeInside';
 
 const apiKey = makeTestKey();
@@ -122,7 +123,7 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       const image = images[0] as string;
       assert.match(image, /^docs\/images\/a-fox-detective-in-neon-rain\.png$/);
       assert.ok(saved.includes(image), `the notification names ${image}: ${saved}`);
-      assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, image))), h.gateway.imageFor(scenario.url));
 
       await waitFor('the filled link in the editor', async () => (await h.workbench.editorText()).includes(`![${alt}](images/`));
       await waitFor('the CodeLens to go', async () => (await codeLenses().filter({ hasText: 'Generate Image from Alt Text' }).count()) === 0);
@@ -314,7 +315,7 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
       const saved = await savedNotification();
       assert.ok(saved.includes('docs/photo-edit.png'), saved);
       const edited = await readFile(path.join(h.workspaceDir, 'docs/photo-edit.png'));
-      assert.deepEqual(edited, h.gateway.imageFor(scenario.url), 'the edited image is the one the gateway sent');
+      assert.deepEqual(withoutProvenance(edited), h.gateway.imageFor(scenario.url), 'the edited image is the one the gateway sent');
       assert.deepEqual(await readFile(path.join(h.workspaceDir, 'docs/photo.png')), original, 'the original is unchanged');
       assert.equal((await stat(path.join(h.workspaceDir, 'docs/photo.png'))).mtimeMs, originalStat.mtimeMs, 'and was not rewritten');
       await waitFor('the new file in the explorer', async () =>
@@ -411,7 +412,7 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
         assert.equal(report.listed, true, 'vscode.lm.tools lists the tool');
         assert.equal(report.ok, true, `the tool succeeded: ${JSON.stringify(report)}`);
         assert.deepEqual(await h.listFiles('art'), ['art/crane.png']);
-        assert.deepEqual(await readFile(path.join(h.workspaceDir, 'art/crane.png')), h.gateway.imageFor(scenario.url));
+        assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, 'art/crane.png'))), h.gateway.imageFor(scenario.url));
         const link = `![${prompt}](../art/crane.png)`;
         assert.match(report.text ?? '', /^Saved the image to art\/crane\.png \(image\/png, \d+ bytes\)\./);
         assert.ok(report.text?.includes(`Inserted into ${guide} at the cursor: ${link}`), report.text);

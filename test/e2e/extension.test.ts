@@ -13,6 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor } from './harness';
+import { withoutProvenance } from '../gateway/inspect';
 import { removeInside } from '../support/removeInside';
 
 const apiKey = makeTestKey();
@@ -171,7 +172,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       assert.match(image, /^docs\/images\/[^/]+\.png$/);
       const bytes = await readFile(path.join(h.workspaceDir, image));
       assert.ok(isPng(bytes), 'a real PNG');
-      assert.deepEqual(bytes, h.gateway.imageFor(scenario.url), 'the bytes the gateway served');
+      assert.deepEqual(withoutProvenance(bytes), h.gateway.imageFor(scenario.url), 'the bytes the gateway served');
       const savedNote = (await h.workbench.notificationTexts()).find((t) => t.startsWith('Saved ')) as string;
       assert.deepEqual(await h.workbench.notificationButtons(savedNote), ['Open Image', 'Reveal in Explorer']);
       await waitFor('the link in the editor', async () => (await h.workbench.editorText()).includes('](images/'));
@@ -197,7 +198,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       const request = await h.requestTo(scenario);
       assert.equal((request.json as ResponsesBody).input, selection, 'the selection is the prompt, no question asked');
       const image = await savedImage('docs/images');
-      assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, image))), h.gateway.imageFor(scenario.url));
       await waitFor('the link in the editor', async () => (await h.workbench.editorText()).includes('](images/'));
       await h.screenshot('b-inserted');
 
@@ -220,7 +221,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       await h.requestTo(scenario);
       const image = await savedImage('docs/images');
       assert.match(image, /^docs\/images\/[^/]+\.png$/);
-      assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, image))), h.gateway.imageFor(scenario.url));
       await waitFor('the path in the editor', async () => (await h.workbench.editorText()).includes(image));
       await h.screenshot('c-inserted');
       const after = await h.savedText(notes);
@@ -309,7 +310,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       assert.ok(progress, 'the progress notification is up as well');
 
       const image = await savedImage('docs/images');
-      assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, image))), h.gateway.imageFor(scenario.url));
       await h.screenshot('g-done');
     }));
 
@@ -331,7 +332,7 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
       const request = await h.requestTo(scenario);
       assert.ok(request.headers.authorization === `Bearer ${apiKey}`, 'the key went to the user-settings gateway');
       const image = await savedImage('docs/images');
-      assert.deepEqual(await readFile(path.join(h.workspaceDir, image)), h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, image))), h.gateway.imageFor(scenario.url));
       assert.equal(h.gateway.redirectedRequests.length, 0);
       await h.screenshot('security-workspace-baseurl');
     }));

@@ -17,6 +17,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { removeInside } from '../support/removeInside';
 import { Harness, isPng, makeTestKey, waitFor, type Scenario } from './harness';
+import { withoutProvenance } from '../gateway/inspect';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
@@ -298,7 +299,7 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       const streamedImage = files[0] as string;
       const bytes = await readFile(path.join(h.workspaceDir, streamedImage));
       assert.ok(isPng(bytes));
-      assert.deepEqual(bytes, h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(bytes), h.gateway.imageFor(scenario.url));
 
       // The final image is the saved file, loaded through the webview's resource roots under the strict CSP.
       const natural = await frame

@@ -20,6 +20,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { makePng } from '../gateway/images';
 import { Harness, isPng, makeTestKey, waitFor } from './harness';
+import { withoutProvenance } from '../gateway/inspect';
 import { removeInside } from '../support/removeInside';
 
 const apiKey = makeTestKey();
@@ -245,7 +246,7 @@ describe('Image preview after fast generations in a real VS Code', { timeout: 20
       const saved = await savedNotification();
       assert.ok(saved.includes('docs/photo-edit.png'), saved);
       const edited = await readFile(path.join(h.workspaceDir, 'docs', 'photo-edit.png'));
-      assert.deepEqual(edited, h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(edited), h.gateway.imageFor(scenario.url));
 
       await previewTab().first().waitFor({ state: 'visible', timeout: 15_000 });
       const frame = await previewShowing('entry');

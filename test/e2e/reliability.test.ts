@@ -26,6 +26,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ScenarioName } from '../gateway/server';
 import { makePng } from '../gateway/images';
 import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor, Workbench, type Scenario } from './harness';
+import { withoutProvenance } from '../gateway/inspect';
 import { removeInside, removeTempFolder } from '../support/removeInside';
 
 const keyA = makeTestKey();
@@ -160,7 +161,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
       const saved = await notificationMatching(/^Saved docs\/images\/a-red-fox-in-the-snow/);
       assert.equal(saved, 'Saved docs/images/a-red-fox-in-the-snow.png');
       await generationEnded();
-      assert.deepEqual(await readFile(path.join(h.workspaceDir, 'docs/images/a-red-fox-in-the-snow.png')), h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, 'docs/images/a-red-fox-in-the-snow.png'))), h.gateway.imageFor(scenario.url));
       await waitFor('the link in the editor', async () => (await h.workbench.editorText()).includes('](images/'));
       await h.screenshot('reliability-a-inserted');
       assert.equal(
@@ -194,7 +195,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
       await generationEnded();
       const clipboard = await h.page.evaluate(() => navigator.clipboard.readText());
       assert.equal(clipboard, '![a lantern left behind](images/a-lantern-left-behind.png)', 'the link, relative to the document');
-      assert.deepEqual(await readFile(path.join(h.workspaceDir, 'docs/images/a-lantern-left-behind.png')), h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, 'docs/images/a-lantern-left-behind.png'))), h.gateway.imageFor(scenario.url));
       assert.deepEqual(
         await h.listFiles('.'),
         [...Object.keys(sampleFiles), 'docs/images/a-lantern-left-behind.png'].sort(),
@@ -253,7 +254,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
       assert.deepEqual(await readFile(path.join(h.workspaceDir, 'docs/images/a-lighthouse-on-a-cliff.png')), existing, 'the old file is untouched');
       const generated = await readFile(path.join(h.workspaceDir, 'docs/images/a-lighthouse-on-a-cliff-2.png'));
       assert.ok(isPng(generated));
-      assert.deepEqual(generated, h.gateway.imageFor(scenario.url));
+      assert.deepEqual(withoutProvenance(generated), h.gateway.imageFor(scenario.url));
       assert.equal(
         await h.savedText(guide),
         (sampleFiles[guide] as string).replace(
@@ -326,7 +327,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
         const saved = await notificationMatching(/^Saved docs\/images\/a-key-that-changes-hands/);
         assert.equal(saved, 'Saved docs/images/a-key-that-changes-hands.png');
         await generationEnded();
-        assert.deepEqual(await readFile(path.join(h.workspaceDir, 'docs/images/a-key-that-changes-hands.png')), h.gateway.imageFor(scenario.url));
+        assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, 'docs/images/a-key-that-changes-hands.png'))), h.gateway.imageFor(scenario.url));
         await waitFor('the link in the editor', async () => (await h.workbench.editorText()).includes('](images/a-key-that-changes-hands.png)'));
         await h.screenshot('reliability-c-window1-saved');
 
@@ -337,7 +338,7 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
         assert.ok(next?.headers.authorization === `Bearer ${keyB}`, 'the next request carries key B');
         assert.equal(await notificationMatching(/^Saved images\/after-the-key-change/, second), 'Saved images/after-the-key-change.png');
         await generationEnded(second);
-        assert.deepEqual(await readFile(path.join(h.workspaceDir, 'images/after-the-key-change.png')), h.gateway.imageFor(scenario.url));
+        assert.deepEqual(withoutProvenance(await readFile(path.join(h.workspaceDir, 'images/after-the-key-change.png'))), h.gateway.imageFor(scenario.url));
         await second.screenshot('reliability-c-window2-saved');
 
         // Window 1, whose request was in flight: code-server keeps each tab's secrets in memory, read from the

@@ -149,3 +149,34 @@ export function checkWebp(bytes: Uint8Array): { width: number; height: number } 
   }
   throw new Error(`unknown WebP chunk ${chunk}`);
 }
+
+/**
+ * The image without the provenance the tool writes into saved files (PNG iTXt chunks; JPEG APP1 segments holding XMP),
+ * so a test can check that the rest is byte for byte what the gateway sent. Other bytes are returned as they are.
+ */
+export function withoutProvenance(bytes: Uint8Array): Buffer {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length >= 8 && buf.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    const parts: Buffer[] = [buf.subarray(0, 8)];
+    for (let at = 8; at + 12 <= buf.length; ) {
+      const end = at + 12 + buf.readUInt32BE(at);
+      if (buf.toString('latin1', at + 4, at + 8) !== 'iTXt') parts.push(buf.subarray(at, end));
+      at = end;
+    }
+    return Buffer.concat(parts);
+  }
+  if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8) {
+    const header = 'http://ns.adobe.com/xap/1.0/\0';
+    const parts: Buffer[] = [buf.subarray(0, 2)];
+    let at = 2;
+    while (at + 4 <= buf.length && buf[at] === 0xff && buf[at + 1] !== 0xda) {
+      const end = at + 2 + buf.readUInt16BE(at + 2);
+      const xmp = buf[at + 1] === 0xe1 && buf.toString('latin1', at + 4, at + 4 + header.length) === header;
+      if (!xmp) parts.push(buf.subarray(at, end));
+      at = end;
+    }
+    parts.push(buf.subarray(at));
+    return Buffer.concat(parts);
+  }
+  return buf;
+}

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG_SIGNATURE, tinyJpeg, tinyPng } from '../gateway/images';
 import { CONTENT_POLICY_MESSAGE, FORBIDDEN_MESSAGE, TOOL_CHOICE_MESSAGE } from '../gateway/scenarios';
 import { startTestGateway, type ScenarioName, type TestGateway } from '../gateway/server';
+import { withoutProvenance } from '../gateway/inspect';
 import { removeInside, removeTempFolder } from '../support/removeInside';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -140,7 +141,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
         else assert.equal(run.stderr, '', 'quiet when not streaming and stderr is not a terminal');
         const bytes = await readFile(join(cwd, 'out', 'squirrel.png'));
         assert.deepEqual(bytes.subarray(0, 8), PNG_SIGNATURE);
-        assert.deepEqual(bytes, tinyPng);
+        assert.deepEqual(withoutProvenance(bytes), tinyPng);
         assert.deepEqual(await filesIn(join(cwd, 'out')), ['squirrel.png'], 'no temp file left');
         const [request] = gw.requestsFor(u);
         assert.equal(request!.headers.authorization, `Bearer ${KEY}`);
@@ -163,14 +164,14 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
         const params = { width: 1024, height: 1024, noise: 1 };
         const { run, cwd, u } = await success('ok', stream ? ['--stream'] : [], { params });
         assert.equal(run.code, 0, run.stderr);
-        assert.deepEqual(await readFile(join(cwd, 'out', 'squirrel.png')), gw.imageFor(u));
+        assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'squirrel.png'))), gw.imageFor(u));
       });
 
       it(`${label}: a JPEG reply to --output x.png is written as x.jpg`, async () => {
         const { run, cwd } = await success('jpeg-instead', stream ? ['--stream'] : []);
         assert.equal(run.code, 0, run.stderr);
         assert.equal(resolve(cwd, run.stdout.trim()), join(cwd, 'out', 'squirrel.jpg'));
-        assert.deepEqual(await readFile(join(cwd, 'out', 'squirrel.jpg')), tinyJpeg);
+        assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'squirrel.jpg'))), tinyJpeg);
         assert.deepEqual(await filesIn(join(cwd, 'out')), ['squirrel.jpg']);
       });
 
@@ -178,7 +179,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
         for (const name of ['split-chunks', 'generating-status', 'keepalive', 'crlf', 'blank-lines-before-body'] as const) {
           const { run, cwd } = await success(name, stream ? ['--stream'] : []);
           assert.equal(run.code, 0, `${name}: ${run.stderr}`);
-          assert.deepEqual(await readFile(join(cwd, 'out', 'squirrel.png')), tinyPng, name);
+          assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'squirrel.png'))), tinyPng, name);
         }
       });
 
@@ -186,7 +187,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
         for (const name of ['rate-limit-retry-after-ms', 'rate-limit-retry-after', 'tools-empty-once'] as const) {
           const { run, cwd, u } = await success(name, stream ? ['--stream'] : []);
           assert.equal(run.code, 0, `${name}: ${run.stderr}`);
-          assert.deepEqual(await readFile(join(cwd, 'out', 'squirrel.png')), tinyPng);
+          assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'squirrel.png'))), tinyPng);
           assert.equal(gw.requestsFor(u).length, 2, name);
         }
       });
@@ -209,7 +210,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
         'none',
       ]);
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(await readFile(join(cwd, 'out', 'squirrel.png')), tinyPng);
+      assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'squirrel.png'))), tinyPng);
       const json = gw.requestsFor(u)[0]!.json as Record<string, unknown>;
       assert.equal(json.model, 'gpt-5.4-mini');
       assert.equal(json.stream, true);
@@ -265,12 +266,12 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
       const written = resolve(cwd, toFolder.stdout.trim());
       assert.equal(resolve(written, '..'), join(cwd, 'pics'));
       assert.match(written, /\.png$/);
-      assert.deepEqual(await readFile(written), tinyPng);
+      assert.deepEqual(withoutProvenance(await readFile(written)), tinyPng);
       const noOutput = await runCli(['--prompt', 'a cute squirrel'], { baseUrl: u, cwd, home });
       assert.equal(noOutput.code, 0, noOutput.stderr);
       const here = resolve(cwd, noOutput.stdout.trim());
       assert.equal(resolve(here, '..'), cwd);
-      assert.deepEqual(await readFile(here), tinyPng);
+      assert.deepEqual(withoutProvenance(await readFile(here)), tinyPng);
     });
 
     it('a non-ASCII prompt reaches the gateway unchanged', async () => {
@@ -289,7 +290,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
       const run = await runCli(['--prompt', 'x', '--output', 'out/x.png'], { baseUrl: target, cwd, home, env: { HTTP_PROXY: gw.baseUrl } });
       assert.equal(run.code, 0, run.stderr);
       assert.equal(gw.requestsFor(id)[0]!.path, `${target}/v1/responses`);
-      assert.deepEqual(await readFile(join(cwd, 'out', 'x.png')), tinyPng);
+      assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'x.png'))), tinyPng);
     });
 
     it('NO_PROXY bypasses a dead HTTP_PROXY for the listed host', async () => {
@@ -318,7 +319,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
       assert.equal(await readFile(join(cwd, 'out', 'squirrel.png'), 'utf8'), 'old');
       const replaced = await runCli(['--prompt', 'a cute squirrel', '--output', 'out/squirrel.png', '--overwrite'], { baseUrl: u, cwd, home });
       assert.equal(replaced.code, 0, replaced.stderr);
-      assert.deepEqual(await readFile(join(cwd, 'out', 'squirrel.png')), tinyPng);
+      assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'squirrel.png'))), tinyPng);
       assert.deepEqual(await filesIn(join(cwd, 'out')), ['squirrel.png']);
     });
   });
@@ -500,7 +501,7 @@ describe('cpa-gpt-image CLI (dist/cli.js) against the test gateway', () => {
       it(`runs dist/cli.js and writes the image (${stream ? 'stream' : 'non-stream'})`, async () => {
         const { run, cwd } = await success('partial-images', stream ? ['--stream'] : [], { node: SYSTEM_NODE });
         assert.equal(run.code, 0, run.stderr);
-        assert.deepEqual(await readFile(join(cwd, 'out', 'squirrel.png')), tinyPng);
+        assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'squirrel.png'))), tinyPng);
       });
     }
 

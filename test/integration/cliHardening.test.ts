@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tinyJpeg, tinyPng } from '../gateway/images';
 import { startTestGateway, type TestGateway } from '../gateway/server';
+import { withoutProvenance } from '../gateway/inspect';
 import { removeTempFolder } from '../support/removeInside';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -131,7 +132,7 @@ describe('cpa-gpt-image CLI hardening (issue 9): terminal output, --overwrite, l
       assertTerminalSafe('stderr', run.stderr);
       assertNoForgedLine(run.err);
       assert.ok(run.err.includes(`[info] Revised prompt: A squirrel ${escapedAttack('\\n')}\n`), run.err);
-      assert.deepEqual(await readFile(join(cwd, 'out', 'x.png')), tinyPng);
+      assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'x.png'))), tinyPng);
     });
 
     it('a file name with control characters: the note on stderr and the path on stdout show them escaped', async () => {
@@ -146,7 +147,7 @@ describe('cpa-gpt-image CLI hardening (issue 9): terminal output, --overwrite, l
       assert.equal(run.out, `${shown}.jpg\n`);
       assert.equal(run.err, `note: the gateway returned a JPEG image, so it is saved as ${shown}.jpg instead of ${shown}.png\n`);
       // The file itself has the name the user gave, with the real extension.
-      assert.deepEqual(await readFile(join(cwd, 'out', '\u001b]0;t\u0007\u001b[2Jx\u202e.jpg')), tinyJpeg);
+      assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', '\u001b]0;t\u0007\u001b[2Jx\u202e.jpg'))), tinyJpeg);
     });
   });
 
@@ -179,7 +180,7 @@ describe('cpa-gpt-image CLI hardening (issue 9): terminal output, --overwrite, l
       const run = await runCli(['--prompt', 'x', '--output', 'out/photo.png', '--overwrite'], cwd, home, gw.scenarioUrl('jpeg-instead'));
       assert.equal(run.code, 0, run.err);
       assert.equal(run.out, 'out/photo.jpg\n');
-      assert.deepEqual(await readFile(join(cwd, 'out', 'photo.jpg')), tinyJpeg);
+      assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'photo.jpg'))), tinyJpeg);
       assert.equal(await readFile(join(cwd, 'out', 'photo.png'), 'utf8'), 'old png');
       assert.deepEqual((await readdir(join(cwd, 'out'))).sort(), ['photo.jpg', 'photo.png']);
     });
@@ -190,7 +191,7 @@ describe('cpa-gpt-image CLI hardening (issue 9): terminal output, --overwrite, l
       await writeFile(join(cwd, 'out', 'photo.jpg'), 'old jpg');
       const run = await runCli(['--prompt', 'x', '--output', 'out/photo.jpg', '--overwrite'], cwd, home, gw.scenarioUrl('jpeg-instead'));
       assert.equal(run.code, 0, run.err);
-      assert.deepEqual(await readFile(join(cwd, 'out', 'photo.jpg')), tinyJpeg);
+      assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', 'photo.jpg'))), tinyJpeg);
       assert.deepEqual(await readdir(join(cwd, 'out')), ['photo.jpg']);
     });
 
@@ -220,7 +221,7 @@ describe('cpa-gpt-image CLI hardening (issue 9): terminal output, --overwrite, l
         assert.equal(run.code, 0, run.err);
         assert.equal(run.out, `out/${stem}.${saved}\n`);
         assert.deepEqual(await readdir(join(cwd, 'out')), [`${stem}.${saved}`]);
-        assert.deepEqual(await readFile(join(cwd, 'out', `${stem}.${saved}`)), saved === 'png' ? tinyPng : tinyJpeg);
+        assert.deepEqual(withoutProvenance(await readFile(join(cwd, 'out', `${stem}.${saved}`))), saved === 'png' ? tinyPng : tinyJpeg);
       });
     }
 

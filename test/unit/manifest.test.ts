@@ -6,6 +6,7 @@ import {
   Commands,
   PreviewCommands,
   editImageCommand,
+  regenerateFromFileCommand,
   generateFromAltTextCommand,
   illustrateSectionCommand,
   generateImageToolName,
@@ -58,7 +59,7 @@ describe('package.json', () => {
   it('contributes exactly the commands of constants.ts', () => {
     assert.deepEqual(
       manifest.contributes.commands.map((c) => c.command).sort(),
-      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, generateFromAltTextCommand, illustrateSectionCommand].sort(),
+      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, regenerateFromFileCommand, generateFromAltTextCommand, illustrateSectionCommand].sort(),
     );
   });
 
@@ -82,6 +83,7 @@ describe('package.json', () => {
       'cpaImage.removeHistoryEntry': 'Remove from History',
       'cpaImage.generateFromAltText': 'Generate Image from Alt Text',
       'cpaImage.editImage': 'Edit Image…',
+      'cpaImage.regenerateFromFile': 'Regenerate from File',
       'cpaImage.illustrateSection': 'Illustrate This Section',
     });
     for (const c of manifest.contributes.commands) assert.equal(english(c.category), 'CPA Image', c.command);
@@ -92,6 +94,17 @@ describe('package.json', () => {
     assert.equal(context?.when, 'editorHasSelection');
     const palette = manifest.contributes.menus['commandPalette']?.find((m) => m.command === Commands.generateFromSelection);
     assert.equal(palette?.when, 'editorHasSelection');
+  });
+
+  it('offers "Regenerate from File" on PNG, JPEG and WebP files in the explorer, not in the palette (it needs a file)', () => {
+    const explorer = manifest.contributes.menus['explorer/context']?.find((m) => m.command === regenerateFromFileCommand);
+    const match = /resourceExtname =~ \/(.+)\/(\w*)/.exec(explorer?.when ?? '');
+    assert.ok(match, `a resourceExtname regex in ${explorer?.when}`);
+    const regex = new RegExp(match[1] as string, match[2]);
+    for (const ext of ['.png', '.PNG', '.jpg', '.jpeg', '.webp']) assert.ok(regex.test(ext), ext);
+    for (const ext of ['.gif', '.svg', '.md', '']) assert.ok(!regex.test(ext), ext);
+    assert.match(explorer?.when ?? '', /!explorerResourceIsFolder/);
+    assert.equal(manifest.contributes.menus['commandPalette']?.find((m) => m.command === regenerateFromFileCommand)?.when, 'false');
   });
 
   it('offers "Edit Image…" on PNG, JPEG and WebP files in the explorer and in the image preview only', () => {
@@ -190,6 +203,7 @@ describe('package.json', () => {
       'cpaImage.save.format',
       'cpaImage.save.maxHeight',
       'cpaImage.save.maxWidth',
+      'cpaImage.save.metadata',
       'cpaImage.save.quality',
       'cpaImage.sessionId',
       'cpaImage.size',

@@ -68,6 +68,7 @@ describe('readExtensionSettings', () => {
         fit: 'crop',
         saveFormat: 'original',
         saveQuality: 80,
+        saveMetadata: true,
         sizePhrase: true,
         styles: {},
         proxy: { strictSsl: true },
@@ -105,7 +106,7 @@ describe('readExtensionSettings', () => {
       insertPosition: 'replaceSelection',
     };
     // The image settings of issue 12 have dotted or other names in the manifest than in UserSettings.
-    const imageSettings: Values = { maxResponseSize: 16, style: 'watercolor', styles: { blueprint: 'Style: a blueprint.' }, fit: 'contain', 'save.format': 'webp', 'save.quality': 60, 'save.maxWidth': 800, 'save.maxHeight': 600, sizeInPrompt: false };
+    const imageSettings: Values = { maxResponseSize: 16, style: 'watercolor', styles: { blueprint: 'Style: a blueprint.' }, fit: 'contain', 'save.format': 'webp', 'save.quality': 60, 'save.maxWidth': 800, 'save.maxHeight': 600, 'save.metadata': false, sizeInPrompt: false };
     const settings = readExtensionSettings(new FakeConfiguration({ defaults: manifestDefaults, user: { ...user, ...imageSettings } }), noHttp);
     const { destination, insertFormat, insertPosition, ...userSettings } = user;
     assert.deepEqual(settings, {
@@ -119,6 +120,7 @@ describe('readExtensionSettings', () => {
         saveQuality: 60,
         saveMaxWidth: 800,
         saveMaxHeight: 600,
+        saveMetadata: false,
         sizePhrase: false,
         proxy: { strictSsl: true },
       },

@@ -51,6 +51,8 @@ export interface UserSettings {
   /** Downscale limits in pixels; unset (or null) means none. */
   saveMaxWidth?: number;
   saveMaxHeight?: number;
+  /** Write provenance (prompt, model, settings) into the saved file (default true). */
+  saveMetadata?: boolean;
   /** State the asked size in the prompt too (default true). */
   sizePhrase?: boolean;
   /** The style's name (`cpaImage.style`, the prompt box, front matter, `--style`); empty or `none`: no style. */
@@ -317,7 +319,14 @@ export function toImageProcessing(settings: UserSettings): ImageProcessing {
     value == null ? undefined : checkedNumber(value, 0, name, { min: 1, max: 65535, integer: true });
   const maxWidth = limit(settings.saveMaxWidth, 'save.maxWidth');
   const maxHeight = limit(settings.saveMaxHeight, 'save.maxHeight');
-  return { fit, format, quality, ...(maxWidth !== undefined ? { maxWidth } : {}), ...(maxHeight !== undefined ? { maxHeight } : {}) };
+  return {
+    fit,
+    format,
+    quality,
+    ...(maxWidth !== undefined ? { maxWidth } : {}),
+    ...(maxHeight !== undefined ? { maxHeight } : {}),
+    ...(settings.saveMetadata === false ? { metadata: false } : {}),
+  };
 }
 
 /**

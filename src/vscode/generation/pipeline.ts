@@ -44,8 +44,8 @@ export interface PipelineServices {
 export type SaveTarget =
   /** `cpaImage.destination`, else `markdown.copyFiles.destination`, else `images/` (a save dialog with no folder). */
   | { kind: 'destination' }
-  /** A new file next to this one (`<base>-edit.<ext>`, then -2, …): Edit Image. */
-  | { kind: 'nextTo'; file: Uri }
+  /** A new file next to this one (`<base>-<suffix>.<ext>`, then -2, …; suffix `edit` unless given): Edit Image, Regenerate from File. */
+  | { kind: 'nextTo'; file: Uri; suffix?: string }
   /** A workspace-relative file path chosen by the caller (the agent tool), still contained and never overwriting. */
   | { kind: 'path'; path: string };
 
@@ -142,7 +142,7 @@ export class GenerationPipeline implements Disposable {
     try {
       const result = await this.withProgress(generation, request.prompt, async () => {
         const delivered = await this.generate(generation, gateway, request);
-        const { image, report } = await postProcess(delivered, gateway, log);
+        const { image, report } = await postProcess(delivered, gateway, log, request.prompt, (request.inputImages?.length ?? 0) > 0);
         throwIfAborted(generation.signal);
         const uri = await this.save(generation, image, request, loaded);
         return {
@@ -249,7 +249,7 @@ export class GenerationPipeline implements Disposable {
       prompt: request.prompt,
       ...(request.document ? { document: request.document } : {}),
       ...(loaded.settings.destination !== undefined ? { destinationPattern: loaded.settings.destination } : {}),
-      ...(target.kind === 'nextTo' ? { saveNextTo: target.file } : {}),
+      ...(target.kind === 'nextTo' ? { saveNextTo: target.file, ...(target.suffix !== undefined ? { saveNextToSuffix: target.suffix } : {}) } : {}),
       ...(target.kind === 'path' ? { destination: target.path } : {}),
       signal: generation.signal,
     });

@@ -39,6 +39,8 @@ export interface SaveRequest {
   destinationPattern?: string;
   /** Save as a new file next to this one (`<base>-edit.<ext>`, then `-edit-2`, …), instead of the pattern. */
   saveNextTo?: Uri;
+  /** The word after the base name for `saveNextTo` (default `edit`). */
+  saveNextToSuffix?: string;
   /** A workspace-relative file path chosen by the caller (the agent tool), instead of the pattern. */
   destination?: string;
   signal: AbortSignal;
@@ -72,7 +74,7 @@ function savedDocument(document: TextDocument | undefined): TextDocument | undef
  */
 export async function saveGeneratedImage(request: SaveRequest): Promise<SavedImage | undefined> {
   const { image, prompt, signal } = request;
-  if (request.saveNextTo) return saveNextTo(request.saveNextTo, image, signal);
+  if (request.saveNextTo) return saveNextTo(request.saveNextTo, image, signal, request.saveNextToSuffix ?? 'edit');
   const document = savedDocument(request.document);
   if (request.destination !== undefined) return saveAtChosenDestination(request.destination, document, prompt, image, signal);
   const folder: WorkspaceFolder | undefined =
@@ -124,12 +126,12 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
 }
 
 /** Edit Image: `photo.png` → `photo-edit.png` (then `photo-edit-2.png`, …) in the same folder, with the real extension. */
-async function saveNextTo(original: Uri, image: GeneratedImage, signal: AbortSignal): Promise<SavedImage> {
+async function saveNextTo(original: Uri, image: GeneratedImage, signal: AbortSignal, suffix: string): Promise<SavedImage> {
   const dir = posix.dirname(original.path);
   const name = posix.basename(original.path);
   const dot = name.lastIndexOf('.');
   const base = dot > 0 ? name.slice(0, dot) : name;
-  const target = original.with({ path: posix.join(dir, `${base}-edit.${image.extension}`), query: '', fragment: '' });
+  const target = original.with({ path: posix.join(dir, `${base}-${suffix}.${image.extension}`), query: '', fragment: '' });
   // An image inside a workspace folder keeps its edit inside it too; one the user opened from elsewhere was their choice.
   const folder = workspace.getWorkspaceFolder(original);
   if (folder) await assertReallyInside(target, folder.uri.path);
