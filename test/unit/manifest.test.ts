@@ -8,6 +8,7 @@ import {
   editImageCommand,
   generateFromAltTextCommand,
   illustrateSectionCommand,
+  generateAllMissingImagesCommand,
   generateImageToolName,
   generatingContextKey,
   historyViewId,
@@ -58,7 +59,7 @@ describe('package.json', () => {
   it('contributes exactly the commands of constants.ts', () => {
     assert.deepEqual(
       manifest.contributes.commands.map((c) => c.command).sort(),
-      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, generateFromAltTextCommand, illustrateSectionCommand].sort(),
+      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, generateFromAltTextCommand, illustrateSectionCommand, generateAllMissingImagesCommand].sort(),
     );
   });
 
@@ -83,6 +84,7 @@ describe('package.json', () => {
       'cpaImage.generateFromAltText': 'Generate Image from Alt Text',
       'cpaImage.editImage': 'Edit Image…',
       'cpaImage.illustrateSection': 'Illustrate This Section',
+      'cpaImage.generateAllMissingImages': 'Generate All Missing Images',
     });
     for (const c of manifest.contributes.commands) assert.equal(english(c.category), 'CPA Image', c.command);
   });
@@ -170,6 +172,7 @@ describe('package.json', () => {
     assert.deepEqual(Object.keys(settings).sort(), [
       'cpaImage.background',
       'cpaImage.baseUrl',
+      'cpaImage.concurrency',
       'cpaImage.destination',
       'cpaImage.fit',
       'cpaImage.insertFormat',
