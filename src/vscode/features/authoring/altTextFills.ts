@@ -18,6 +18,20 @@ import { InsertionTracker } from '../../generation/insertTracker';
 /** Where a fill is: the CodeLens shows it. A failed fill stays (showing "Failed") until its run is over. */
 export type FillState = 'queued' | 'generating' | 'partial' | 'failed';
 
+/** How many times a fill looks its target up again when VS Code refuses an edit made on a version just replaced. */
+const MAX_EDIT_ATTEMPTS = 3;
+
+/**
+ * Fills write one at a time: two images of a run that arrive together would otherwise both edit the same version
+ * of the document, and VS Code refuses the second edit.
+ */
+let writing: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(write: () => Promise<T>): Promise<T> {
+  const result = writing.then(write, write);
+  writing = result.catch(() => undefined);
+  return result;
+}
+
 export class AltTextFill implements Disposable {
   private readonly tracker: InsertionTracker;
   private currentState: FillState;
@@ -88,21 +102,34 @@ export class AltTextFill implements Disposable {
       await env.clipboard.writeText(fullLink);
       return { kind: 'copied', text: fullLink };
     }
-    const current = findEmptyImageLinks(document.getText()).find((link) => this.matches(document, link));
-    if (current) {
-      const edit = new WorkspaceEdit();
-      const range = new Range(document.positionAt(current.targetStart), document.positionAt(current.targetEnd));
-      edit.replace(document.uri, range, filledTarget(destination));
-      if (await workspace.applyEdit(edit)) {
-        if (saveAfter) await document.save();
-        return { kind: 'inserted', text: `![${current.rawAlt}]${filledTarget(destination)}` };
-      }
+    const placed = await oneAtATime(() => this.fillTarget(destination));
+    if (placed) {
+      if (saveAfter) await document.save();
+      return { kind: 'inserted', text: placed };
     }
     await env.clipboard.writeText(fullLink);
     void window.showWarningMessage(
       l10n.t('The image link changed while the image was generated, so it was left as it is. Its new link was copied to the clipboard: {0}', notificationText(fullLink)),
     );
     return { kind: 'none' };
+  }
+
+  /**
+   * Writes `(destination)` into the target as it is now; the link written, or undefined when the link is gone or
+   * no longer empty. An edit made against a version that changed just before it lands (the user typed, another
+   * fill of the same run was written) is refused by VS Code: the target is then looked up again, a few times.
+   */
+  private async fillTarget(destination: string): Promise<string | undefined> {
+    const document = this.document;
+    for (let attempt = 0; attempt < MAX_EDIT_ATTEMPTS; attempt++) {
+      const current = findEmptyImageLinks(document.getText()).find((link) => this.matches(document, link));
+      if (!current) return undefined;
+      const edit = new WorkspaceEdit();
+      const range = new Range(document.positionAt(current.targetStart), document.positionAt(current.targetEnd));
+      edit.replace(document.uri, range, filledTarget(destination));
+      if (await workspace.applyEdit(edit)) return `![${current.rawAlt}]${filledTarget(destination)}`;
+    }
+    return undefined;
   }
 
   dispose(): void {
