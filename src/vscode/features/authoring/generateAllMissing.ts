@@ -134,15 +134,17 @@ async function pickLinks(offered: readonly PlannedLink<TextDocument>[], total: n
 
 /** Runs `entries`, then says how it went; Retry Failed runs the failed ones again (their fills still track them). */
 async function runAndReport(services: Services, entries: AltTextFill[], concurrency: number): Promise<void> {
-  const { results, errors } = await runBatch(services, entries, concurrency);
+  const { results, errors, unlinked } = await runBatch(services, entries, concurrency);
   const failed = entries.filter((_, i) => results[i] === 'failed');
-  const done = results.filter((r) => r === 'done').length;
+  const done = results.filter((r) => r === 'done').length - unlinked;
   const cancelled = results.filter((r) => r === 'cancelled').length;
   for (const [i, fill] of entries.entries()) if (results[i] !== 'failed') fill.dispose();
+  // An image whose link was changed or removed meanwhile is saved but not linked (its own warning said so).
+  const notLinked = unlinked > 0 ? ` ${l10n.t('{0} saved but not linked: their links had changed.', unlinked)}` : '';
 
   if (failed.length === 0) {
-    if (cancelled > 0) void window.showInformationMessage(l10n.t('Cancelled: {0} of {1} images were generated and linked.', done, entries.length));
-    else void window.showInformationMessage(l10n.t('Generated and linked {0} of {1} images.', done, entries.length));
+    if (cancelled > 0) void window.showInformationMessage(l10n.t('Cancelled: {0} of {1} images were generated and linked.', done, entries.length) + notLinked);
+    else void window.showInformationMessage(l10n.t('Generated and linked {0} of {1} images.', done, entries.length) + notLinked);
     return;
   }
   const firstError = errors.find((e) => e !== undefined);
@@ -150,7 +152,7 @@ async function runAndReport(services: Services, entries: AltTextFill[], concurre
   const showLog = l10n.t('Show Log');
   const reason = firstError === undefined ? '' : describeError(firstError).message;
   const choice = await window.showWarningMessage(
-    l10n.t('Generated and linked {0} of {1} images; {2} failed and kept their placeholders. {3}', done, entries.length, failed.length, reason),
+    l10n.t('Generated and linked {0} of {1} images; {2} failed and kept their placeholders. {3}', done, entries.length, failed.length, reason) + notLinked,
     retry,
     showLog,
   );
@@ -166,7 +168,11 @@ async function runAndReport(services: Services, entries: AltTextFill[], concurre
 type Outcome = 'done' | 'failed' | 'cancelled';
 
 /** One notification for the whole run ("3 of 5 done, 1 failed"), with Cancel; each fill's state follows its item. */
-async function runBatch(services: Services, entries: readonly AltTextFill[], concurrency: number): Promise<{ results: Outcome[]; errors: unknown[] }> {
+async function runBatch(
+  services: Services,
+  entries: readonly AltTextFill[],
+  concurrency: number,
+): Promise<{ results: Outcome[]; errors: unknown[]; unlinked: number }> {
   const states: QueueItemState['kind'][] = entries.map(() => 'queued');
   const errors: unknown[] = entries.map(() => undefined);
   const results = await window.withProgress(
@@ -207,11 +213,15 @@ async function runBatch(services: Services, entries: readonly AltTextFill[], con
       }
     },
   );
-  return { results: results.map((r) => r.kind), errors };
+  const unlinked = results.filter((r) => r.kind === 'done' && !r.value).length;
+  return { results: results.map((r) => r.kind), errors, unlinked };
 }
 
-/** One link: generate with its document's settings (no notification of its own), then fill only its target. */
-async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal): Promise<Uri> {
+/**
+ * One link: generate with its document's settings (no notification of its own), then fill only its target. True
+ * when the link was written; false when the image was saved but its link had changed meanwhile.
+ */
+async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal): Promise<boolean> {
   const source = new CancellationTokenSource();
   const onAbort = (): void => source.cancel();
   if (signal.aborted) source.cancel();
@@ -230,7 +240,7 @@ async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal
     );
     const outcome = await fill.place(output.uri, { saveUnshown: true });
     services.log.info(`#${output.id} ${outcome.kind} link: ${outcome.kind === 'none' ? '(left as it was)' : outcome.text}`);
-    return output.uri;
+    return outcome.kind === 'inserted';
   } finally {
     signal.removeEventListener('abort', onAbort);
     source.dispose();
