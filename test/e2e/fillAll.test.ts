@@ -107,15 +107,18 @@ describe('Generate All Missing Images in a real VS Code', { timeout: 20 * 60_000
 
   it('fills the three placeholders together while the user types elsewhere; the fenced block is left alone', caseTimeout, () =>
     scene('three', async () => {
-      // Streaming, 1.5 s between events: the three run for several seconds each, with partial images on the way.
-      const scenario = await h.useScenario('slow', { delayMs: 1500 }, { 'cpaImage.preview.openOnGenerate': false, 'cpaImage.concurrency': 3 });
+      // Streaming, 1.5 s between events: each runs for several seconds, with partial images on the way. Two at a
+      // time, so the third waits its turn (its CodeLens says "Queued").
+      const scenario = await h.useScenario('slow', { delayMs: 1500 }, { 'cpaImage.preview.openOnGenerate': false, 'cpaImage.concurrency': 2 });
       const alts = ['a red kite over hills', 'a blue boat at dawn', 'a green lamp'] as const;
       const original = documentWith(alts);
       await writeDoc(original);
       await runAndAcceptAll(alts, 'fillall-quickpick');
 
-      await h.requestTo(scenario, 3);
-      await codeLenses().filter({ hasText: /Generating image/ }).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await h.requestTo(scenario, 2);
+      await codeLenses().filter({ hasText: 'Queued for generation' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await codeLenses().filter({ hasText: 'partial image received' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(h.gateway.requestsFor(scenario.url).filter((r) => r.path.endsWith('/responses')).length, 2, 'two at a time: the third waits');
       await h.screenshot('fillall-codelens-running');
 
       // The user keeps writing, on a line above two of the links (their targets move).
