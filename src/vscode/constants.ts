@@ -37,6 +37,9 @@ export const generateFromAltTextCommand = 'cpaImage.generateFromAltText';
 /** Markdown authoring (authoring/): an image for the paragraph at the cursor, its link after the paragraph. */
 export const illustrateSectionCommand = 'cpaImage.illustrateSection';
 
+/** Markdown authoring (authoring/): every empty image link of a document, or of the markdown files under a folder. */
+export const generateAllMissingImagesCommand = 'cpaImage.generateAllMissingImages';
+
 /** Every command id of the manifest (commandTable.ts registers exactly these). */
 export type CommandId =
   | (typeof Commands)[keyof typeof Commands]
@@ -44,7 +47,8 @@ export type CommandId =
   | typeof editImageCommand
   | typeof regenerateFromFileCommand
   | typeof generateFromAltTextCommand
-  | typeof illustrateSectionCommand;
+  | typeof illustrateSectionCommand
+  | typeof generateAllMissingImagesCommand;
 
 /** The agent tool's name in `contributes.languageModelTools` (must match /^[\w-]+$/). */
 export const generateImageToolName = 'cpa-image_generate';

@@ -9,6 +9,7 @@ import {
   regenerateFromFileCommand,
   generateFromAltTextCommand,
   illustrateSectionCommand,
+  generateAllMissingImagesCommand,
   generateImageToolName,
   generatingContextKey,
   historyViewId,
@@ -59,7 +60,7 @@ describe('package.json', () => {
   it('contributes exactly the commands of constants.ts', () => {
     assert.deepEqual(
       manifest.contributes.commands.map((c) => c.command).sort(),
-      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, regenerateFromFileCommand, generateFromAltTextCommand, illustrateSectionCommand].sort(),
+      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, regenerateFromFileCommand, generateFromAltTextCommand, illustrateSectionCommand, generateAllMissingImagesCommand].sort(),
     );
   });
 
@@ -85,6 +86,7 @@ describe('package.json', () => {
       'cpaImage.editImage': 'Edit Image…',
       'cpaImage.regenerateFromFile': 'Regenerate from File',
       'cpaImage.illustrateSection': 'Illustrate This Section',
+      'cpaImage.generateAllMissingImages': 'Generate All Missing Images',
     });
     for (const c of manifest.contributes.commands) assert.equal(english(c.category), 'CPA Image', c.command);
   });
@@ -183,6 +185,7 @@ describe('package.json', () => {
     assert.deepEqual(Object.keys(settings).sort(), [
       'cpaImage.background',
       'cpaImage.baseUrl',
+      'cpaImage.concurrency',
       'cpaImage.destination',
       'cpaImage.fit',
       'cpaImage.insertFormat',

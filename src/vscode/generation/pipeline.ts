@@ -63,6 +63,13 @@ export interface GenerationRequest {
   size?: string;
   /** The style chosen in the prompt box for this request (a name, or `none`), instead of the front matter's or cpaImage.style. */
   style?: string;
+  /**
+   * `none`: no notification of its own for this run — a batch (Generate All Missing Images) shows one overall
+   * notification for all its runs instead. Default `notification`.
+   */
+  progress?: 'notification' | 'none';
+  /** Each client event of this run (partial images, retries), for a caller that shows per-run state. */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 /** How the document wants links written, read with the run's settings (for the feature that places the link). */
@@ -140,7 +147,7 @@ export class GenerationPipeline implements Disposable {
         `${request.inputImages?.length ? `, editing ${request.inputImages.length} image(s)` : ''}; prompt: ${promptExcerpt(request.prompt, 200)}`,
     );
     try {
-      const result = await this.withProgress(generation, request.prompt, async () => {
+      const work = async (): Promise<GenerationOutput> => {
         const delivered = await this.generate(generation, gateway, request);
         const { image, report } = await postProcess(delivered, gateway, log, request.prompt, (request.inputImages?.length ?? 0) > 0);
         throwIfAborted(generation.signal);
@@ -157,7 +164,8 @@ export class GenerationPipeline implements Disposable {
           ...(request.document ? { documentUri: request.document.uri } : {}),
           processing: report,
         };
-      });
+      };
+      const result = request.progress === 'none' ? await work() : await this.withProgress(generation, request.prompt, work);
       this.finishEmitter.fire({ generation, result });
       return result;
     } catch (err) {
@@ -227,6 +235,7 @@ export class GenerationPipeline implements Disposable {
           generation.update(event, registry.currentTime());
           logProgress(log, generation.id, event);
           this.progressEmitter.fire({ generation, event });
+          request.onProgress?.(event);
         },
       },
     );

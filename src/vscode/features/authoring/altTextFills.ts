@@ -3,7 +3,8 @@
  * link's target through the user's edits while the image is made (InsertionTracker, the same rules as the normal
  * insertion), and at the end fills in only that target — `()` becomes `(images/fox.png)`, a missing target gets
  * `(images/fox.png)` after the `]` — when the link is still there and still empty. The CodeLens asks this registry
- * which links are in progress, so a link shows "Generating…" and cannot be started twice.
+ * which links are in progress and in which state, so a link shows "Generating…" (or, in a Generate All Missing
+ * Images run, "Queued", "Partial image", "Failed") and cannot be started twice.
  */
 import { EventEmitter, Range, WorkspaceEdit, env, l10n, window, workspace } from 'vscode';
 import type { Disposable, Event, TextDocument, Uri } from 'vscode';
@@ -14,8 +15,26 @@ import { isOpenInAnyTab, linkBase } from '../../generation/insertion';
 import type { InsertOutcome } from '../../generation/insertion';
 import { InsertionTracker } from '../../generation/insertTracker';
 
+/** Where a fill is: the CodeLens shows it. A failed fill stays (showing "Failed") until its run is over. */
+export type FillState = 'queued' | 'generating' | 'partial' | 'failed';
+
+/** How many times a fill looks its target up again when VS Code refuses an edit made on a version just replaced. */
+const MAX_EDIT_ATTEMPTS = 3;
+
+/**
+ * Fills write one at a time: two images of a run that arrive together would otherwise both edit the same version
+ * of the document, and VS Code refuses the second edit.
+ */
+let writing: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(write: () => Promise<T>): Promise<T> {
+  const result = writing.then(write, write);
+  writing = result.catch(() => undefined);
+  return result;
+}
+
 export class AltTextFill implements Disposable {
   private readonly tracker: InsertionTracker;
+  private currentState: FillState;
   private readonly subscription: Disposable;
   private disposed = false;
 
@@ -24,7 +43,9 @@ export class AltTextFill implements Disposable {
     readonly link: EmptyImageLink,
     private readonly onChange: () => void,
     private readonly onDispose: (fill: AltTextFill) => void,
+    initialState: FillState = 'generating',
   ) {
+    this.currentState = initialState;
     this.tracker = new InsertionTracker(link.targetStart, link.targetEnd);
     this.subscription = workspace.onDidChangeTextDocument((e) => {
       if (e.document === this.document && e.contentChanges.length > 0) {
@@ -43,6 +64,21 @@ export class AltTextFill implements Disposable {
     return this.tracker.end;
   }
 
+  get state(): FillState {
+    return this.currentState;
+  }
+
+  /** Whether the image is still to come (queued or being made); a failed fill can be started again. */
+  get isPending(): boolean {
+    return this.currentState !== 'failed';
+  }
+
+  setState(state: FillState): void {
+    if (this.disposed || state === this.currentState) return;
+    this.currentState = state;
+    this.onChange();
+  }
+
   /** Whether `link`, found in `document` now, is the one this fill is for. */
   matches(document: TextDocument, link: EmptyImageLink): boolean {
     return document === this.document && link.targetStart === this.tracker.start && link.targetEnd === this.tracker.end;
@@ -51,28 +87,49 @@ export class AltTextFill implements Disposable {
   /**
    * Fills in the target with the image's path relative to the document. When the link is gone or was given a
    * target meanwhile, nothing is overwritten: the link goes to the clipboard and the user is told why.
+   *
+   * `saveUnshown`: a batch over files the user never opened (the Explorer's folder) fills them too, and saves a
+   * document it changed that is in no tab and had no unsaved changes of the user's.
    */
-  async place(imageUri: Uri): Promise<InsertOutcome> {
+  async place(imageUri: Uri, options: { saveUnshown?: boolean } = {}): Promise<InsertOutcome> {
     const document = this.document;
     const destination = markdownImageDestination({ imagePath: imageUri.path, ...linkBase(imageUri, document.uri) });
     const fullLink = `![${this.link.rawAlt}]${filledTarget(destination)}`;
 
-    if (!isOpenInAnyTab(document)) {
+    const unshown = !isOpenInAnyTab(document);
+    const saveAfter = options.saveUnshown === true && unshown && !document.isClosed && !document.isDirty;
+    if (unshown && !saveAfter) {
       await env.clipboard.writeText(fullLink);
       return { kind: 'copied', text: fullLink };
     }
-    const current = findEmptyImageLinks(document.getText()).find((link) => this.matches(document, link));
-    if (current) {
-      const edit = new WorkspaceEdit();
-      const range = new Range(document.positionAt(current.targetStart), document.positionAt(current.targetEnd));
-      edit.replace(document.uri, range, filledTarget(destination));
-      if (await workspace.applyEdit(edit)) return { kind: 'inserted', text: `![${current.rawAlt}]${filledTarget(destination)}` };
+    const placed = await oneAtATime(() => this.fillTarget(destination));
+    if (placed) {
+      if (saveAfter) await document.save();
+      return { kind: 'inserted', text: placed };
     }
     await env.clipboard.writeText(fullLink);
     void window.showWarningMessage(
       l10n.t('The image link changed while the image was generated, so it was left as it is. Its new link was copied to the clipboard: {0}', notificationText(fullLink)),
     );
     return { kind: 'none' };
+  }
+
+  /**
+   * Writes `(destination)` into the target as it is now; the link written, or undefined when the link is gone or
+   * no longer empty. An edit made against a version that changed just before it lands (the user typed, another
+   * fill of the same run was written) is refused by VS Code: the target is then looked up again, a few times.
+   */
+  private async fillTarget(destination: string): Promise<string | undefined> {
+    const document = this.document;
+    for (let attempt = 0; attempt < MAX_EDIT_ATTEMPTS; attempt++) {
+      const current = findEmptyImageLinks(document.getText()).find((link) => this.matches(document, link));
+      if (!current) return undefined;
+      const edit = new WorkspaceEdit();
+      const range = new Range(document.positionAt(current.targetStart), document.positionAt(current.targetEnd));
+      edit.replace(document.uri, range, filledTarget(destination));
+      if (await workspace.applyEdit(edit)) return `![${current.rawAlt}]${filledTarget(destination)}`;
+    }
+    return undefined;
   }
 
   dispose(): void {
@@ -90,9 +147,14 @@ export class AltTextFills implements Disposable {
   /** Fires when a fill starts, ends, or its link moves: the CodeLenses are then refreshed. */
   readonly onDidChange: Event<void> = this.changeEmitter.event;
 
-  /** Starts tracking `link` of `document`; undefined when that link is already being generated. */
-  start(document: TextDocument, link: EmptyImageLink): AltTextFill | undefined {
-    if (this.isPending(document, link)) return undefined;
+  /**
+   * Starts tracking `link` of `document`; undefined when that link is already being generated. A failed fill of
+   * the same link (a batch's, still shown) gives way to the new one.
+   */
+  start(document: TextDocument, link: EmptyImageLink, initialState: FillState = 'generating'): AltTextFill | undefined {
+    const existing = this.fillFor(document, link);
+    if (existing?.isPending) return undefined;
+    existing?.dispose();
     const fill = new AltTextFill(
       document,
       link,
@@ -101,6 +163,7 @@ export class AltTextFills implements Disposable {
         this.fills.delete(done);
         this.changeEmitter.fire();
       },
+      initialState,
     );
     this.fills.add(fill);
     this.changeEmitter.fire();
@@ -108,8 +171,13 @@ export class AltTextFills implements Disposable {
   }
 
   isPending(document: TextDocument, link: EmptyImageLink): boolean {
-    for (const fill of this.fills) if (fill.matches(document, link)) return true;
-    return false;
+    return this.fillFor(document, link)?.isPending === true;
+  }
+
+  /** The fill tracking `link` of `document`, pending or failed. */
+  fillFor(document: TextDocument, link: EmptyImageLink): AltTextFill | undefined {
+    for (const fill of this.fills) if (fill.matches(document, link)) return fill;
+    return undefined;
   }
 
   dispose(): void {

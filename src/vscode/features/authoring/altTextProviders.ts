@@ -60,15 +60,23 @@ export class AltTextCodeLensProvider implements CodeLensProvider, Disposable {
     const shared = sharedLines(document, links);
     return links.map((link) => {
       const range = linkRange(document, link);
-      if (this.fills.isPending(document, link)) {
+      const fill = this.fills.fillFor(document, link);
+      if (fill?.state === 'queued') {
+        // Not clickable: a queued link has no request to cancel yet; the run's notification cancels the whole run.
+        return new CodeLens(range, { title: `$(clock) ${l10n.t('Queued for generation')}`, tooltip: l10n.t('Waiting for a free slot; Cancel in the progress notification stops the whole run.'), command: '' });
+      }
+      if (fill?.state === 'generating' || fill?.state === 'partial') {
         return new CodeLens(range, {
-          title: `$(loading~spin) ${l10n.t('Generating image…')}`,
+          title: `$(loading~spin) ${fill.state === 'partial' ? l10n.t('Generating image… (partial image received)') : l10n.t('Generating image…')}`,
           tooltip: l10n.t('Click to cancel.'),
           command: Commands.cancelGeneration,
         });
       }
+      const failed = fill?.state === 'failed';
       return new CodeLens(range, {
-        title: `$(sparkle) ${actionTitle(link, shared.has(range.start.line))}`,
+        title: failed
+          ? `$(error) ${l10n.t('Image failed: Generate Again from Alt Text')}`
+          : `$(sparkle) ${actionTitle(link, shared.has(range.start.line))}`,
         tooltip: l10n.t('Generate an image from “{0}” and fill in the link target', iconLabelText(promptExcerpt(link.prompt, 80))),
         command: generateFromAltTextCommand,
         arguments: [document.uri, range],

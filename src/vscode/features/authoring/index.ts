@@ -1,7 +1,10 @@
-/** Markdown authoring (SPEC §7): the CodeLens, the quick fix, "Generate Image from Alt Text" and "Illustrate This Section". */
+/**
+ * Markdown authoring (SPEC §7): the CodeLens, the quick fix, "Generate Image from Alt Text", "Generate All Missing
+ * Images" and "Illustrate This Section".
+ */
 import { Disposable } from 'vscode';
 import type { CommandHandler } from '../../commandTable';
-import { generateFromAltTextCommand, illustrateSectionCommand } from '../../constants';
+import { generateAllMissingImagesCommand, generateFromAltTextCommand, illustrateSectionCommand } from '../../constants';
 import type { Services } from '../../services';
 import { AltTextFills } from './altTextFills';
 import { registerAltTextProviders } from './altTextProviders';
@@ -9,7 +12,7 @@ import { registerAltTextProviders } from './altTextProviders';
 export interface AuthoringFeature {
   /** The fills in progress and the providers: disposed by the extension. */
   disposable: Disposable;
-  commands: Record<typeof generateFromAltTextCommand | typeof illustrateSectionCommand, CommandHandler>;
+  commands: Record<typeof generateFromAltTextCommand | typeof illustrateSectionCommand | typeof generateAllMissingImagesCommand, CommandHandler>;
 }
 
 export function registerAuthoring(services: Services): AuthoringFeature {
@@ -19,6 +22,8 @@ export function registerAuthoring(services: Services): AuthoringFeature {
     // Loaded the first time the CodeLens, the quick fix or the palette runs it.
     commands: {
       [generateFromAltTextCommand]: async (...args) => (await import('./generateFromAltText')).generateFromAltText(services, fills, ...args),
+      [generateAllMissingImagesCommand]: async (...args) =>
+        (await import('./generateAllMissing')).generateAllMissingImages(services, fills, ...args),
       [illustrateSectionCommand]: async () => (await import('./illustrateSection')).illustrateSection(services),
     },
   };
