@@ -175,7 +175,7 @@ export async function runAlt(argv: readonly string[], io: CliIo): Promise<number
 
     const filesTouched = docs.filter((d) => d.fills.length > 0).length - unwritten;
     io.stdout.write(
-      `${written} of ${items.length + skipped} alt text${items.length + skipped === 1 ? '' : 's'} written in ${filesTouched} file${filesTouched === 1 ? '' : 's'}` +
+      `${written} of ${all.length} alt text${all.length === 1 ? '' : 's'} written in ${filesTouched} file${filesTouched === 1 ? '' : 's'}` +
         `${skipped > 0 ? `, ${skipped} skipped` : ''}${failed > 0 ? `, ${failed} failed` : ''}${cancelled > 0 ? `, ${cancelled} cancelled` : ''}.\n`,
     );
     if (cancelled > 0 || io.signal?.aborted) return EXIT_CANCELLED;

@@ -161,12 +161,14 @@ describe('the language around the image', () => {
     assert.equal(languageOfText(''), 'en');
   });
 
-  it('uses the paragraph of the image, or a window around it when the image stands alone', () => {
+  it('uses the paragraph of the image, or the nearest paragraph with words (the one before first) when the image stands alone', () => {
     const text = 'An English paragraph about the build, the tests that run on every change, and the package.\n\n下面的流程图展示了扩展如何调用网关并保存生成的图片文件。\n\n![](flow.png)\n\nMore English.';
     const at = text.indexOf('![](flow.png)');
     assert.equal(nearbyLanguage(text, at), 'zh');
     assert.equal(nearbyLanguage(text, 0), 'en');
     assert.equal(nearbyLanguage('整个段落都是中文，图片在这里 ![](x.png) 后面还有中文。', 12), 'zh');
+    const mixed = '中文的段落在很远的地方，这里说明整个项目。\n\nThe sales of the year, month by month:\n\n![](chart.png)\n\n下面是中文。';
+    assert.equal(nearbyLanguage(mixed, mixed.indexOf('![')), 'en', 'the paragraph just before the image decides');
   });
 
   it('asks for that language and for text only in the instruction', () => {

@@ -613,7 +613,7 @@ export class ImageClient {
     if (stoppedFor !== undefined) {
       throw new GatewayError('protocol', `The response stopped early${stoppedFor ? ` (${stoppedFor})` : ''} before the model said anything. Try again.`, { retryable: false });
     }
-    throw new GatewayError('protocol', 'The model answered without any text. Try again, or check that cpaImage.model is a text model that reads images.', { retryable: false });
+    throw new GatewayError('protocol', 'The model answered without any text. Try again, or check that the model is a text model that reads images.', { retryable: false });
   }
 
   /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */

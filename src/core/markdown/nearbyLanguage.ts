@@ -3,10 +3,11 @@
  * item 5). A document has no reliable language tag, so the script of the nearby words decides.
  *
  * The rule: take the paragraph the image is in (the lines between the blank lines around it); when that holds fewer
- * than `MIN_LETTERS` letters (an image alone on its line), widen to `WINDOW_CHARS` characters on each side. Drop
- * what is not prose: link and image targets, code spans, HTML tags, URLs. Then count letters by script: each Han,
- * kana or Hangul character counts as one, and each run of Latin or Cyrillic letters (a word) counts as one, since one
- * CJK character carries about as much as one word.
+ * than `MIN_WORDS` words (an image alone on its line), take the nearest paragraph that has enough, looking before
+ * and after in turn (the one before first), at most `MAX_PARAGRAPHS_AWAY` paragraphs away. Drop what is not prose:
+ * link and image targets, code spans, HTML tags, URLs. Then count by script: each Han, kana or Hangul character
+ * counts as one word, and each run of Latin or Cyrillic letters (a word) counts as one, since one CJK character
+ * carries about as much as one word.
  * - CJK characters are at least 30 % of that count → Japanese when there is kana, Korean when there is Hangul (and
  *   more Hangul than Han), else Chinese;
  * - otherwise Cyrillic words are the majority of the words → Russian;
@@ -24,23 +25,21 @@ export const LANGUAGE_NAMES: Readonly<Record<AltLanguage, string>> = {
   ru: 'Russian',
 };
 
-export const MIN_LETTERS = 12;
-export const WINDOW_CHARS = 600;
+export const MIN_WORDS = 5;
+export const MAX_PARAGRAPHS_AWAY = 3;
 export const CJK_SHARE = 0.3;
 
-function paragraphAround(text: string, offset: number): { start: number; end: number } {
-  const blank = /\n[ \t]*\r?\n/g;
+/** The paragraphs of `text` (split at blank lines) as offsets, in order. */
+function paragraphs(text: string): { start: number; end: number }[] {
+  const found: { start: number; end: number }[] = [];
+  const blank = /\n[ \t]*\r?\n(?:[ \t]*\r?\n)*/g;
   let start = 0;
-  let end = text.length;
   for (let match = blank.exec(text); match !== null; match = blank.exec(text)) {
-    const matchEnd = match.index + match[0].length;
-    if (matchEnd <= offset) start = matchEnd;
-    else if (match.index >= offset) {
-      end = match.index;
-      break;
-    }
+    found.push({ start, end: match.index });
+    start = match.index + match[0].length;
   }
-  return { start, end };
+  found.push({ start, end: text.length });
+  return found;
 }
 
 /** The prose of a piece of markdown: targets, code, tags and URLs removed. */
@@ -75,12 +74,21 @@ function letters(counts: Counts): number {
 
 /** The language of the prose around `offset` of `text` (see the rule above). */
 export function nearbyLanguage(text: string, offset: number): AltLanguage {
-  const paragraph = paragraphAround(text, offset);
-  let counts = count(prose(text.slice(paragraph.start, paragraph.end)));
-  if (letters(counts) < MIN_LETTERS) {
-    counts = count(prose(text.slice(Math.max(0, offset - WINDOW_CHARS), Math.min(text.length, offset + WINDOW_CHARS))));
+  const all = paragraphs(text);
+  const here = Math.max(0, all.findIndex((p) => offset <= p.end));
+  const countAt = (index: number): Counts | undefined => {
+    const paragraph = all[index];
+    return paragraph ? count(prose(text.slice(paragraph.start, paragraph.end))) : undefined;
+  };
+  const own = countAt(here) as Counts;
+  if (letters(own) >= MIN_WORDS) return languageOf(own);
+  for (let away = 1; away <= MAX_PARAGRAPHS_AWAY; away++) {
+    for (const index of [here - away, here + away]) {
+      const counts = countAt(index);
+      if (counts && letters(counts) >= MIN_WORDS) return languageOf(counts);
+    }
   }
-  return languageOf(counts);
+  return languageOf(own);
 }
 
 /** The language of a piece of prose by the same rule, without the paragraph search (for tests and short texts). */
