@@ -16,7 +16,10 @@ import { detectImageType } from '../gateway/imageType';
 /** The largest image sent for alt text (the API's own limit per image is larger; a document's picture is smaller). */
 export const MAX_ALT_IMAGE_BYTES = 20 * 1024 * 1024;
 
-export type LocalImage = { ok: true; image: InputImage; file: string } | { ok: false; skipped: string };
+/** Why a file is not sent: a code for the extension's localised message, and the English note for the CLI and the log. */
+export type LocalImageProblem = 'missing' | 'outside' | 'unreadable' | 'notFile' | 'tooLarge' | 'notImage';
+
+export type LocalImage = { ok: true; image: InputImage; file: string } | { ok: false; problem: LocalImageProblem; skipped: string };
 
 export interface LocalImageInput {
   /** The document's own path (native separators). */
@@ -53,19 +56,19 @@ export async function readLocalImage(input: LocalImageInput): Promise<LocalImage
     root = await realpath(input.rootPath);
     file = await realpath(joined);
   } catch {
-    return { ok: false, skipped: `${name} was not found` };
+    return { ok: false, problem: 'missing', skipped: `${name} was not found` };
   }
-  if (!isInside(root, file)) return { ok: false, skipped: `${name} is outside the folder of the document, so it is not sent` };
+  if (!isInside(root, file)) return { ok: false, problem: 'outside', skipped: `${name} is outside the folder of the document, so it is not sent` };
   let handle;
   try {
     handle = await open(file, 'r');
   } catch {
-    return { ok: false, skipped: `${name} could not be read` };
+    return { ok: false, problem: 'unreadable', skipped: `${name} could not be read` };
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) return { ok: false, skipped: `${name} is not a file` };
-    if (info.size > maxBytes) return { ok: false, skipped: `${name} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, so it is not sent` };
+    if (!info.isFile()) return { ok: false, problem: 'notFile', skipped: `${name} is not a file` };
+    if (info.size > maxBytes) return { ok: false, problem: 'tooLarge', skipped: `${name} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, so it is not sent` };
     // Read at most one byte past the cap: a file that grew since the check is refused, not read whole.
     const buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
     let filled = 0;
@@ -75,10 +78,10 @@ export async function readLocalImage(input: LocalImageInput): Promise<LocalImage
       filled += bytesRead;
       if (filled === buffer.length) break;
     }
-    if (filled > maxBytes) return { ok: false, skipped: `${name} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, so it is not sent` };
+    if (filled > maxBytes) return { ok: false, problem: 'tooLarge', skipped: `${name} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, so it is not sent` };
     const bytes = buffer.subarray(0, filled);
     const mime = inputImageMime(bytes);
-    if (!mime) return { ok: false, skipped: `${name} is not a PNG, JPEG, WebP or GIF image (checked by its bytes)` };
+    if (!mime) return { ok: false, problem: 'notImage', skipped: `${name} is not a PNG, JPEG, WebP or GIF image (checked by its bytes)` };
     return { ok: true, image: { mime, bytes }, file };
   } finally {
     await handle.close();

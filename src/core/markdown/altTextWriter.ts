@@ -9,7 +9,7 @@ import type { GatewaySettings } from '../types';
 import { GatewayError } from '../errors';
 import type { TextAnswer } from '../gateway/client';
 import type { TextRequest } from '../gateway/request';
-import { readLocalImage } from '../files/localImage';
+import { readLocalImage, type LocalImageProblem } from '../files/localImage';
 import { altTextFromAnswer } from './altTextAnswer';
 import type { AltTextImage } from './altTextImages';
 import { LANGUAGE_NAMES, nearbyLanguage, type AltLanguage } from './nearbyLanguage';
@@ -21,7 +21,10 @@ export interface TextAnswerer {
 
 export type AltTextOutcome =
   | { kind: 'written'; alt: string; language: AltLanguage; answer: string }
-  | { kind: 'skipped'; note: string };
+  | { kind: 'skipped'; problem: SkipProblem; note: string };
+
+/** Why an image was not described: its target is remote or not a path, or the local file could not be sent. */
+export type SkipProblem = 'remote' | 'notPath' | LocalImageProblem;
 
 /** The instruction sent with the image: one sentence, in the document's language, nothing but the alt text. */
 export function altTextInstruction(language: AltLanguage): string {
@@ -35,10 +38,15 @@ export function altTextInstruction(language: AltLanguage): string {
 }
 
 /** Why an image is not described, before anything is read or sent; undefined when it can be. */
-export function skipReason(image: AltTextImage): string | undefined {
-  if (image.remote) return `${image.rawDestination} is a remote image; only local images are described`;
-  if (image.unsupported) return `${image.rawDestination} is not a local file path`;
+export function skipProblem(image: AltTextImage): { problem: SkipProblem; note: string } | undefined {
+  if (image.remote) return { problem: 'remote', note: `${image.rawDestination} is a remote image; only local images are described` };
+  if (image.unsupported) return { problem: 'notPath', note: `${image.rawDestination} is not a local file path` };
   return undefined;
+}
+
+/** The English note of `skipProblem`, or undefined when the image can be described. */
+export function skipReason(image: AltTextImage): string | undefined {
+  return skipProblem(image)?.note;
 }
 
 export interface AltTextInput {
@@ -54,10 +62,10 @@ export interface AltTextInput {
 
 export async function writeAltText(client: TextAnswerer, input: AltTextInput): Promise<AltTextOutcome> {
   const { image } = input;
-  const reason = skipReason(image);
-  if (reason !== undefined) return { kind: 'skipped', note: reason };
+  const skip = skipProblem(image);
+  if (skip !== undefined) return { kind: 'skipped', ...skip };
   const local = await readLocalImage({ documentPath: input.documentPath, rootPath: input.rootPath, destination: image.destination });
-  if (!local.ok) return { kind: 'skipped', note: local.skipped };
+  if (!local.ok) return { kind: 'skipped', problem: local.problem, note: local.skipped };
   const language = nearbyLanguage(input.documentText, image.start);
   const answer = await client.describe(input.settings, { text: altTextInstruction(language), images: [local.image] }, input.signal ? { signal: input.signal } : {});
   const alt = altTextFromAnswer(answer.text);
