@@ -3,7 +3,8 @@
  * Images" (issue 14 item 5). The quick fix (Ctrl+.) on `![](img/chart.png)` sends the local image to the text model
  * with no image tool and writes the gateway's sentence into the alt only; the command for all images fills every
  * local image without alt text (the one in a Chinese paragraph in Chinese), skips the remote one with a note and
- * leaves the one in a code block alone.
+ * leaves the one in a code block alone. While the model answers the user may edit: the alt is found where the edits
+ * moved it, and an alt the user wrote meanwhile is never overwritten.
  *
  * Run: E2E_FILES="test/e2e/altText.test.ts" bash scripts/test.sh e2e
  */
@@ -109,6 +110,80 @@ describe('Write Alt Text in a real VS Code', { timeout: 20 * 60_000 }, () => {
       await h.screenshot('alttext-quick-fix-filled');
       assert.equal(await h.savedText(doc), before.replace('![](img/chart.png', `![${ALT_TEXT_REPLY}](img/chart.png`), 'only the alt changed');
       assert.equal(h.gateway.requestsFor(scenario.url).length, 1);
+    }));
+
+  /** Opens the quick fix list on the image at `line`, `column` and picks Write Alt Text. */
+  async function quickFixWriteAltText(line: number, column: number): Promise<void> {
+    const action = h.page.locator('.action-widget .monaco-list-row', { hasText: 'Write Alt Text' });
+    await waitFor(
+      'the quick fix list to offer "Write Alt Text"',
+      async () => {
+        if (await action.first().isVisible()) return true;
+        await h.page.keyboard.press('Escape');
+        await h.workbench.goTo(line, column);
+        await h.page.keyboard.press('Control+.');
+        return action.first().isVisible();
+      },
+      { timeoutMs: 60_000, intervalMs: 2_000 },
+    );
+    await action.first().click();
+  }
+
+  it('the alt is still found after the user edits the document while the model answers', caseTimeout, () =>
+    scene('tracking', async () => {
+      // 15 s for the user's typing below, enough on a busy machine.
+      const scenario = await h.useScenario('alt-text', { delayMs: 15000 });
+      const before = ['# Sales', '', 'The sales of the year, month by month, for our three products:', '', '![](img/chart.png) ends the line', ''].join('\n');
+      await writeWorkspaceFile('docs/img/chart.png', chart);
+      await writeWorkspaceFile(doc, before);
+      await h.openFile(doc);
+      await quickFixWriteAltText(5, 8);
+      await h.requestTo(scenario);
+
+      // The user keeps writing: a new first line, and more text after the image on its line.
+      await h.workbench.goTo(1, 1);
+      await h.page.keyboard.type('Draft');
+      await waitFor('"Draft" typed', async () => (await h.workbench.editorText()).startsWith('Draft# Sales'));
+      await waitFor(
+        'the new first line',
+        async () => {
+          if ((await h.workbench.editorText()).startsWith('Draft# Sales')) await h.page.keyboard.press('Enter');
+          return (await h.workbench.editorText()).startsWith('Draft\n# Sales');
+        },
+        { intervalMs: 3_000 },
+      );
+      await h.workbench.goTo(6, 1);
+      await h.page.keyboard.press('End');
+      await h.page.keyboard.type(', edited meanwhile');
+      await waitFor('the text typed after the image', async () => (await h.workbench.editorText()).includes('![](img/chart.png) ends the line, edited meanwhile'));
+
+      await waitFor('the alt in the editor', async () => (await h.workbench.editorText()).includes(`![${ALT_TEXT_REPLY}](img/chart.png)`), { timeoutMs: 60_000 });
+      assert.equal(
+        await h.savedText(doc),
+        ['Draft', '# Sales', '', 'The sales of the year, month by month, for our three products:', '', `![${ALT_TEXT_REPLY}](img/chart.png) ends the line, edited meanwhile`, ''].join('\n'),
+      );
+    }));
+
+  it('an alt the user writes meanwhile is never overwritten: the answer goes to the clipboard instead', caseTimeout, () =>
+    scene('user-wins', async () => {
+      const scenario = await h.useScenario('alt-text', { delayMs: 10000 });
+      const before = ['# Sales', '', 'The sales of the year, month by month, for our three products:', '', '![](img/chart.png)', ''].join('\n');
+      await writeWorkspaceFile('docs/img/chart.png', chart);
+      await writeWorkspaceFile(doc, before);
+      await h.openFile(doc);
+      await quickFixWriteAltText(5, 8);
+      await h.requestTo(scenario);
+      await h.workbench.goTo(5, 3); // between the brackets
+      await h.page.keyboard.type('My chart');
+      await waitFor("the user's own alt", async () => (await h.workbench.editorText()).includes('![My chart](img/chart.png)'));
+      const warning = await waitFor(
+        'the warning that the image changed',
+        async () => (await h.workbench.notificationTexts()).find((t) => t.startsWith('The image changed while its alt text was written')),
+        { timeoutMs: 60_000 },
+      );
+      assert.ok(warning.includes(ALT_TEXT_REPLY.slice(0, 20)), warning);
+      await h.screenshot('alttext-user-wins');
+      assert.equal(await h.savedText(doc), before.replace('![](', '![My chart]('), "the user's alt is kept");
     }));
 
   it('Write Alt Text for All Images: every local image gets its alt (Chinese next to Chinese), the remote one is skipped, code is left alone', caseTimeout, () =>

@@ -965,10 +965,13 @@ export const ALT_TEXT_HOSTILE_REPLY =
 
 /**
  * Answers a text request (Write Alt Text) with one sentence: in Chinese when the request's instruction asks for
- * Chinese (or `lang=zh`), the hostile answer with `reply=hostile`, `reply=empty` with no text at all. The echoed tools
+ * Chinese (or `lang=zh`), the hostile answer with `reply=hostile`, `reply=empty` with no text at all; `delayMs` delays
+ * the answer. The echoed tools
  * are `[]`; whether the request carried any is on the gateway's record of it.
  */
 async function answerAltText(ctx: ScenarioContext): Promise<void> {
+  // `delayMs`: the answer comes that late (for a user who edits the document meanwhile).
+  if (ctx.params.delayMs !== undefined) await pause(ctx, Number(ctx.params.delayMs));
   const instruction = promptOf(asRecord(ctx.json)?.input);
   const chinese = ctx.params.lang === 'zh' || (ctx.params.lang === undefined && /\bin Chinese\b/.test(instruction));
   const reply =
