@@ -16,6 +16,7 @@ import { altTextInstruction, skipReason } from '../../src/core/markdown/altTextW
 import { buildTextRequest } from '../../src/core/gateway/request';
 import { readLocalImage } from '../../src/core/files/localImage';
 import { graphemes } from '../../src/core/text/graphemes';
+import MarkdownIt from 'markdown-it';
 import { removeTempFolder } from '../support/removeInside';
 import { makePng } from '../gateway/images';
 import type { GatewaySettings } from '../../src/core/types';
@@ -129,6 +130,28 @@ describe('alt text from the model answer', () => {
     const found = findImagesNeedingAlt(`![](x.png) after`);
     assert.equal(applyAltFills('![](x.png) after', [{ image: found[0]!, alt }]), doc);
     assert.equal(doc.indexOf('](x.png)'), doc.length - '](x.png) after'.length);
+  });
+
+  it('a hostile answer written as the alt is read by markdown-it (VS Code\'s preview) as one image and plain text, in a table cell too', () => {
+    const md = new MarkdownIt('default', { html: true, linkify: true });
+    const hostile = [
+      'Alt text: "A chart](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n# Heading [click](command:x) `code` a|b \\ end"',
+      'a `code span ](evil.png) and <https://example.test> and <!-- c --> and [x][y]',
+      '](javascript:alert(1))',
+      '\\](evil)',
+    ];
+    for (const answer of hostile) {
+      const alt = altTextFromAnswer(answer);
+      for (const text of [`![${alt}](x.png) after`, `| a | b |\n|---|---|\n| ![${alt}](x.png) | c |`]) {
+        const inline = md.parse(text, {}).filter((t) => t.type === 'inline').flatMap((t) => t.children ?? []);
+        const images = inline.filter((t) => t.type === 'image');
+        assert.equal(images.length, 1, `${answer} → ${text}`);
+        assert.equal(images[0]?.attrGet('src'), 'x.png');
+        const inAlt = images[0]?.children ?? [];
+        assert.deepEqual([...inline, ...inAlt].filter((t) => /link_open|html_inline|code_inline|image/.test(t.type) && t !== images[0]), [], text);
+        if (text.startsWith('|')) assert.equal(md.parse(text, {}).filter((t) => t.type === 'td_open').length, 2, 'the row keeps two cells');
+      }
+    }
   });
 
   it('drops control characters and bidi overrides, collapses whitespace', () => {
