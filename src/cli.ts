@@ -23,6 +23,7 @@ import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage } from './cli
 import { type SaveTarget, exists, saveAtomically } from './cli/save';
 import { FileError } from './core/files/fileError';
 import { runFill } from './cli/fill';
+import { runAlt } from './cli/alt';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const errorLine = (message: string): void => {
@@ -30,6 +31,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
   // `fill <files>…` is the second command: the empty image links of markdown files (src/cli/fill.ts).
   if (argv[0] === 'fill') return runFill(argv.slice(1), io);
+  // `alt <files>…`: alt text for the images of markdown files that have none (src/cli/alt.ts).
+  if (argv[0] === 'alt') return runAlt(argv.slice(1), io);
   const secrets = { current: [] as readonly string[] };
   try {
     const values = parseCommandLine(argv);

@@ -31,6 +31,7 @@ import {
 import { scenarioNames, startTestGateway, type ScenarioName, type TestGateway } from './server';
 import { TERMINAL_ESCAPES_ERROR_MESSAGE, TERMINAL_ESCAPES_MODEL_TEXT, TERMINAL_ESCAPES_REVISED_PROMPT } from './scenarios';
 import { keyAsJsonEscapes, keyAsPercentBytes } from './scenarios';
+import { ALT_TEXT_HOSTILE_REPLY, ALT_TEXT_REPLY, ALT_TEXT_REPLY_ZH } from './scenarios';
 
 const PROMPT = 'a red squirrel';
 const KEY = 'sk-test-CANARY-1234';
@@ -703,6 +704,39 @@ describe('test gateway', () => {
       assert.equal(completed.status, 'completed');
       assert.deepEqual(completed.tools, []);
       assert.deepEqual(finalImageFromStream((await postStream(s)).text).bytes, tinyPng);
+    });
+
+    it('alt-text: a text request (no tools, an input_image) gets one sentence, in Chinese when asked; the request is on the record', async () => {
+      const textRequest = (instruction: string, stream = false) => ({
+        model: 'gpt-5.4',
+        input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: instruction }, { type: 'input_image', image_url: `data:image/png;base64,${tinyPng.toString('base64')}` }] }],
+        instructions: 'you are a helpful assistant',
+        stream,
+        store: false,
+      });
+      const sentence = (body: Json) => String(record(list(record(list(body.output)[0]).content)[0]).text);
+      const u = url('alt-text');
+      const english = record(JSON.parse((await post(u, textRequest('Answer in English.'))).text));
+      assert.equal(sentence(english), ALT_TEXT_REPLY);
+      assert.deepEqual(english.tools, []);
+      assert.equal(imageItemOf(list(english.output)), undefined);
+      const chinese = record(JSON.parse((await post(u, textRequest('Answer in Chinese (the script the document uses).'))).text));
+      assert.equal(sentence(chinese), ALT_TEXT_REPLY_ZH);
+      const recorded = gw.requestsFor(u);
+      assert.equal(recorded.length, 2);
+      const sent = record(recorded[0]?.json);
+      assert.equal(sent.tools, undefined, 'the record shows that no tools were sent');
+      const parts = list(record(list(sent.input)[0]).content).map(record);
+      assert.equal(parts[1]?.type, 'input_image');
+      assert.match(String(parts[1]?.image_url), /^data:image\/png;base64,iVBORw0KGgo/);
+
+      const s = url('alt-text', { lang: 'zh' });
+      const streamed = checkFraming((await post(s, textRequest('Answer in English.', true), { accept: 'text/event-stream' })).text);
+      const deltas = streamed.filter((e) => e.type === 'response.output_text.delta').map((e) => String(e.delta));
+      assert.equal(deltas.join(''), ALT_TEXT_REPLY_ZH, 'lang=zh wins over the instruction');
+      const hostile = record(JSON.parse((await post(url('alt-text', { reply: 'hostile' }), textRequest('x'))).text));
+      assert.equal(sentence(hostile), ALT_TEXT_HOSTILE_REPLY);
+      assert.match(ALT_TEXT_HOSTILE_REPLY, /\]\(javascript:.*<img .*\n\n.*\[click\]\(command:/s);
     });
 
     it('tools-empty-always: prose every time', async () => {

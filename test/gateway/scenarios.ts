@@ -68,6 +68,7 @@ export const scenarioNames = [
   'refuse-prompt',
   'ignores-size',
   'refuse-transparent',
+  'alt-text',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -954,6 +955,31 @@ async function answerHuge(ctx: ScenarioContext): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Alt text (issue 14 item 5): a text model describes an image; no image tool was sent.
+
+export const ALT_TEXT_REPLY = 'A bar chart comparing monthly sales of three products, with the blue product leading.';
+export const ALT_TEXT_REPLY_ZH = '一张柱状图，比较三种产品的月销售额，蓝色产品领先。';
+/** Everything an answer may do to a markdown document: a link, a javascript: target, HTML, line breaks, brackets, a pipe. */
+export const ALT_TEXT_HOSTILE_REPLY =
+  'Alt text: "A chart](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n# Heading [click](command:workbench.action.terminal.new) `code` a|b \\ end"';
+
+/**
+ * Answers a text request (Write Alt Text) with one sentence: in Chinese when the request's instruction asks for
+ * Chinese (or `lang=zh`), the hostile answer with `reply=hostile`, `reply=empty` with no text at all; `delayMs` delays
+ * the answer. The echoed tools
+ * are `[]`; whether the request carried any is on the gateway's record of it.
+ */
+async function answerAltText(ctx: ScenarioContext): Promise<void> {
+  // `delayMs`: the answer comes that late (for a user who edits the document meanwhile).
+  if (ctx.params.delayMs !== undefined) await pause(ctx, Number(ctx.params.delayMs));
+  const instruction = promptOf(asRecord(ctx.json)?.input);
+  const chinese = ctx.params.lang === 'zh' || (ctx.params.lang === undefined && /\bin Chinese\b/.test(instruction));
+  const reply =
+    ctx.params.reply === 'hostile' ? ALT_TEXT_HOSTILE_REPLY : ctx.params.reply === 'empty' ? '' : chinese ? ALT_TEXT_REPLY_ZH : ALT_TEXT_REPLY;
+  return answerTextOnly(ctx, reply);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The table.
 
 type Handler = (ctx: ScenarioContext) => Promise<void>;
@@ -1196,6 +1222,8 @@ const handlers: Record<ScenarioName, Handler> = {
   // (images-api.md §7: `400 invalid_value "Transparent background is not supported for this model."`,
   // `image_generation_user_error`); any other is answered with the image (params as for `ok`, e.g. subject=1).
   // `always=1`: every request is refused with those words, with or without `background`.
+  'alt-text': (ctx) => answerAltText(ctx),
+
   'refuse-transparent': async (ctx) => {
     const tools = (ctx.json as { tools?: { background?: unknown }[] } | undefined)?.tools;
     if (tools?.[0]?.background === 'transparent' || ctx.params.always === '1') {

@@ -226,6 +226,11 @@ export const scenarioTable: readonly ScenarioRow[] = [
     settings: { background: 'transparent' },
     ...both(image(2)),
   },
+  {
+    scenario: 'alt-text',
+    fault: 'a text answer to a text request (Write Alt Text); as an answer to an image request it is a text fallback',
+    ...both(fails('no_image', 3, /text instead of an image.*The model said: "A bar chart/)),
+  },
 ];
 
 export const modes = [

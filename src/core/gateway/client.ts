@@ -8,7 +8,7 @@ import { GatewayError, cancelledError, isCancellation, redactSecrets, throwIfAbo
 import { nullLogger, redactingLogger } from '../logger';
 import { redactForDisplay, redactUrlCredentials, secretPrefixLength } from '../text/redaction';
 import { systemClock } from '../clock';
-import { buildModelsRequest, buildResponsesRequest, type HttpRequest } from './request';
+import { buildModelsRequest, buildResponsesRequest, buildTextRequest, type HttpRequest, type TextRequest } from './request';
 import { createUndiciTransport, type HttpResponse, type HttpTransport } from './transport';
 import {
   bodyExcerpt,
@@ -35,6 +35,13 @@ export interface ImageClientOptions {
   logger?: Logger;
 }
 
+/** The words of a text answer (`describe`), and what it took. */
+export interface TextAnswer {
+  text: string;
+  attempts: number;
+  elapsedMs: number;
+}
+
 export interface GenerateOptions {
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
@@ -47,6 +54,8 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
 const CHECK_TIMEOUT_MS = 30_000;
 /** The most previews the image tool makes (`partial_images` is 0–3); the cap when the request asked for none. */
 const MAX_PARTIAL_IMAGES = 3;
+/** The most characters of a text answer (Write Alt Text) kept: one sentence is asked for. */
+export const MAX_TEXT_ANSWER_CHARS = 4096;
 /** Longest model text quoted in a "no image" message. */
 const MAX_MODEL_TEXT = 500;
 
@@ -503,6 +512,108 @@ export class ImageClient {
     // A response.incomplete whose response omits its status is still incomplete.
     const status = end.terminal === 'response.incomplete' && final.status === undefined ? { status: 'incomplete' } : {};
     throw noImageError({ ...final, ...status, output, ...(tools ? { tools } : {}) }, streamedText.text(secrets));
+  }
+
+  /**
+   * A text answer about images (Write Alt Text, issue 14 item 5): `buildTextRequest`'s request, with no image tool,
+   * read as SSE or JSON with the same bounds, retry policy and overall budget as an image. The model's words, at most
+   * `MAX_TEXT_ANSWER_CHARS` of them, redacted; a `protocol` error when it said nothing.
+   */
+  async describe(settings: GatewaySettings, request: TextRequest, options: { signal?: AbortSignal } = {}): Promise<TextAnswer> {
+    const { signal } = options;
+    const secrets = [settings.apiKey];
+    const log = redactingLogger(this.#logger, () => secrets);
+    const progress = progressReporter(undefined, log);
+    const started = this.#clock.now();
+    try {
+      throwIfAborted(signal);
+      const httpRequest = buildTextRequest(settings, request);
+      const transport = this.#transportFor(settings);
+      let state = initialRetryState;
+      const budget = overallBudget(settings.retry);
+      for (let attempt = 1; ; attempt += 1) {
+        const remainingMs = budget.totalTimeoutMs - (this.#clock.now() - started);
+        const cutByDeadline = remainingMs < settings.timeoutMs;
+        const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
+        try {
+          const text = await this.#textAttempt(transport, httpRequest, { settings: attemptSettings, signal, progress, log, secrets }, attempt);
+          const elapsedMs = this.#clock.now() - started;
+          log.info(`Text answer received: ${text.length} characters, attempt ${attempt}, ${elapsedMs} ms in all.`);
+          return { text, attempts: attempt, elapsedMs };
+        } catch (err) {
+          let error = redactError(toGatewayError(err, signal), secrets);
+          if (error.kind === 'cancelled') throw error;
+          if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
+          const decision = withinOverallBudget(decideRetry(error, state, settings.retry, () => this.#clock.random()), attempt, this.#clock.now() - started, budget);
+          if (!decision.retry) {
+            log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
+            throw finalError(error, attempt, decision.stoppedBy);
+          }
+          state = nextRetryState(state, decision);
+          log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
+          try {
+            await this.#clock.sleep(decision.delayMs, signal);
+          } catch (sleepError) {
+            throw toGatewayError(sleepError, signal);
+          }
+          throwIfAborted(signal);
+        }
+      }
+    } catch (err) {
+      throw redactError(toGatewayError(err, signal), secrets);
+    }
+  }
+
+  /** One exchange of `describe`: the model's text, cut to MAX_TEXT_ANSWER_CHARS, or an error. */
+  async #textAttempt(transport: HttpTransport, httpRequest: HttpRequest, context: AttemptContext, attempt: number): Promise<string> {
+    const { settings, signal, log, secrets } = context;
+    const sentAt = this.#clock.now();
+    const shownUrl = redactUrlCredentials(httpRequest.url);
+    log.info(`${httpRequest.method} ${shownUrl} (text answer, attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
+    let response: HttpResponse;
+    try {
+      response = await transport.send(httpRequest, { signal, timeoutMs: settings.timeoutMs });
+    } catch (err) {
+      throw toGatewayError(err, signal);
+    }
+    log.info(`${httpRequest.method} ${shownUrl} → ${response.status} after ${this.#clock.now() - sentAt} ms`);
+    if (response.status < 200 || response.status >= 300) throw await this.#errorFromResponse(response, context);
+    const contentType = response.headers['content-type'] ?? '';
+    const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
+    let text: string;
+    let final: unknown;
+    if (isSse) {
+      const reader = new StreamEventReader(response, { settings, signal, log, secrets, keepPreviews: false, now: () => this.#clock.now() });
+      const streamed = new TextPrefix(MAX_TEXT_ANSWER_CHARS);
+      const doneItems = new FinishedItems();
+      let end: { terminal: string; response: unknown } | undefined;
+      for await (const event of reader.events()) {
+        if (event.type === 'textDelta') streamed.add(event.delta);
+        else if (event.type === 'itemDone') doneItems.add(event.item);
+        else if (event.type === 'end') end = event;
+        else if (event.type === 'failed') throw event.error ?? new GatewayError('server', 'The gateway reported a failure without details.');
+        else if (event.type === 'strayError' && event.error) throw event.error;
+      }
+      if (!end) {
+        throw new GatewayError('protocol', `The stream ended before the answer was complete (no response.completed; last event: ${reader.lastType}). Try again.`, { retryable: true });
+      }
+      const finalResponse = asRecord(end.response) ?? {};
+      final = { ...finalResponse, ...(end.terminal === 'response.incomplete' && finalResponse.status === undefined ? { status: 'incomplete' } : {}) };
+      text = modelText(final) || modelText({ output: doneItems.output(secrets) }) || streamed.text(secrets);
+    } else {
+      const answer = await readJsonAnswer(response, { settings, signal, secrets });
+      if (!answer.parsed.ok) throw readHttpError(response.status, response.headers, bodyExcerpt(answer.text, 2000), this.#clock.now());
+      if (isErrorBody(answer.parsed.value)) throw readHttpError(response.status, response.headers, answer.text, this.#clock.now());
+      final = answer.parsed.value;
+      text = modelText(final);
+    }
+    text = redactSecrets(text.slice(0, MAX_TEXT_ANSWER_CHARS), secrets).trim();
+    if (text) return text;
+    const stoppedFor = incompleteReason(final);
+    if (stoppedFor !== undefined) {
+      throw new GatewayError('protocol', `The response stopped early${stoppedFor ? ` (${stoppedFor})` : ''} before the model said anything. Try again.`, { retryable: false });
+    }
+    throw new GatewayError('protocol', 'The model answered without any text. Try again, or check that the model is a text model that reads images.', { retryable: false });
   }
 
   /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */
