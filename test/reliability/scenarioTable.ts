@@ -226,6 +226,8 @@ export const scenarioTable: readonly ScenarioRow[] = [
     settings: { background: 'transparent' },
     ...both(image(2)),
   },
+  // Issue 13 item 6: the Codex quota headers CPA passes through; the hostile values of hostile=1 cost nothing but themselves.
+  { scenario: 'codex-quota', fault: 'x-codex-* quota headers with hostile values (NaN, 1e300, a command link as plan type)', params: { hostile: 1 }, ...both(image()) },
 ];
 
 export const modes = [
