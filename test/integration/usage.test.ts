@@ -5,13 +5,11 @@
  * prints one `Usage:` line with --verbose (nothing without it).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ImageClient } from '../../src/core/gateway/client';
 import { startTestGateway, type TestGateway } from '../gateway/server';
-import { CANARY, buildCli, runCliProcess, settingsFor } from '../reliability/support';
+import { settingsFor } from '../reliability/support';
+import { cliTestBed } from '../support/cliTestBed';
 
 describe('usage and quota from the test gateway', () => {
   let gw: TestGateway;
@@ -69,30 +67,14 @@ describe('usage and quota from the test gateway', () => {
 });
 
 describe('CLI --verbose: one Usage line', () => {
-  let gw: TestGateway;
-  let scratch: string;
-  let home: string;
-  before(async () => {
-    buildCli();
-    gw = await startTestGateway({ expectedKey: CANARY });
-    scratch = await mkdtemp(join(tmpdir(), 'cpa-usage-'));
-    home = await mkdtemp(join(tmpdir(), 'cpa-usage-home-'));
-  });
-  after(async () => {
-    await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-  });
-
-  async function run(args: string[], url: string) {
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    return runCliProcess(['--prompt', 'a fox', '-o', 'fox.png', ...args], { cwd, home, env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY } });
-  }
+  const bed = cliTestBed('usage');
+  const run = (args: string[], url: string) => bed.run(url, ['--prompt', 'a fox', '-o', 'fox.png', ...args]);
+  const gw = () => bed.gw;
 
   const usageLines = (stderr: string): string[] => stderr.split('\n').filter((line) => line.includes('Usage:'));
 
   it('tokens and the quota left, streamed', async () => {
-    const r = await run(['--verbose', '--stream'], gw.scenarioUrl('codex-quota'));
+    const r = await run(['--verbose', '--stream'], gw().scenarioUrl('codex-quota'));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'fox.png\n');
     const lines = usageLines(r.stderr);
@@ -104,19 +86,19 @@ describe('CLI --verbose: one Usage line', () => {
   });
 
   it('tokens only when there are no quota headers; "not reported" when the answer has no usage', async () => {
-    const plain = await run(['--verbose'], gw.scenarioUrl('ok', { usage: 'platform' }));
+    const plain = await run(['--verbose'], gw().scenarioUrl('ok', { usage: 'platform' }));
     assert.equal(plain.code, 0, plain.stderr);
     assert.deepEqual(usageLines(plain.stderr), ['[info] Usage: 4190 tokens (input 2941, output 1249)']);
-    const none = await run(['--verbose'], gw.scenarioUrl('ok', { usage: 'none' }));
+    const none = await run(['--verbose'], gw().scenarioUrl('ok', { usage: 'none' }));
     assert.deepEqual(usageLines(none.stderr), ['[info] Usage: not reported by the gateway']);
   });
 
   it('a plan type that is a command link never reaches the terminal; without --verbose there is no Usage line', async () => {
-    const hostile = await run(['--verbose'], gw.scenarioUrl('codex-quota', { hostile: 1 }));
+    const hostile = await run(['--verbose'], gw().scenarioUrl('codex-quota', { hostile: 1 }));
     assert.equal(hostile.code, 0, hostile.stderr);
     assert.deepEqual(usageLines(hostile.stderr), ['[info] Usage: 1601 tokens (input 1200, output 80, image 321) · quota left: 58% of a window']);
     assert.doesNotMatch(hostile.stderr, /command:/);
-    const quiet = await run([], gw.scenarioUrl('codex-quota'));
+    const quiet = await run([], gw().scenarioUrl('codex-quota'));
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.deepEqual(usageLines(quiet.stderr), []);
   });
