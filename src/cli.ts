@@ -19,7 +19,7 @@ import { HELP, parseCommandLine, readPrompt, variantCount, versionString } from 
 import { softwareName, withProvenance } from './core/image/provenance';
 import { gatewayFromArgs } from './cli/gateway';
 import { checkFolderUsable, checkNameLengths, plannedOutput, withRealExtension } from './cli/files';
-import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage } from './cli/output';
+import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage, usageLine } from './cli/output';
 import { type SaveTarget, exists, saveAtomically } from './cli/save';
 import { FileError } from './core/files/fileError';
 import { runFill } from './cli/fill';
@@ -76,6 +76,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       let image = await client.generate(gateway, { prompt }, { ...(io.signal ? { signal: io.signal } : {}), onProgress: (e) => progress.onProgress(e) });
       log.info(`${label}Received ${MIME_NAMES[image.mime]}, ${image.bytes.length} bytes in ${image.elapsedMs} ms (${image.attempts} attempt${image.attempts === 1 ? '' : 's'}).`);
       if (image.revisedPrompt) log.info(`${label}Revised prompt: ${image.revisedPrompt}`);
+      // Issue 13 item 6: what the image cost, and the plan quota left when the gateway passed the Codex headers on.
+      log.info(`${label}${usageLine(image, Date.now())}`);
       // The post-process stage, as in the extension (src/vscode/generation/postProcess.ts): fit, shrink, re-encode.
       const { image: processed, report } = await processImage(image, gateway.tool.size, gateway.processing ?? defaultProcessing);
       const delivered = image;

@@ -27,6 +27,7 @@ import {
   USAGE_LIMIT_MESSAGE,
   partialImageFor,
   revisedPromptFor,
+  PLATFORM_USAGE,
 } from './scenarios';
 import { scenarioNames, startTestGateway, type ScenarioName, type TestGateway } from './server';
 import { TERMINAL_ESCAPES_ERROR_MESSAGE, TERMINAL_ESCAPES_MODEL_TEXT, TERMINAL_ESCAPES_REVISED_PROMPT } from './scenarios';
@@ -1033,6 +1034,75 @@ describe('test gateway', () => {
       await assert.rejects(async () => {
         await postStream(url('reset-mid-body'));
       });
+    });
+  });
+
+  describe('usage and quota (issue 13 item 6)', () => {
+    const usageOf = (body: Json): { usage: unknown; toolUsage: unknown } => ({ usage: body.usage, toolUsage: body.tool_usage });
+    const completedOf = (text: string): Json => record(checkFraming(text).find((e) => e.type === 'response.completed')!.response);
+
+    it('by default: usage and tool_usage.image_gen, in the JSON body and in response.completed after the repeated image', async () => {
+      const expected = {
+        usage: { input_tokens: 1200, input_tokens_details: { cached_tokens: 0 }, output_tokens: 80, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1280 },
+        toolUsage: { image_gen: { input_tokens: 49, output_tokens: 272, total_tokens: 321 } },
+      };
+      assert.deepEqual(usageOf(record(JSON.parse((await post(url('ok'))).text))), expected);
+      const streamed = (await postStream(url('ok'))).text;
+      const completed = completedOf(streamed);
+      assert.deepEqual(usageOf(completed), expected);
+      const frame = streamed.slice(streamed.indexOf('event: response.completed'));
+      assert.ok(frame.indexOf('"result":"iVBOR') < frame.indexOf('"usage":{'), 'the usage follows the image it repeats, as on the wire');
+      const opening = record(checkFraming(streamed)[0]!.response);
+      assert.equal(opening.usage, null, 'no usage before the end');
+    });
+
+    it('usage=platform: the recorded platform usage, no tool_usage; usage=none: neither', async () => {
+      for (const stream of [false, true]) {
+        const body = (params: Record<string, string>) =>
+          stream ? postStream(url('ok', params)).then((r) => completedOf(r.text)) : post(url('ok', params)).then((r) => record(JSON.parse(r.text)));
+        assert.deepEqual(usageOf(await body({ usage: 'platform' })), { usage: PLATFORM_USAGE, toolUsage: undefined });
+        assert.deepEqual(usageOf(await body({ usage: 'none' })), { usage: null, toolUsage: undefined });
+      }
+    });
+
+    it('usage=hostile: negative, string, huge, fractional and deep counts beside one sound one', async () => {
+      const body = record(JSON.parse((await post(url('ok', { usage: 'hostile' }))).text));
+      const usage = record(body.usage);
+      assert.equal(usage.input_tokens, -1200);
+      assert.equal(usage.total_tokens, 1e300);
+      assert.equal(usage.output_tokens, 80);
+      assert.equal(record(usage.output_tokens_details).reasoning_tokens, '12');
+      let depth = 0;
+      for (let d: unknown = usage.input_tokens_details; typeof d === 'object' && d !== null; d = record(d).cached_tokens) depth++;
+      assert.ok(depth > 100);
+      assert.deepEqual(body.tool_usage, { image_gen: { input_tokens: 4.5, output_tokens: '272', total_tokens: -321 } });
+    });
+
+    it('codex-quota: the x-codex-* headers with an image, stream and not; used/weeklyUsed set the percentages', async () => {
+      for (const reply of [await post(url('codex-quota')), await postStream(url('codex-quota', { used: 81.5, weeklyUsed: 100 }))]) {
+        assert.equal(reply.status, 200);
+        assert.equal(reply.headers.get('x-codex-primary-window-minutes'), '300');
+        assert.equal(reply.headers.get('x-codex-secondary-window-minutes'), '10080');
+        assert.equal(reply.headers.get('x-codex-plan-type'), 'plus');
+        const resetAt = Number(reply.headers.get('x-codex-primary-reset-at'));
+        assert.ok(Math.abs(resetAt - (Date.now() / 1000 + 15_780)) < 60);
+      }
+      const plain = await post(url('codex-quota'));
+      assert.equal(plain.headers.get('x-codex-primary-used-percent'), '19');
+      assert.equal(plain.headers.get('x-codex-secondary-used-percent'), '36');
+      assert.ok(imageItemOf(list(record(JSON.parse(plain.text)).output)));
+      const set = await postStream(url('codex-quota', { used: 81.5, weeklyUsed: 100 }));
+      assert.equal(set.headers.get('x-codex-primary-used-percent'), '81.5');
+      assert.equal(set.headers.get('x-codex-secondary-used-percent'), '100');
+      assert.deepEqual(finalImageFromStream(set.text).bytes, tinyPng);
+      assert.equal((await post(url('ok'))).headers.get('x-codex-primary-used-percent'), null, 'other scenarios send none');
+    });
+
+    it('codex-quota hostile=1: values no client may believe', async () => {
+      const reply = await post(url('codex-quota', { hostile: 1 }));
+      assert.equal(reply.headers.get('x-codex-primary-used-percent'), 'NaN');
+      assert.equal(reply.headers.get('x-codex-secondary-window-minutes'), '1e300');
+      assert.equal(reply.headers.get('x-codex-plan-type'), '[pro](command:workbench.action.terminal.new)');
     });
   });
 

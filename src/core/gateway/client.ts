@@ -28,6 +28,8 @@ import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInH
 import { FinishedItems, TextPrefix } from './answerBounds';
 import { asRecord } from '../json';
 import { oneLineExcerpt } from '../text/describe';
+import { readTokenUsage, type TokenUsage } from './usage';
+import { readCodexQuota, type QuotaStatus } from './quota';
 
 export interface ImageClientOptions {
   transport?: HttpTransport;
@@ -250,6 +252,10 @@ interface AttemptResult {
   /** The image's bytes when they were taken out of the body as they arrived (`found.base64` is then a placeholder). */
   spliced?: SplicedValue;
   responseId?: string;
+  /** From the answer's `usage` (JSON body, or the stream's `response.completed`). */
+  usage?: TokenUsage;
+  /** From the answer's `x-codex-*` headers. */
+  quota?: QuotaStatus;
 }
 
 interface AttemptContext {
@@ -325,6 +331,8 @@ export class ImageClient {
             ...(state.transparencyRetries > 0 ? { transparencyRefused: true } : {}),
             attempts: attempt,
             elapsedMs,
+            ...(result.usage ? { usage: result.usage } : {}),
+            ...(result.quota ? { quota: result.quota } : {}),
           };
         } catch (err) {
           let error = redactError(toGatewayError(err, signal), secrets);
@@ -395,7 +403,8 @@ export class ImageClient {
     const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
     const result = isSse ? await this.#readStream(response, context) : await this.#readJson(response, context);
     log.info(`Answer read in ${this.#clock.now() - sentAt} ms.`);
-    return result;
+    const quota = readCodexQuota(response.headers, this.#clock.now());
+    return quota ? { ...result, quota } : result;
   }
 
   async #errorFromResponse(response: HttpResponse, context: AttemptContext): Promise<GatewayError> {
@@ -417,7 +426,8 @@ export class ImageClient {
     const json = answer.parsed.value;
     if (answer.image) {
       const id = asRecord(json)?.id;
-      return { ...answer.image, ...(typeof id === 'string' ? { responseId: id } : {}) };
+      const usage = readTokenUsage(json);
+      return { ...answer.image, ...(typeof id === 'string' ? { responseId: id } : {}), ...(usage ? { usage } : {}) };
     }
     if (isErrorBody(json)) {
       // The CPA keep-alive quirk: status 200 was committed early, then the error was written as the body.
@@ -496,7 +506,11 @@ export class ImageClient {
     const heldText = textRedactor.flush();
     if (heldText) progress.emit({ type: 'text', text: heldText });
 
-    if (image) return { ...image, ...(reader.responseId !== undefined ? { responseId: reader.responseId } : {}) };
+    if (image) {
+      // The usage is in response.completed, which the reader reads to its end with the image in it dropped unread.
+      const usage = end ? readTokenUsage(end.response) : undefined;
+      return { ...image, ...(reader.responseId !== undefined ? { responseId: reader.responseId } : {}), ...(usage ? { usage } : {}) };
+    }
     if (!end) {
       throw new GatewayError(
         'protocol',
