@@ -61,6 +61,8 @@ function imageOf(entry: JsonObject, topLevel?: JsonObject): FoundImage | undefin
   const b64 = typeof entry.b64_json === 'string' ? entry.b64_json.trim() : '';
   const url = typeof entry.url === 'string' ? entry.url.trim() : '';
   let base64 = b64;
+  // A data: URL long enough was taken out of the body by the splicer, which skips its prefix: the placeholder stands for it.
+  if (!base64 && Base64Splicer.isPlaceholder(url)) base64 = url;
   if (!base64 && url) {
     const prefix = /^data:[^;,]{0,200};base64,/i.exec(url);
     if (!prefix) {
