@@ -359,14 +359,15 @@ export class ImageClient {
    * Whether the gateway offers the Images route: `GET /v1/models` lists an image model, or the free probe
    * (`POST /v1/images/generations` with `{}`, refused for its missing prompt without reaching the upstream) answers.
    */
-  async imagesRouteOffered(settings: GatewaySettings, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+  async imagesRouteOffered(settings: GatewaySettings, options: { signal?: AbortSignal; models?: readonly string[] } = {}): Promise<boolean> {
+    const { signal } = options;
     try {
-      const { models } = await this.checkConnection(settings, options);
+      const models = options.models ?? (await this.checkConnection(settings, { ...(signal ? { signal } : {}) })).models;
       if (listsImageModel(models, settings.imageModel)) return true;
     } catch (err) {
-      if (options.signal?.aborted) throw toGatewayError(err, options.signal);
+      if (signal?.aborted) throw toGatewayError(err, signal);
     }
-    return this.#probeImagesRoute(settings, options);
+    return this.#probeImagesRoute(settings, { ...(signal ? { signal } : {}) });
   }
 
   async #probeImagesRoute(settings: GatewaySettings, options: { signal?: AbortSignal }): Promise<boolean> {
