@@ -123,8 +123,9 @@ describe('the first run: from nothing configured to a saved image (code-server +
       await workbench.clickNotificationButton('Generate Image', 'The gateway is set up');
       assert.equal((await workbench.quickInputState()).value, '', 'the prompt box starts empty');
       await workbench.typeInQuickInput(prompt);
-      const request = await h.requestTo({ url, name: 'ok' }, 2);
-      assert.ok(request.path.endsWith('/v1/responses'), request.path);
+      // Check Connection sent GET /v1/models and the Images route's free probe (issue 14) before it: the image request
+      // is the first to /v1/responses.
+      const request = await waitFor('the image request', async () => h.gateway.requestsFor(url).find((r) => r.path.endsWith('/v1/responses')), { timeoutMs: 30_000 });
       assert.ok(request.headers.authorization === `Bearer ${apiKey}`, 'the key typed in Set Up Gateway… is sent');
       await notificationMatching(/^Saved /, 60_000);
       const images = await h.listFiles('docs/images');
