@@ -142,7 +142,9 @@ describe('the first run: from nothing configured to a saved image (code-server +
       assert.equal(text.slice(0, index).trimEnd(), original.slice(0, offset).trimEnd(), 'text before the link kept');
       assert.equal(text.slice(index + link.length).trimStart(), original.slice(offset).trimStart(), 'text after the link kept');
       const requests = h.gateway.requestsFor(url).map((r) => `${r.method} ${r.path.replace(/^.*(\/v1\/)/, '$1')}`);
-      assert.deepEqual(requests, ['GET /v1/models', 'POST /v1/responses'], 'one check, one generation');
+      // The check is the model list and the Images route's free probe (`{}`, refused for its missing prompt: issue 14).
+      assert.deepEqual(requests, ['GET /v1/models', 'POST /v1/images/generations', 'POST /v1/responses'], 'one check, one generation');
+      assert.equal(h.gateway.requestsFor(url)[1]?.body, '{}', 'the probe asks for nothing');
       await h.screenshot('onboarding-6-saved');
     }));
 
