@@ -89,6 +89,17 @@ describe('CLI: the Images route (--api, --image-model, --image, --mask)', () => 
     assert.deepEqual(paths, ['/v1/responses', '/v1/responses', '/v1/responses', '/v1/models', '/v1/images/generations']);
   });
 
+  it('fill --api auto: two links filled from the Images route, the line said once', async () => {
+    const url = gw.scenarioUrl('images-text-responses');
+    const cwd = await mkdtemp(join(scratch, 'w'));
+    await writeFile(join(cwd, 'doc.md'), '# Doc\n\n![a fox]()\n\n![a hen]()\n');
+    const r = await runCliProcess(['fill', 'doc.md', '--api', 'auto', '--concurrency', '1'], { cwd, home, env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.split('\n').filter((l) => /Images route/.test(l)).length, 1, r.stderr);
+    assert.equal(gw.requestsFor(url).filter((q) => q.path.endsWith('/v1/images/generations')).length, 2);
+    assert.match(await readFile(join(cwd, 'doc.md'), 'utf8'), /!\[a fox\]\(images\/[^)]+\.png\)[\s\S]*!\[a hen\]\(images\/[^)]+\.png\)/);
+  });
+
   it('--api auto: a Responses route that works is used as ever (no Images request, no line)', async () => {
     const r = await run(['--prompt', 'a fox', '--api', 'auto'], 'ok');
     assert.equal(r.code, 0, r.stderr);
