@@ -104,3 +104,18 @@ export function usageLine(image: Pick<GeneratedImage, 'usage' | 'quota'>, now: n
   const left = windows.length > 0 ? ` · quota left${plan}: ${windows.map((w) => windowText(w, now)).join(', ')}` : '';
   return `Usage: ${tokens}${left}`;
 }
+
+/** Why `auto` left the Responses route, in the words of the one line that says so. */
+const ROUTE_SWITCH_REASONS: Record<NonNullable<GeneratedImage['routeSwitch']>['reason'], string> = {
+  text_fallback: 'answered with text, not an image',
+  tool_not_found: "said Tool choice 'image_generation' not found",
+  tool_forbidden: 'refused the image_generation tool (403)',
+};
+
+/** The line printed when `--api auto` made the image on the Images route. */
+export function routeSwitchLine(change: NonNullable<GeneratedImage['routeSwitch']>): string {
+  return (
+    `note: the gateway's Responses route ${ROUTE_SWITCH_REASONS[change.reason]}; the image was made on the Images route ` +
+    `(/v1/images, model ${change.imageModel}). Pass --api images to go there directly.`
+  );
+}

@@ -1192,6 +1192,137 @@ describe('test gateway', () => {
     });
   });
 
+  describe('the Images route (issue 14)', () => {
+    const imagesPost = async (base: string, kind: 'generations' | 'edits', body: string, contentType = 'application/json'): Promise<Reply> => {
+      const res = await fetch(`${base}/v1/images/${kind}`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${KEY}` }, body });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    };
+    const generation = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'gpt-image-2', prompt: PROMPT, n: 1, ...extra });
+    const png64 = tinyPng.toString('base64');
+
+    it('images-ok: JSON {created, data:[{b64_json}], usage}; the request recorded', async () => {
+      const u = url('images-ok');
+      const reply = await imagesPost(u, 'generations', generation());
+      assert.equal(reply.status, 200);
+      const body = record(JSON.parse(reply.text));
+      assert.deepEqual(Buffer.from(String(record(list(body.data)[0]).b64_json), 'base64'), gw.imageFor(u));
+      assert.equal(record(body.usage).total_tokens, 321);
+      assert.equal(gw.requestsFor(u)[0]?.path.endsWith('/v1/images/generations'), true);
+    });
+
+    it('images-ok: a stream of partial_image events then completed; image_edit.* for edits', async () => {
+      const u = url('images-ok');
+      const reply = await imagesPost(u, 'generations', generation({ stream: true, partial_images: 2 }));
+      assert.match(reply.headers.get('content-type') ?? '', /text\/event-stream/);
+      const events = parseSseJson(reply.text);
+      assert.deepEqual(events.map((e) => e.event), ['image_generation.partial_image', 'image_generation.partial_image', 'image_generation.completed']);
+      assert.deepEqual(events.map((e) => e.json.partial_image_index), [0, 1, undefined]);
+      assert.deepEqual(Buffer.from(String(events[0]?.json.b64_json), 'base64'), partialImageFor(0));
+      assert.deepEqual(Buffer.from(String(events[2]?.json.b64_json), 'base64'), gw.imageFor(u));
+      const edit = await imagesPost(u, 'edits', JSON.stringify({ model: 'gpt-image-2', prompt: PROMPT, images: [{ image_url: `data:image/png;base64,${png64}` }], stream: true }));
+      assert.deepEqual(parseSseJson(edit.text).map((e) => e.event), ['image_edit.completed']);
+    });
+
+    it("CPA's checks: the free probe {} gets 400 prompt is required; a model it does not take and a body that is not JSON get 400", async () => {
+      const u = url('images-ok');
+      const probe = await imagesPost(u, 'generations', '{}');
+      assert.equal(probe.status, 400);
+      assert.equal(record(record(JSON.parse(probe.text)).error).message, 'Invalid request: prompt is required');
+      const model = await imagesPost(u, 'generations', generation({ model: 'gpt-5.4' }));
+      assert.match(record(record(JSON.parse(model.text)).error).message as string, /Model gpt-5\.4 is not supported on \/v1\/images\/generations/);
+      const notJson = await imagesPost(u, 'generations', 'nope');
+      assert.equal(record(record(JSON.parse(notJson.text)).error).message, 'Invalid request: body must be valid JSON');
+      const badType = await imagesPost(u, 'edits', 'x', 'text/plain');
+      assert.match(badType.text, /unsupported Content-Type \\"text\/plain\\"/);
+    });
+
+    it('images-error-event: a preview, then event: error with the nested, sanitized usage limit; non-stream 429', async () => {
+      const u = url('images-error-event');
+      const events = parseSseJson((await imagesPost(u, 'generations', generation({ stream: true, partial_images: 1 }))).text);
+      assert.deepEqual(events.map((e) => e.event), ['image_generation.partial_image', 'error']);
+      assert.deepEqual(events[1]?.json, { error: { type: 'usage_limit_reached', code: 'usage_limit_reached', message: USAGE_LIMIT_MESSAGE, param: null } });
+      assert.equal((await imagesPost(u, 'generations', generation())).status, 429);
+    });
+
+    it('images-no-completed: previews and the end, no completed event; non-stream data []', async () => {
+      const u = url('images-no-completed');
+      const events = parseSseJson((await imagesPost(u, 'generations', generation({ stream: true }))).text);
+      assert.deepEqual(events.map((e) => e.event), ['image_generation.partial_image']);
+      assert.deepEqual(record(JSON.parse((await imagesPost(u, 'generations', generation())).text)).data, []);
+    });
+
+    it('images-error: each error shape of images-api.md §5', async () => {
+      const expect: [string, number, RegExp][] = [
+        ['disabled', 404, /^$/],
+        ['unsupported-model', 400, /is not supported on \/v1\/images/],
+        ['unknown-provider', 400, /"code":"model_not_found"/],
+        ['no-auth', 503, /no auth available/],
+        ['usage-limit', 429, /"resets_in_seconds":529498/],
+        ['cooldown', 429, /"code":"model_cooldown".*"reset_seconds":3600/],
+        ['eof', 500, /unexpected EOF/],
+        ['moderation', 400, /"code":"moderation_blocked"/],
+      ];
+      for (const [shape, status, text] of expect) {
+        const reply = await imagesPost(url('images-error', { shape }), 'generations', generation());
+        assert.equal(reply.status, status, shape);
+        assert.match(reply.text, text, shape);
+      }
+      const transparent = url('images-error', { shape: 'transparent' });
+      assert.equal((await imagesPost(transparent, 'generations', generation({ background: 'transparent' }))).status, 400);
+      assert.equal((await imagesPost(transparent, 'generations', generation({ background: 'opaque' }))).status, 200);
+    });
+
+    it('images-multipart-only: a JSON edit is refused for its Content-Type; the form is parsed and recorded, file bytes exact', async () => {
+      const u = url('images-multipart-only');
+      const json = await imagesPost(u, 'edits', JSON.stringify({ model: 'gpt-image-2', prompt: PROMPT, images: [{ image_url: `data:image/png;base64,${png64}` }] }));
+      assert.equal(json.status, 400);
+      assert.match(json.text, /unsupported Content-Type/);
+      const form = new FormData();
+      form.append('model', 'gpt-image-2');
+      form.append('prompt', PROMPT);
+      form.append('image[]', new Blob([new Uint8Array(tinyPng)], { type: 'image/png' }), 'a.png');
+      form.append('mask', new Blob([new Uint8Array(tinyPng)], { type: 'image/png' }), 'm.png');
+      const res = await fetch(`${u}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: form });
+      assert.equal(res.status, 200);
+      assert.deepEqual(Buffer.from(String(record(list(record(await res.json()).data)[0]).b64_json), 'base64'), gw.imageFor(u));
+      const recorded = gw.requestsFor(u)[1]?.form ?? [];
+      assert.deepEqual(recorded.map((p) => p.name), ['model', 'prompt', 'image[]', 'mask']);
+      assert.ok(recorded[2]?.data.equals(tinyPng));
+      assert.equal(recorded[2]?.contentType, 'image/png');
+      const noImage = new FormData();
+      noImage.append('prompt', PROMPT);
+      const refused = await fetch(`${u}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: noImage });
+      assert.match(await refused.text(), /image is required/);
+    });
+
+    it('images-text-responses: text with tools [] on /v1/responses, gpt-image-2 in /v1/models, images on /v1/images', async () => {
+      const u = url('images-text-responses');
+      const text = record(JSON.parse((await post(u)).text));
+      assert.deepEqual(text.tools, []);
+      const models = record(await (await fetch(`${u}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).json());
+      assert.ok(list(models.data).some((m) => record(m).id === 'gpt-image-2'));
+      assert.equal((await imagesPost(u, 'generations', generation())).status, 200);
+    });
+
+    it("images-tool-not-found: 400 Tool choice not found on /v1/responses, no image model listed, the probe answers", async () => {
+      const u = url('images-tool-not-found');
+      const reply = await post(u);
+      assert.equal(reply.status, 400);
+      assert.match(reply.text, new RegExp(TOOL_CHOICE_MESSAGE.replace(/[.()']/g, '.')));
+      const models = record(await (await fetch(`${u}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).json());
+      assert.ok(!list(models.data).some((m) => String(record(m).id).startsWith('gpt-image')));
+      assert.equal((await imagesPost(u, 'generations', '{}')).status, 400);
+    });
+
+    it('images-absent: text on /v1/responses and an empty 404 on /v1/images (the route off)', async () => {
+      const u = url('images-absent');
+      assert.deepEqual(record(JSON.parse((await post(u)).text)).tools, []);
+      const reply = await imagesPost(u, 'generations', '{}');
+      assert.equal(reply.status, 404);
+      assert.equal(reply.text, '');
+    });
+  });
+
   after(() => {
     const missing = scenarioNames.filter((n) => !covered.has(n));
     assert.deepEqual(missing, [], 'every scenario is exercised by the gateway self-test');

@@ -70,6 +70,15 @@ export const scenarioNames = [
   'refuse-transparent',
   'alt-text',
   'codex-quota',
+  // The Images route (issue 14): imagesScenarios.ts answers /v1/images/generations and /v1/images/edits.
+  'images-ok',
+  'images-error-event',
+  'images-no-completed',
+  'images-error',
+  'images-multipart-only',
+  'images-text-responses',
+  'images-tool-not-found',
+  'images-absent',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -147,6 +156,8 @@ export const POLICY_REFUSAL_MESSAGE = 'This request was flagged by a safety poli
  */
 export const MARKDOWN_LINK_ERROR_MESSAGE = '[Sign in again](command:workbench.action.terminal.new) Your session has expired.';
 export const MODELS = ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.5', 'gpt-5.3-codex'];
+/** The image models CPA adds for a Codex account (images-api.md §6). */
+export const IMAGE_MODELS = ['gpt-image-2', 'gpt-image-1.5'];
 
 export function rateLimitTextMessage(seconds: string): string {
   return `Rate limit reached for gpt-5.4 in organization org-AAA on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in ${seconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`;
@@ -380,7 +391,7 @@ async function writeSplit(ctx: ScenarioContext, text: string): Promise<void> {
   }
 }
 
-function endResponse(ctx: ScenarioContext): Promise<void> {
+export function endResponse(ctx: ScenarioContext): Promise<void> {
   ensureOpen(ctx);
   return new Promise((resolve) => ctx.res.end(resolve));
 }
@@ -390,7 +401,7 @@ function endResponse(ctx: ScenarioContext): Promise<void> {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-async function sendJson(
+export async function sendJson(
   ctx: ScenarioContext,
   status: number,
   body: unknown,
@@ -773,7 +784,7 @@ async function streamMessage(w: SseWriter, ids: Ids, outputIndex: number, text: 
 }
 
 /** A completed response without an image: tools echoed as `[]`, the model answers in prose (§6.1, §2.7). */
-async function answerTextOnly(ctx: ScenarioContext, reply = TEXT_FALLBACK_REPLY): Promise<void> {
+export async function answerTextOnly(ctx: ScenarioContext, reply = TEXT_FALLBACK_REPLY): Promise<void> {
   const info = requestInfo(ctx.json);
   const ids = newIds();
   const output = [messageItem(ids, reply)];
@@ -1266,6 +1277,17 @@ const handlers: Record<ScenarioName, Handler> = {
   // `image_generation_user_error`); any other is answered with the image (params as for `ok`, e.g. subject=1).
   // `always=1`: every request is refused with those words, with or without `background`.
   'alt-text': (ctx) => answerAltText(ctx),
+  // The Images route's scenarios (imagesScenarios.ts) answer /v1/responses as a gateway with a working tool would,
+  // except the three that stand for a gateway whose Responses route has no image tool (the `auto` route's cases).
+  'images-ok': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-error-event': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-no-completed': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-error': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-multipart-only': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-text-responses': (ctx) => answerTextOnly(ctx),
+  'images-tool-not-found': (ctx) =>
+    sendError(ctx, 400, { message: TOOL_CHOICE_MESSAGE, type: 'invalid_request_error', param: 'tool_choice', code: null }),
+  'images-absent': (ctx) => answerTextOnly(ctx),
 
   'refuse-transparent': async (ctx) => {
     const tools = (ctx.json as { tools?: { background?: unknown }[] } | undefined)?.tools;
@@ -1521,8 +1543,10 @@ export async function handleModels(ctx: ScenarioContext): Promise<void> {
   }
   if (ctx.name === 'slow') await pause(ctx, Number(ctx.params.delayMs ?? 200));
   const created = 1_776_000_000;
+  // CPA lists its image models by id only (images-api.md §6); this one stands for a gateway that has them.
+  const models = ctx.name === 'images-text-responses' || ctx.name === 'images-ok' ? [...MODELS, ...IMAGE_MODELS] : MODELS;
   await sendJson(ctx, 200, {
-    data: MODELS.map((id) => ({ created, id, object: 'model', owned_by: 'openai' })),
+    data: models.map((id) => ({ created, id, object: 'model', owned_by: 'openai' })),
     object: 'list',
   });
 }

@@ -187,11 +187,13 @@ describe('package.json', () => {
 
   it('contributes exactly the settings the extension reads', () => {
     assert.deepEqual(Object.keys(settings).sort(), [
+      'cpaImage.api',
       'cpaImage.background',
       'cpaImage.baseUrl',
       'cpaImage.concurrency',
       'cpaImage.destination',
       'cpaImage.fit',
+      'cpaImage.imageModel',
       'cpaImage.insertFormat',
       'cpaImage.insertPosition',
       'cpaImage.instructions',

@@ -3,7 +3,7 @@
  * what the policy allows, and returns the decoded image with its real type. Everything it throws is
  * a `GatewayError` with the key redacted; everything it logs goes through a redacting logger.
  */
-import type { Clock, GatewaySettings, GeneratedImage, ImageMime, ImageRequest, Logger, Phase, ProgressEvent } from '../types';
+import type { Clock, GatewaySettings, GeneratedImage, ImageMime, ImageRequest, ImageRoute, Logger, Phase, ProgressEvent } from '../types';
 import { GatewayError, cancelledError, isCancellation, redactSecrets, throwIfAborted } from '../errors';
 import { nullLogger, redactingLogger } from '../logger';
 import { redactForDisplay, redactUrlCredentials, secretPrefixLength } from '../text/redaction';
@@ -24,7 +24,11 @@ import {
 import { decideRetry, decideTransparencyRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget } from './retry';
 import { describeBytes, detectImageType } from './imageType';
 import type { SplicedValue } from './base64Splice';
-import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInHand } from './responseEvents';
+import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInHand, type Preview } from './responseEvents';
+import { buildImagesMultipartEdit, buildImagesProbeRequest, buildImagesRequest } from './imagesRequest';
+import { readImagesJson, readImagesStream } from './imagesAnswer';
+import { imageToolUnavailable, jsonEditRefused, listsImageModel, probeShowsImagesRoute } from './routeChoice';
+import { checkEditInputs } from './editInputs';
 import { FinishedItems, TextPrefix } from './answerBounds';
 import { asRecord } from '../json';
 import { oneLineExcerpt } from '../text/describe';
@@ -247,6 +251,33 @@ function progressReporter(listener: ((event: ProgressEvent) => void) | undefined
 }
 type Progress = ReturnType<typeof progressReporter>;
 
+/**
+ * Reports previews as progress events. Only what was asked for counts (issue 9): no "partial image 1506/3", no fourth
+ * preview of three. The gateway's index is taken when it is one of the asked-for places, else the preview's own rank.
+ */
+function partialReporter(settings: GatewaySettings, progress: Progress) {
+  let partialCount = 0;
+  return {
+    report(preview: Preview, given: unknown, outputFormat: unknown): void {
+      const expected = settings.tool.partialImages;
+      const limit = expected ?? MAX_PARTIAL_IMAGES;
+      if (partialCount >= limit) return;
+      const index = typeof given === 'number' && Number.isInteger(given) && given >= 0 && given < limit ? given : partialCount;
+      partialCount += 1;
+      const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(outputFormat ?? settings.tool.outputFormat);
+      progress.emit({
+        type: 'partialImage',
+        index,
+        get bytes(): Uint8Array {
+          return preview.bytes();
+        },
+        mime,
+        ...(expected !== undefined ? { expected } : {}),
+      });
+    },
+  };
+}
+
 interface AttemptResult {
   found: FoundImage;
   /** The image's bytes when they were taken out of the body as they arrived (`found.base64` is then a placeholder). */
@@ -259,6 +290,8 @@ interface AttemptResult {
 }
 
 interface AttemptContext {
+  /** Which route the answer comes from, so it is read as that route's answer. */
+  route: ImageRoute;
   settings: GatewaySettings;
   signal?: AbortSignal;
   progress: Progress;
@@ -297,7 +330,80 @@ export class ImageClient {
     return transport;
   }
 
+  /**
+   * One image on the configured route (`settings.api`): `responses` (the default), `images`, or `auto`, which uses the
+   * Responses route and, when the gateway shows that its image tool is unavailable and it offers the Images route,
+   * asks once more there; the result's `routeSwitch` then says so.
+   */
   async generate(settings: GatewaySettings, request: ImageRequest, options: GenerateOptions = {}): Promise<GeneratedImage> {
+    const api = settings.api ?? 'responses';
+    if (api !== 'auto') return this.#generateOn(api, settings, request, options);
+    try {
+      return await this.#generateOn('responses', settings, request, options);
+    } catch (err) {
+      const reason = err instanceof GatewayError ? imageToolUnavailable(err) : undefined;
+      if (!reason || options.signal?.aborted) throw err;
+      const secrets = [settings.apiKey];
+      const log = redactingLogger(this.#logger, () => secrets);
+      const offered = await this.imagesRouteOffered(settings, { ...(options.signal ? { signal: options.signal } : {}) }).catch(() => false);
+      if (!offered) {
+        log.info(`The Responses route has no image tool (${reason}), and the gateway does not offer the Images route; not switching.`);
+        throw err;
+      }
+      const imageModel = settings.imageModel ?? '';
+      log.warn(`The Responses route has no image tool (${reason}); asking once more on the Images route (${imageModel}).`);
+      try {
+        const image = await this.#generateOn('images', settings, request, options);
+        return { ...image, routeSwitch: { reason, imageModel } };
+      } catch (imagesErr) {
+        const error = toGatewayError(imagesErr, options.signal);
+        if (error.kind === 'cancelled') throw error;
+        const first = err as GatewayError;
+        throw new GatewayError(
+          error.kind,
+          `The gateway's Responses route has no image tool, and the Images route failed too: ${error.message} (Responses route: ${first.message})`,
+          { ...error.details },
+        );
+      }
+    }
+  }
+
+  /**
+   * Whether the gateway offers the Images route: `GET /v1/models` lists an image model, or the free probe
+   * (`POST /v1/images/generations` with `{}`, refused for its missing prompt without reaching the upstream) answers.
+   */
+  async imagesRouteOffered(settings: GatewaySettings, options: { signal?: AbortSignal; models?: readonly string[] } = {}): Promise<boolean> {
+    const { signal } = options;
+    try {
+      const models = options.models ?? (await this.checkConnection(settings, { ...(signal ? { signal } : {}) })).models;
+      if (listsImageModel(models, settings.imageModel)) return true;
+    } catch (err) {
+      if (signal?.aborted) throw toGatewayError(err, signal);
+    }
+    return this.#probeImagesRoute(settings, { ...(signal ? { signal } : {}) });
+  }
+
+  async #probeImagesRoute(settings: GatewaySettings, options: { signal?: AbortSignal }): Promise<boolean> {
+    const { signal } = options;
+    const secrets = [settings.apiKey];
+    const log = redactingLogger(this.#logger, () => secrets);
+    try {
+      const httpRequest = buildImagesProbeRequest(settings);
+      const shownUrl = redactUrlCredentials(httpRequest.url);
+      const response = await this.#transportFor(settings).send(httpRequest, { ...(signal ? { signal } : {}), timeoutMs: Math.min(settings.timeoutMs, CHECK_TIMEOUT_MS) });
+      const bytes = await readBodyBytes(response.body, { ...(signal ? { signal } : {}), maxBytes: 64 * 1024, truncate: true });
+      const offered = probeShowsImagesRoute(response.status, bytes.toString('utf8'));
+      log.info(`${httpRequest.method} ${shownUrl} (Images route probe) → ${response.status}: ${offered ? 'offered' : 'not offered'}`);
+      return offered;
+    } catch (err) {
+      const error = toGatewayError(err, signal);
+      if (error.kind === 'cancelled') throw error;
+      log.info(`The Images route probe failed (${error.kind}).`);
+      return false;
+    }
+  }
+
+  async #generateOn(route: ImageRoute, settings: GatewaySettings, request: ImageRequest, options: GenerateOptions): Promise<GeneratedImage> {
     const { signal } = options;
     const secrets = [settings.apiKey];
     const log = redactingLogger(this.#logger, () => secrets);
@@ -305,7 +411,13 @@ export class ImageClient {
     const started = this.#clock.now();
     try {
       throwIfAborted(signal);
-      let httpRequest = buildResponsesRequest(settings, request);
+      checkEditInputs(request);
+      const edit = (request.inputImages?.length ?? 0) > 0;
+      // The Images route's edit goes as JSON; a gateway that refuses that form gets the multipart form, once.
+      let asForm = false;
+      const build = (s: GatewaySettings): HttpRequest =>
+        route === 'responses' ? buildResponsesRequest(s, request) : asForm ? buildImagesMultipartEdit(s, request) : buildImagesRequest(s, request);
+      let httpRequest = build(settings);
       const transport = this.#transportFor(settings);
       let state = initialRetryState;
       const askedTransparency = settings.tool.background?.trim().toLowerCase() === 'transparent';
@@ -318,7 +430,7 @@ export class ImageClient {
         const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
         try {
           progress.resetPhase();
-          const result = await this.#attempt(transport, httpRequest, { settings: attemptSettings, signal, progress, log, secrets }, attempt);
+          const result = await this.#attempt(transport, httpRequest, { route, settings: attemptSettings, signal, progress, log, secrets }, attempt);
           const image = decodeImage(result.found, secrets, result.spliced);
           const elapsedMs = this.#clock.now() - started;
           log.info(`Image received: ${image.mime}, ${image.bytes.length} bytes, attempt ${attempt}, ${elapsedMs} ms in all.`);
@@ -333,6 +445,7 @@ export class ImageClient {
             elapsedMs,
             ...(result.usage ? { usage: result.usage } : {}),
             ...(result.quota ? { quota: result.quota } : {}),
+            ...(route === 'images' ? { route } : {}),
           };
         } catch (err) {
           let error = redactError(toGatewayError(err, signal), secrets);
@@ -341,6 +454,12 @@ export class ImageClient {
             throw error;
           }
           if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
+          if (route === 'images' && edit && !asForm && jsonEditRefused(error)) {
+            asForm = true;
+            httpRequest = build(settings);
+            log.warn(`Attempt ${attempt}: the gateway refused the JSON edit (${error.details.status ?? '?'}); sending it as a multipart form. ${error.message}`);
+            continue;
+          }
           const decision = withinOverallBudget(
             decideTransparencyRetry(error, state, askedTransparency) ?? decideRetry(error, state, settings.retry, () => this.#clock.random()),
             attempt,
@@ -356,7 +475,7 @@ export class ImageClient {
             // The same request without `background`; the settings the caller holds still say transparent, so the
             // post-process stage removes the background from what comes back.
             const { background: _refused, ...tool } = settings.tool;
-            httpRequest = buildResponsesRequest({ ...settings, tool }, request);
+            httpRequest = build({ ...settings, tool });
           }
           log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
           progress.emit({ type: 'retry', attempt: attempt + 1, delayMs: decision.delayMs, reason: decision.reason, message: error.message });
@@ -401,7 +520,12 @@ export class ImageClient {
     if (settings.stream) progress.phase('generating');
     const contentType = response.headers['content-type'] ?? '';
     const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
-    const result = isSse ? await this.#readStream(response, context) : await this.#readJson(response, context);
+    const result =
+      context.route === 'images'
+        ? await this.#readImagesAnswer(response, context, isSse)
+        : isSse
+          ? await this.#readStream(response, context)
+          : await this.#readJson(response, context);
     log.info(`Answer read in ${this.#clock.now() - sentAt} ms.`);
     const quota = readCodexQuota(response.headers, this.#clock.now());
     return quota ? { ...result, quota } : result;
@@ -436,6 +560,27 @@ export class ImageClient {
     throw noImageError(json, '');
   }
 
+  /** The Images route's answer (imagesAnswer.ts), its previews reported as the Responses route's are. */
+  async #readImagesAnswer(response: HttpResponse, context: AttemptContext, isSse: boolean): Promise<AttemptResult> {
+    const { signal, settings, progress, log, secrets } = context;
+    const now = (): number => this.#clock.now();
+    if (!isSse) {
+      progress.phase('receiving');
+      return readImagesJson(response, { settings, signal, secrets, now });
+    }
+    const partials = partialReporter(settings, progress);
+    return readImagesStream(response, {
+      settings,
+      signal,
+      log,
+      secrets,
+      now,
+      keepPreviews: progress.hasListener,
+      onPhase: (phase) => progress.phase(phase),
+      onPartial: (preview, given, outputFormat) => partials.report(preview, given, outputFormat),
+    });
+  }
+
   async #readStream(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
     const { signal, settings, progress, log, secrets } = context;
     const reader = new StreamEventReader(response, { settings, signal, log, secrets, keepPreviews: progress.hasListener, now: () => this.#clock.now() });
@@ -446,34 +591,16 @@ export class ImageClient {
     const textRedactor = streamingRedactor(secrets);
     // For a text-only answer: the finished items, since some backends send a bare final response (`output: []`).
     const doneItems = new FinishedItems();
-    let partialCount = 0;
+    const partials = partialReporter(settings, progress);
 
     for await (const event of reader.events()) {
       switch (event.type) {
         case 'phase':
           progress.phase(event.phase);
           break;
-        case 'partialImage': {
-          // Only what was asked for counts (issue 9): no "partial image 1506/3", no fourth preview of three. The
-          // gateway's index is taken when it is one of the asked-for places, else the preview's own rank.
-          const expected = settings.tool.partialImages;
-          const limit = expected ?? MAX_PARTIAL_IMAGES;
-          if (partialCount >= limit) break;
-          const { preview, given } = event;
-          const index = typeof given === 'number' && Number.isInteger(given) && given >= 0 && given < limit ? given : partialCount;
-          partialCount += 1;
-          const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(event.outputFormat ?? settings.tool.outputFormat);
-          progress.emit({
-            type: 'partialImage',
-            index,
-            get bytes(): Uint8Array {
-              return preview.bytes();
-            },
-            mime,
-            ...(expected !== undefined ? { expected } : {}),
-          });
+        case 'partialImage':
+          partials.report(event.preview, event.given, event.outputFormat);
           break;
-        }
         case 'image':
           image = event.image;
           break;
@@ -550,7 +677,7 @@ export class ImageClient {
         const cutByDeadline = remainingMs < settings.timeoutMs;
         const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
         try {
-          const text = await this.#textAttempt(transport, httpRequest, { settings: attemptSettings, signal, progress, log, secrets }, attempt);
+          const text = await this.#textAttempt(transport, httpRequest, { route: 'responses', settings: attemptSettings, signal, progress, log, secrets }, attempt);
           const elapsedMs = this.#clock.now() - started;
           log.info(`Text answer received: ${text.length} characters, attempt ${attempt}, ${elapsedMs} ms in all.`);
           return { text, attempts: attempt, elapsedMs };
@@ -635,7 +762,7 @@ export class ImageClient {
     const { signal } = options;
     const secrets = [settings.apiKey];
     const log = redactingLogger(this.#logger, () => secrets);
-    const context: AttemptContext = { settings, signal, progress: progressReporter(undefined, log), log, secrets };
+    const context: AttemptContext = { route: 'responses', settings, signal, progress: progressReporter(undefined, log), log, secrets };
     const started = this.#clock.now();
     try {
       throwIfAborted(signal);

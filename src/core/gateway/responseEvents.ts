@@ -80,7 +80,7 @@ export interface Preview {
  * (the command line only counts previews; the preview panel shows them), a short one still in the text is
  * decoded at once. Undefined when there is none, it was dropped, or it is not base64.
  */
-function readPreview(splicer: Base64Splicer, value: unknown): Preview | undefined {
+export function readPreview(splicer: Base64Splicer, value: unknown): Preview | undefined {
   const text = typeof value === 'string' ? value : '';
   const spliced = splicer.take(text);
   if (spliced) {
