@@ -21,7 +21,7 @@ import {
   readHttpError,
   type FoundImage,
 } from './responseReader';
-import { decideRetry, decideTransparencyRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget } from './retry';
+import { decideRetry, decideTransparencyRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget, type RetryDecision, type RetryState } from './retry';
 import { describeBytes, detectImageType } from './imageType';
 import type { SplicedValue } from './base64Splice';
 import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInHand, type Preview } from './responseEvents';
@@ -419,16 +419,9 @@ export class ImageClient {
         route === 'responses' ? buildResponsesRequest(s, request) : asForm ? buildImagesMultipartEdit(s, request) : buildImagesRequest(s, request);
       let httpRequest = build(settings);
       const transport = this.#transportFor(settings);
-      let state = initialRetryState;
       const askedTransparency = settings.tool.background?.trim().toLowerCase() === 'transparent';
-      // One budget for the whole generation, whatever kind of retry spends it (issue 9): attempts and time.
-      const budget = overallBudget(settings.retry);
-      for (let attempt = 1; ; attempt += 1) {
-        // No attempt may outlast the generation's deadline: its own timeout is cut to what is left.
-        const remainingMs = budget.totalTimeoutMs - (this.#clock.now() - started);
-        const cutByDeadline = remainingMs < settings.timeoutMs;
-        const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
-        try {
+      return await this.#withRetries({ settings, signal, log, started }, {
+        attempt: async (attemptSettings, attempt, state) => {
           progress.resetPhase();
           const result = await this.#attempt(transport, httpRequest, { route, settings: attemptSettings, signal, progress, log, secrets }, attempt);
           const image = decodeImage(result.found, secrets, result.spliced);
@@ -447,48 +440,84 @@ export class ImageClient {
             ...(result.quota ? { quota: result.quota } : {}),
             ...(route === 'images' ? { route } : {}),
           };
-        } catch (err) {
-          let error = redactError(toGatewayError(err, signal), secrets);
-          if (error.kind === 'cancelled') {
-            log.info(`Attempt ${attempt} cancelled.`);
-            throw error;
-          }
-          if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
-          if (route === 'images' && edit && !asForm && jsonEditRefused(error)) {
-            asForm = true;
-            httpRequest = build(settings);
-            log.warn(`Attempt ${attempt}: the gateway refused the JSON edit (${error.details.status ?? '?'}); sending it as a multipart form. ${error.message}`);
-            continue;
-          }
-          const decision = withinOverallBudget(
-            decideTransparencyRetry(error, state, askedTransparency) ?? decideRetry(error, state, settings.retry, () => this.#clock.random()),
-            attempt,
-            this.#clock.now() - started,
-            budget,
-          );
-          if (!decision.retry) {
-            log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
-            throw finalError(error, attempt, decision.stoppedBy);
-          }
-          state = nextRetryState(state, decision);
+        },
+        againAtOnce: (error, attempt) => {
+          if (!(route === 'images' && edit && !asForm && jsonEditRefused(error))) return false;
+          asForm = true;
+          httpRequest = build(settings);
+          log.warn(`Attempt ${attempt}: the gateway refused the JSON edit (${error.details.status ?? '?'}); sending it as a multipart form. ${error.message}`);
+          return true;
+        },
+        decide: (error, state) => decideTransparencyRetry(error, state, askedTransparency),
+        beforeRetry: (decision, error, attempt) => {
           if (decision.reason === 'transparent_refused') {
             // The same request without `background`; the settings the caller holds still say transparent, so the
             // post-process stage removes the background from what comes back.
             const { background: _refused, ...tool } = settings.tool;
             httpRequest = build({ ...settings, tool });
           }
-          log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
           progress.emit({ type: 'retry', attempt: attempt + 1, delayMs: decision.delayMs, reason: decision.reason, message: error.message });
-          try {
-            await this.#clock.sleep(decision.delayMs, signal);
-          } catch (sleepError) {
-            throw toGatewayError(sleepError, signal);
-          }
-          throwIfAborted(signal);
-        }
-      }
+        },
+      });
     } catch (err) {
       throw redactError(toGatewayError(err, signal), secrets);
+    }
+  }
+
+  /**
+   * The retry loop of every request (an image on either route, a text answer): one overall budget of attempts and
+   * time (issue 9), whatever kind of retry spends it; no attempt outlasts the deadline (its own timeout is cut to what
+   * is left); the retry policy decides the rest. `againAtOnce` repeats at once, without a wait (the Images route's
+   * multipart edit); `decide` may take a decision before the policy (a refused transparent background);
+   * `beforeRetry` runs before the wait (a new request, the progress event).
+   */
+  async #withRetries<T>(
+    run: { settings: GatewaySettings; signal: AbortSignal | undefined; log: Logger; started: number },
+    steps: {
+      attempt: (attemptSettings: GatewaySettings, attempt: number, state: RetryState) => Promise<T>;
+      againAtOnce?: (error: GatewayError, attempt: number) => boolean;
+      decide?: (error: GatewayError, state: RetryState) => RetryDecision | undefined;
+      beforeRetry?: (decision: Extract<RetryDecision, { retry: true }>, error: GatewayError, attempt: number) => void;
+    },
+  ): Promise<T> {
+    const { settings, signal, log, started } = run;
+    const secrets = [settings.apiKey];
+    let state = initialRetryState;
+    const budget = overallBudget(settings.retry);
+    for (let attempt = 1; ; attempt += 1) {
+      const remainingMs = budget.totalTimeoutMs - (this.#clock.now() - started);
+      const cutByDeadline = remainingMs < settings.timeoutMs;
+      const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
+      try {
+        return await steps.attempt(attemptSettings, attempt, state);
+      } catch (err) {
+        let error = redactError(toGatewayError(err, signal), secrets);
+        if (error.kind === 'cancelled') {
+          log.info(`Attempt ${attempt} cancelled.`);
+          throw error;
+        }
+        if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
+        if (steps.againAtOnce?.(error, attempt)) continue;
+        const decision = withinOverallBudget(
+          steps.decide?.(error, state) ?? decideRetry(error, state, settings.retry, () => this.#clock.random()),
+          attempt,
+          this.#clock.now() - started,
+          budget,
+        );
+        if (!decision.retry) {
+          log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
+          throw finalError(error, attempt, decision.stoppedBy);
+        }
+        state = nextRetryState(state, decision);
+        steps.beforeRetry?.(decision, error, attempt);
+        log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
+        try {
+          await this.#clock.sleep(decision.delayMs, signal);
+        } catch (sleepError) {
+          throw toGatewayError(sleepError, signal);
+        }
+        throwIfAborted(signal);
+      }
     }
   }
 
@@ -670,36 +699,14 @@ export class ImageClient {
       throwIfAborted(signal);
       const httpRequest = buildTextRequest(settings, request);
       const transport = this.#transportFor(settings);
-      let state = initialRetryState;
-      const budget = overallBudget(settings.retry);
-      for (let attempt = 1; ; attempt += 1) {
-        const remainingMs = budget.totalTimeoutMs - (this.#clock.now() - started);
-        const cutByDeadline = remainingMs < settings.timeoutMs;
-        const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
-        try {
+      return await this.#withRetries({ settings, signal, log, started }, {
+        attempt: async (attemptSettings, attempt) => {
           const text = await this.#textAttempt(transport, httpRequest, { route: 'responses', settings: attemptSettings, signal, progress, log, secrets }, attempt);
           const elapsedMs = this.#clock.now() - started;
           log.info(`Text answer received: ${text.length} characters, attempt ${attempt}, ${elapsedMs} ms in all.`);
           return { text, attempts: attempt, elapsedMs };
-        } catch (err) {
-          let error = redactError(toGatewayError(err, signal), secrets);
-          if (error.kind === 'cancelled') throw error;
-          if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
-          const decision = withinOverallBudget(decideRetry(error, state, settings.retry, () => this.#clock.random()), attempt, this.#clock.now() - started, budget);
-          if (!decision.retry) {
-            log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
-            throw finalError(error, attempt, decision.stoppedBy);
-          }
-          state = nextRetryState(state, decision);
-          log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
-          try {
-            await this.#clock.sleep(decision.delayMs, signal);
-          } catch (sleepError) {
-            throw toGatewayError(sleepError, signal);
-          }
-          throwIfAborted(signal);
-        }
-      }
+        },
+      });
     } catch (err) {
       throw redactError(toGatewayError(err, signal), secrets);
     }
