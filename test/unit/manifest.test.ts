@@ -87,6 +87,7 @@ describe('package.json', () => {
       'cpaImage.regenerateFromFile': 'Regenerate from File',
       'cpaImage.illustrateSection': 'Illustrate This Section',
       'cpaImage.generateAllMissingImages': 'Generate All Missing Images',
+      'cpaImage.saveHistoryImageToWorkspace': 'Save to Workspace…',
     });
     for (const c of manifest.contributes.commands) assert.equal(english(c.category), 'CPA Image', c.command);
   });
@@ -219,6 +220,7 @@ describe('package.json', () => {
       'cpaImage.totalTimeoutSeconds',
       'cpaImage.transientRetries',
       'cpaImage.userAgent',
+      'cpaImage.variants',
       'cpaImage.version',
     ]);
   });
