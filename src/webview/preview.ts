@@ -293,7 +293,7 @@ function renderHistory(): void {
             item.stored
               ? button(label('saveToWorkspace'), 'history-save-to-workspace', () => entryRequest('saveToWorkspace', item.id), { disabled: !item.exists })
               : undefined,
-            button(label('insert'), 'history-insert', () => entryRequest('insert', item.id), { disabled: !item.exists }),
+            button(label('insert'), 'history-insert', () => entryRequest('insert', item.id), { disabled: !item.exists, secondary: item.stored }),
             button(label('regenerate'), 'history-regenerate', () => entryRequest('regenerate', item.id), { secondary: true }),
             button('×', 'history-remove', () => entryRequest('remove', item.id), { secondary: true, title: label('remove') }),
           ]),
