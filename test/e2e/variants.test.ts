@@ -5,7 +5,7 @@
  * that image (its pixels are the second candidate's, which is one of the gateway's three distinct images) where a
  * single generation's would go and links it where the writer was; the other two stay in the history, kept in the
  * extension's storage. Second case: never picking (the panel closed) writes nothing, and Save to Workspace… on a
- * stored variant writes it later.
+ * stored variant writes it later. Third case: a failed candidate fails only its card; all failed gives the usual error.
  *
  * The gateway's `distinct=1` gives each request of a scenario URL its own image (test/gateway/scenarios.ts).
  *
@@ -262,5 +262,44 @@ describe('Variants in a real VS Code', { timeout: 20 * 60_000 }, () => {
       const left = await storedFiles(await variantsFolder(), runsBefore);
       assert.equal(left.length, 1, `the other variant is still stored: ${JSON.stringify(left)}`);
       await h.screenshot('variants-saved-later');
+    }));
+
+  it('a failed candidate fails only its card, the others can be picked; all failed: the usual error, nothing written', caseTimeout, () =>
+    scene('failed', async () => {
+      // The first request of this URL answers 500, and one attempt is all a run may make.
+      const scenario = await h.useScenario('server-error-once', {}, { 'cpaImage.variants': 3, 'cpaImage.maxAttempts': 1 });
+      await openPromptBox();
+      await h.workbench.typeInQuickInput(prompt);
+      await h.requestTo(scenario, 3);
+      const frame = await preview();
+      await waitFor('one failed card and two finished ones', async () => {
+        const shown = await cards(frame);
+        return shown.length === 3 && shown.filter((c) => c.state === 'failed').length === 1 && shown.filter((c) => c.state === 'done' && c.useEnabled).length === 2
+          ? shown
+          : undefined;
+      }, { timeoutMs: 60_000 });
+      assert.match(await frame.locator('[data-testid="variant-card"][data-state="failed"] [data-testid="variant-error"]').innerText(), /HTTP 500/);
+      await h.screenshot('variants-one-failed');
+      await frame.locator('[data-testid="variant-card"][data-state="done"] [data-testid="variant-use"]').first().click();
+      await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).some((t) => t.startsWith('Saved ')), { timeoutMs: 60_000 });
+      assert.deepEqual(await h.listFiles('docs/images'), [`docs/images/${slug}.png`]);
+      await h.resetWorkspace();
+
+      // Every request refused: the error of a single generation, and nothing in the workspace.
+      const refused = await h.useScenario('forbidden', {}, { 'cpaImage.variants': 2, 'cpaImage.maxAttempts': 1 });
+      await openPromptBox();
+      await h.workbench.typeInQuickInput(prompt);
+      await h.requestTo(refused, 2);
+      const error = await waitFor('the error notification', async () =>
+        (await h.workbench.notificationTexts()).find((t) => t.startsWith('The gateway accepted the key but refused the request')),
+      { timeoutMs: 60_000 });
+      assert.ok(error);
+      await waitFor('two failed cards', async () => {
+        const shown = await cards(await preview());
+        return shown.length === 2 && shown.every((c) => c.state === 'failed');
+      });
+      assert.equal(h.gateway.requestsFor(refused.url).filter((r) => r.path.endsWith('/responses')).length, 2);
+      assert.deepEqual(await h.listFiles('docs/images'), []);
+      assert.equal(await h.readFile(guide), sampleFiles[guide]);
     }));
 });

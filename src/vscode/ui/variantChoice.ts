@@ -1,6 +1,6 @@
 /**
  * The prompt box's variants choice (issue 13 item 3), for this one prompt: 1 to 4 candidates to pick from, the
- * default from `cpaImage.variants` for the document's folder. Not remembered: the setting is the lasting choice,
+ * default from `cpaImage.variants`. Not remembered: the setting is the lasting choice,
  * and a run of four by accident would cost four images each time.
  */
 import { l10n, window, workspace } from 'vscode';
@@ -18,7 +18,7 @@ export class VariantChoice {
 
   constructor(private readonly defaultCount: number) {}
 
-  /** The default of `document`'s folder (`cpaImage.variants`). */
+  /** The default (`cpaImage.variants`, read for `document` like the other settings). */
   static for(document: TextDocument | undefined): VariantChoice {
     return new VariantChoice(variantCount(workspace.getConfiguration(configSection, document?.uri).get<unknown>('variants')));
   }
