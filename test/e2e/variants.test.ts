@@ -5,7 +5,8 @@
  * that image (its pixels are the second candidate's, which is one of the gateway's three distinct images) where a
  * single generation's would go and links it where the writer was; the other two stay in the history, kept in the
  * extension's storage. Second case: never picking (the panel closed) writes nothing, and Save to Workspace… on a
- * stored variant writes it later. Third case: a failed candidate fails only its card; all failed gives the usual error.
+ * stored variant writes it later. Then: a failed candidate fails only its card, all failed gives the usual error; and
+ * Cancel stops every request of the run.
  *
  * The gateway's `distinct=1` gives each request of a scenario URL its own image (test/gateway/scenarios.ts).
  *
@@ -301,5 +302,20 @@ describe('Variants in a real VS Code', { timeout: 20 * 60_000 }, () => {
       assert.equal(h.gateway.requestsFor(refused.url).filter((r) => r.path.endsWith('/responses')).length, 2);
       assert.deepEqual(await h.listFiles('docs/images'), []);
       assert.equal(await h.readFile(guide), sampleFiles[guide]);
+    }));
+
+  it("the progress notification's Cancel stops every request of the run; nothing is written", caseTimeout, () =>
+    scene('cancel', async () => {
+      const scenario = await h.useScenario('hang', {}, { 'cpaImage.variants': 3 });
+      await openPromptBox();
+      await h.workbench.typeInQuickInput(prompt);
+      await h.requestTo(scenario, 3);
+      await waitFor('the progress notification', async () => (await h.workbench.notificationTexts()).some((t) => t.startsWith('Generating 3 variants')));
+      await h.workbench.clickNotificationButton('Cancel', 'Generating 3 variants');
+      for (const count of [1, 2, 3]) assert.equal((await h.outcomeOf(scenario, count)).finished, false, `request ${count} was closed by the client`);
+      await waitFor('no generation running', async () => (await h.workbench.statusBarItem(/CPA Image:/).count()) === 0);
+      assert.equal(h.gateway.requestsFor(scenario.url).filter((r) => r.path.endsWith('/responses')).length, 3, 'not retried after the cancel');
+      assert.deepEqual(await h.listFiles('docs/images'), []);
+      assert.equal(await h.savedText(guide), sampleFiles[guide]);
     }));
 });
