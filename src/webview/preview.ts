@@ -188,7 +188,8 @@ function variantCard(card: VariantCardView, picking: boolean): HTMLElement {
       }),
     );
   } else {
-    const text = card.state === 'failed' ? label('failed') : card.state === 'cancelled' ? label('cancelled') : label('waiting');
+    const text =
+      card.state === 'failed' ? label('failed') : card.state === 'cancelled' ? label('cancelled') : card.state === 'done' ? label('fileDeleted') : label('waiting');
     frame.append(el('div', { className: 'placeholder', text, testid: 'variant-waiting' }));
   }
   const entryId = entry?.id;
