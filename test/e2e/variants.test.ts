@@ -267,7 +267,7 @@ describe('Variants in a real VS Code', { timeout: 20 * 60_000 }, () => {
 
   it('a failed candidate fails only its card, the others can be picked; all failed: the usual error, nothing written', caseTimeout, () =>
     scene('failed', async () => {
-      // The first request of this URL answers 500, and one attempt is all a run may make.
+      // The first request of this URL answers 503, and one attempt is all a run may make.
       const scenario = await h.useScenario('server-error-once', {}, { 'cpaImage.variants': 3, 'cpaImage.maxAttempts': 1 });
       await openPromptBox();
       await h.workbench.typeInQuickInput(prompt);
@@ -279,7 +279,7 @@ describe('Variants in a real VS Code', { timeout: 20 * 60_000 }, () => {
           ? shown
           : undefined;
       }, { timeoutMs: 60_000 });
-      assert.match(await frame.locator('[data-testid="variant-card"][data-state="failed"] [data-testid="variant-error"]').innerText(), /HTTP 500/);
+      assert.match(await frame.locator('[data-testid="variant-card"][data-state="failed"] [data-testid="variant-error"]').innerText(), /The gateway failed \(HTTP 503\)/);
       await h.screenshot('variants-one-failed');
       await frame.locator('[data-testid="variant-card"][data-state="done"] [data-testid="variant-use"]').first().click();
       await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).some((t) => t.startsWith('Saved ')), { timeoutMs: 60_000 });
