@@ -77,7 +77,7 @@ export function activate(context: ExtensionContext): void {
     registry,
     pipeline,
     variants,
-    new GenerationStatusBar(registry),
+    new GenerationStatusBar(registry, pipeline),
     readonlyDocuments,
     preview.disposable,
     authoring.disposable,

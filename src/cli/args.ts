@@ -15,6 +15,7 @@ export const HELP = `Usage: ${NAME} --prompt "a cute squirrel" [--output out/squ
 Generates an image through an OpenAI-compatible gateway (POST <base>/v1/responses with a text model
 and the image_generation tool) and saves it. Prints the saved path.
 To fill every empty image link of markdown files instead: ${NAME} fill <file.md|folder>… (see fill --help).
+To write alt text for the images of markdown files that have none: ${NAME} alt <file.md>… (see alt --help).
 
 Prompt (one of):
   -p, --prompt <text>         the prompt; "-" reads it from standard input

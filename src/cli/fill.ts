@@ -23,7 +23,7 @@ import { escapeForTerminal } from '../core/text/terminalText';
 import { OPTIONS, firstLine, wholeNumber, type Values } from './args';
 import { gatewayFromArgs } from './gateway';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './contract';
-import { oneLine } from './output';
+import { oneLine, usageLine } from './output';
 import { saveAtomically } from './save';
 import { resolveStyle } from '../core/config/config';
 import { defaultProcessing, processImage } from '../core/image/process';
@@ -130,6 +130,7 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
         run: async (item, _index, signal) => {
           const docGateway = gatewayForDocument(gateway, item.doc);
           const delivered = await client.generate(docGateway, { prompt: item.link.prompt }, { signal });
+          log.info(`${item.doc.shown}:${item.line}: ${usageLine(delivered, Date.now())}`);
           // The post-process stage, as for one image: fit to the asked size, shrink, re-encode.
           const { image: processed } = await processImage(delivered, docGateway.tool.size, docGateway.processing ?? defaultProcessing);
           const image = withProvenance(processed, item.link.prompt, docGateway, softwareName('CLI'));

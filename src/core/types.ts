@@ -3,6 +3,9 @@
  * Nothing here imports `vscode`; see test/unit/coreBoundary.test.ts.
  */
 
+import type { TokenUsage } from './gateway/usage';
+import type { QuotaStatus } from './gateway/quota';
+
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
 
 /** Optional fields of the `image_generation` tool; each is sent only when set (SPEC §1). */
@@ -164,6 +167,10 @@ export interface GeneratedImage {
   /** 1 when the first attempt succeeded. */
   attempts: number;
   elapsedMs: number;
+  /** What the answer says the generation cost in tokens (gateway/usage.ts), when it says so. */
+  usage?: TokenUsage;
+  /** The plan quota left, from the Codex headers CPA passes through (gateway/quota.ts), when it sent them. */
+  quota?: QuotaStatus;
 }
 
 /** Time and randomness, injectable so tests of retry waits never sleep. */

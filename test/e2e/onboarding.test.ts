@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor } from './harness';
-import { removeInside } from '../support/removeInside';
+import { Harness, isPng, makeTestKey, sampleFiles, waitFor } from './harness';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
@@ -32,18 +31,8 @@ describe('the first run: from nothing configured to a saved image (code-server +
     await h?.close();
   });
 
-  /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    await removeInside(resultsDir, `${name}-FAILED.png`);
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`${name}-FAILED`).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(notifications)}`;
-      throw error;
-    }
-  }
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`${name}`, body);
 
   async function notificationMatching(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     return waitFor(`a notification matching ${pattern}`, async () => (await h.workbench.notificationTexts()).find((t) => pattern.test(t)), {

@@ -74,16 +74,7 @@ describe('Variants in a real VS Code', { timeout: 20 * 60_000 }, () => {
     await h.workbench.runCommand('Notifications: Clear All Notifications');
   }
 
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`variants-${name}-FAILED`).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(notifications)}`;
-      throw error;
-    }
-  }
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`variants-${name}`, body);
 
   /** The frame of the preview webview, once it has drawn. */
   async function preview(): Promise<Frame> {

@@ -27,10 +27,12 @@ import {
   USAGE_LIMIT_MESSAGE,
   partialImageFor,
   revisedPromptFor,
+  PLATFORM_USAGE,
 } from './scenarios';
 import { scenarioNames, startTestGateway, type ScenarioName, type TestGateway } from './server';
 import { TERMINAL_ESCAPES_ERROR_MESSAGE, TERMINAL_ESCAPES_MODEL_TEXT, TERMINAL_ESCAPES_REVISED_PROMPT } from './scenarios';
 import { keyAsJsonEscapes, keyAsPercentBytes } from './scenarios';
+import { ALT_TEXT_HOSTILE_REPLY, ALT_TEXT_REPLY, ALT_TEXT_REPLY_ZH } from './scenarios';
 
 const PROMPT = 'a red squirrel';
 const KEY = 'sk-test-CANARY-1234';
@@ -721,6 +723,39 @@ describe('test gateway', () => {
       assert.deepEqual(finalImageFromStream((await postStream(s)).text).bytes, tinyPng);
     });
 
+    it('alt-text: a text request (no tools, an input_image) gets one sentence, in Chinese when asked; the request is on the record', async () => {
+      const textRequest = (instruction: string, stream = false) => ({
+        model: 'gpt-5.4',
+        input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: instruction }, { type: 'input_image', image_url: `data:image/png;base64,${tinyPng.toString('base64')}` }] }],
+        instructions: 'you are a helpful assistant',
+        stream,
+        store: false,
+      });
+      const sentence = (body: Json) => String(record(list(record(list(body.output)[0]).content)[0]).text);
+      const u = url('alt-text');
+      const english = record(JSON.parse((await post(u, textRequest('Answer in English.'))).text));
+      assert.equal(sentence(english), ALT_TEXT_REPLY);
+      assert.deepEqual(english.tools, []);
+      assert.equal(imageItemOf(list(english.output)), undefined);
+      const chinese = record(JSON.parse((await post(u, textRequest('Answer in Chinese (the script the document uses).'))).text));
+      assert.equal(sentence(chinese), ALT_TEXT_REPLY_ZH);
+      const recorded = gw.requestsFor(u);
+      assert.equal(recorded.length, 2);
+      const sent = record(recorded[0]?.json);
+      assert.equal(sent.tools, undefined, 'the record shows that no tools were sent');
+      const parts = list(record(list(sent.input)[0]).content).map(record);
+      assert.equal(parts[1]?.type, 'input_image');
+      assert.match(String(parts[1]?.image_url), /^data:image\/png;base64,iVBORw0KGgo/);
+
+      const s = url('alt-text', { lang: 'zh' });
+      const streamed = checkFraming((await post(s, textRequest('Answer in English.', true), { accept: 'text/event-stream' })).text);
+      const deltas = streamed.filter((e) => e.type === 'response.output_text.delta').map((e) => String(e.delta));
+      assert.equal(deltas.join(''), ALT_TEXT_REPLY_ZH, 'lang=zh wins over the instruction');
+      const hostile = record(JSON.parse((await post(url('alt-text', { reply: 'hostile' }), textRequest('x'))).text));
+      assert.equal(sentence(hostile), ALT_TEXT_HOSTILE_REPLY);
+      assert.match(ALT_TEXT_HOSTILE_REPLY, /\]\(javascript:.*<img .*\n\n.*\[click\]\(command:/s);
+    });
+
     it('tools-empty-always: prose every time', async () => {
       const u = url('tools-empty-always');
       for (let i = 0; i < 3; i++) {
@@ -1015,6 +1050,75 @@ describe('test gateway', () => {
       await assert.rejects(async () => {
         await postStream(url('reset-mid-body'));
       });
+    });
+  });
+
+  describe('usage and quota (issue 13 item 6)', () => {
+    const usageOf = (body: Json): { usage: unknown; toolUsage: unknown } => ({ usage: body.usage, toolUsage: body.tool_usage });
+    const completedOf = (text: string): Json => record(checkFraming(text).find((e) => e.type === 'response.completed')!.response);
+
+    it('by default: usage and tool_usage.image_gen, in the JSON body and in response.completed after the repeated image', async () => {
+      const expected = {
+        usage: { input_tokens: 1200, input_tokens_details: { cached_tokens: 0 }, output_tokens: 80, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1280 },
+        toolUsage: { image_gen: { input_tokens: 49, output_tokens: 272, total_tokens: 321 } },
+      };
+      assert.deepEqual(usageOf(record(JSON.parse((await post(url('ok'))).text))), expected);
+      const streamed = (await postStream(url('ok'))).text;
+      const completed = completedOf(streamed);
+      assert.deepEqual(usageOf(completed), expected);
+      const frame = streamed.slice(streamed.indexOf('event: response.completed'));
+      assert.ok(frame.indexOf('"result":"iVBOR') < frame.indexOf('"usage":{'), 'the usage follows the image it repeats, as on the wire');
+      const opening = record(checkFraming(streamed)[0]!.response);
+      assert.equal(opening.usage, null, 'no usage before the end');
+    });
+
+    it('usage=platform: the recorded platform usage, no tool_usage; usage=none: neither', async () => {
+      for (const stream of [false, true]) {
+        const body = (params: Record<string, string>) =>
+          stream ? postStream(url('ok', params)).then((r) => completedOf(r.text)) : post(url('ok', params)).then((r) => record(JSON.parse(r.text)));
+        assert.deepEqual(usageOf(await body({ usage: 'platform' })), { usage: PLATFORM_USAGE, toolUsage: undefined });
+        assert.deepEqual(usageOf(await body({ usage: 'none' })), { usage: null, toolUsage: undefined });
+      }
+    });
+
+    it('usage=hostile: negative, string, huge, fractional and deep counts beside one sound one', async () => {
+      const body = record(JSON.parse((await post(url('ok', { usage: 'hostile' }))).text));
+      const usage = record(body.usage);
+      assert.equal(usage.input_tokens, -1200);
+      assert.equal(usage.total_tokens, 1e300);
+      assert.equal(usage.output_tokens, 80);
+      assert.equal(record(usage.output_tokens_details).reasoning_tokens, '12');
+      let depth = 0;
+      for (let d: unknown = usage.input_tokens_details; typeof d === 'object' && d !== null; d = record(d).cached_tokens) depth++;
+      assert.ok(depth > 100);
+      assert.deepEqual(body.tool_usage, { image_gen: { input_tokens: 4.5, output_tokens: '272', total_tokens: -321 } });
+    });
+
+    it('codex-quota: the x-codex-* headers with an image, stream and not; used/weeklyUsed set the percentages', async () => {
+      for (const reply of [await post(url('codex-quota')), await postStream(url('codex-quota', { used: 81.5, weeklyUsed: 100 }))]) {
+        assert.equal(reply.status, 200);
+        assert.equal(reply.headers.get('x-codex-primary-window-minutes'), '300');
+        assert.equal(reply.headers.get('x-codex-secondary-window-minutes'), '10080');
+        assert.equal(reply.headers.get('x-codex-plan-type'), 'plus');
+        const resetAt = Number(reply.headers.get('x-codex-primary-reset-at'));
+        assert.ok(Math.abs(resetAt - (Date.now() / 1000 + 15_780)) < 60);
+      }
+      const plain = await post(url('codex-quota'));
+      assert.equal(plain.headers.get('x-codex-primary-used-percent'), '19');
+      assert.equal(plain.headers.get('x-codex-secondary-used-percent'), '36');
+      assert.ok(imageItemOf(list(record(JSON.parse(plain.text)).output)));
+      const set = await postStream(url('codex-quota', { used: 81.5, weeklyUsed: 100 }));
+      assert.equal(set.headers.get('x-codex-primary-used-percent'), '81.5');
+      assert.equal(set.headers.get('x-codex-secondary-used-percent'), '100');
+      assert.deepEqual(finalImageFromStream(set.text).bytes, tinyPng);
+      assert.equal((await post(url('ok'))).headers.get('x-codex-primary-used-percent'), null, 'other scenarios send none');
+    });
+
+    it('codex-quota hostile=1: values no client may believe', async () => {
+      const reply = await post(url('codex-quota', { hostile: 1 }));
+      assert.equal(reply.headers.get('x-codex-primary-used-percent'), 'NaN');
+      assert.equal(reply.headers.get('x-codex-secondary-window-minutes'), '1e300');
+      assert.equal(reply.headers.get('x-codex-plan-type'), '[pro](command:workbench.action.terminal.new)');
     });
   });
 

@@ -226,6 +226,13 @@ export const scenarioTable: readonly ScenarioRow[] = [
     settings: { background: 'transparent' },
     ...both(image(2)),
   },
+  {
+    scenario: 'alt-text',
+    fault: 'a text answer to a text request (Write Alt Text); as an answer to an image request it is a text fallback',
+    ...both(fails('no_image', 3, /text instead of an image.*The model said: "A bar chart/)),
+  },
+  // Issue 13 item 6: the Codex quota headers CPA passes through; the hostile values of hostile=1 cost nothing but themselves.
+  { scenario: 'codex-quota', fault: 'x-codex-* quota headers with hostile values (NaN, 1e300, a command link as plan type)', params: { hostile: 1 }, ...both(image()) },
 ];
 
 export const modes = [

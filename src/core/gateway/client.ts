@@ -8,7 +8,7 @@ import { GatewayError, cancelledError, isCancellation, redactSecrets, throwIfAbo
 import { nullLogger, redactingLogger } from '../logger';
 import { redactForDisplay, redactUrlCredentials, secretPrefixLength } from '../text/redaction';
 import { systemClock } from '../clock';
-import { buildModelsRequest, buildResponsesRequest, type HttpRequest } from './request';
+import { buildModelsRequest, buildResponsesRequest, buildTextRequest, type HttpRequest, type TextRequest } from './request';
 import { createUndiciTransport, type HttpResponse, type HttpTransport } from './transport';
 import {
   bodyExcerpt,
@@ -28,11 +28,20 @@ import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInH
 import { FinishedItems, TextPrefix } from './answerBounds';
 import { asRecord } from '../json';
 import { oneLineExcerpt } from '../text/describe';
+import { readTokenUsage, type TokenUsage } from './usage';
+import { readCodexQuota, type QuotaStatus } from './quota';
 
 export interface ImageClientOptions {
   transport?: HttpTransport;
   clock?: Clock;
   logger?: Logger;
+}
+
+/** The words of a text answer (`describe`), and what it took. */
+export interface TextAnswer {
+  text: string;
+  attempts: number;
+  elapsedMs: number;
 }
 
 export interface GenerateOptions {
@@ -47,6 +56,8 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
 const CHECK_TIMEOUT_MS = 30_000;
 /** The most previews the image tool makes (`partial_images` is 0–3); the cap when the request asked for none. */
 const MAX_PARTIAL_IMAGES = 3;
+/** The most characters of a text answer (Write Alt Text) kept: one sentence is asked for. */
+export const MAX_TEXT_ANSWER_CHARS = 4096;
 /** Longest model text quoted in a "no image" message. */
 const MAX_MODEL_TEXT = 500;
 
@@ -241,6 +252,10 @@ interface AttemptResult {
   /** The image's bytes when they were taken out of the body as they arrived (`found.base64` is then a placeholder). */
   spliced?: SplicedValue;
   responseId?: string;
+  /** From the answer's `usage` (JSON body, or the stream's `response.completed`). */
+  usage?: TokenUsage;
+  /** From the answer's `x-codex-*` headers. */
+  quota?: QuotaStatus;
 }
 
 interface AttemptContext {
@@ -316,6 +331,8 @@ export class ImageClient {
             ...(state.transparencyRetries > 0 ? { transparencyRefused: true } : {}),
             attempts: attempt,
             elapsedMs,
+            ...(result.usage ? { usage: result.usage } : {}),
+            ...(result.quota ? { quota: result.quota } : {}),
           };
         } catch (err) {
           let error = redactError(toGatewayError(err, signal), secrets);
@@ -386,7 +403,8 @@ export class ImageClient {
     const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
     const result = isSse ? await this.#readStream(response, context) : await this.#readJson(response, context);
     log.info(`Answer read in ${this.#clock.now() - sentAt} ms.`);
-    return result;
+    const quota = readCodexQuota(response.headers, this.#clock.now());
+    return quota ? { ...result, quota } : result;
   }
 
   async #errorFromResponse(response: HttpResponse, context: AttemptContext): Promise<GatewayError> {
@@ -408,7 +426,8 @@ export class ImageClient {
     const json = answer.parsed.value;
     if (answer.image) {
       const id = asRecord(json)?.id;
-      return { ...answer.image, ...(typeof id === 'string' ? { responseId: id } : {}) };
+      const usage = readTokenUsage(json);
+      return { ...answer.image, ...(typeof id === 'string' ? { responseId: id } : {}), ...(usage ? { usage } : {}) };
     }
     if (isErrorBody(json)) {
       // The CPA keep-alive quirk: status 200 was committed early, then the error was written as the body.
@@ -487,7 +506,11 @@ export class ImageClient {
     const heldText = textRedactor.flush();
     if (heldText) progress.emit({ type: 'text', text: heldText });
 
-    if (image) return { ...image, ...(reader.responseId !== undefined ? { responseId: reader.responseId } : {}) };
+    if (image) {
+      // The usage is in response.completed, which the reader reads to its end with the image in it dropped unread.
+      const usage = end ? readTokenUsage(end.response) : undefined;
+      return { ...image, ...(reader.responseId !== undefined ? { responseId: reader.responseId } : {}), ...(usage ? { usage } : {}) };
+    }
     if (!end) {
       throw new GatewayError(
         'protocol',
@@ -503,6 +526,108 @@ export class ImageClient {
     // A response.incomplete whose response omits its status is still incomplete.
     const status = end.terminal === 'response.incomplete' && final.status === undefined ? { status: 'incomplete' } : {};
     throw noImageError({ ...final, ...status, output, ...(tools ? { tools } : {}) }, streamedText.text(secrets));
+  }
+
+  /**
+   * A text answer about images (Write Alt Text, issue 14 item 5): `buildTextRequest`'s request, with no image tool,
+   * read as SSE or JSON with the same bounds, retry policy and overall budget as an image. The model's words, at most
+   * `MAX_TEXT_ANSWER_CHARS` of them, redacted; a `protocol` error when it said nothing.
+   */
+  async describe(settings: GatewaySettings, request: TextRequest, options: { signal?: AbortSignal } = {}): Promise<TextAnswer> {
+    const { signal } = options;
+    const secrets = [settings.apiKey];
+    const log = redactingLogger(this.#logger, () => secrets);
+    const progress = progressReporter(undefined, log);
+    const started = this.#clock.now();
+    try {
+      throwIfAborted(signal);
+      const httpRequest = buildTextRequest(settings, request);
+      const transport = this.#transportFor(settings);
+      let state = initialRetryState;
+      const budget = overallBudget(settings.retry);
+      for (let attempt = 1; ; attempt += 1) {
+        const remainingMs = budget.totalTimeoutMs - (this.#clock.now() - started);
+        const cutByDeadline = remainingMs < settings.timeoutMs;
+        const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
+        try {
+          const text = await this.#textAttempt(transport, httpRequest, { settings: attemptSettings, signal, progress, log, secrets }, attempt);
+          const elapsedMs = this.#clock.now() - started;
+          log.info(`Text answer received: ${text.length} characters, attempt ${attempt}, ${elapsedMs} ms in all.`);
+          return { text, attempts: attempt, elapsedMs };
+        } catch (err) {
+          let error = redactError(toGatewayError(err, signal), secrets);
+          if (error.kind === 'cancelled') throw error;
+          if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
+          const decision = withinOverallBudget(decideRetry(error, state, settings.retry, () => this.#clock.random()), attempt, this.#clock.now() - started, budget);
+          if (!decision.retry) {
+            log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
+            throw finalError(error, attempt, decision.stoppedBy);
+          }
+          state = nextRetryState(state, decision);
+          log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
+          try {
+            await this.#clock.sleep(decision.delayMs, signal);
+          } catch (sleepError) {
+            throw toGatewayError(sleepError, signal);
+          }
+          throwIfAborted(signal);
+        }
+      }
+    } catch (err) {
+      throw redactError(toGatewayError(err, signal), secrets);
+    }
+  }
+
+  /** One exchange of `describe`: the model's text, cut to MAX_TEXT_ANSWER_CHARS, or an error. */
+  async #textAttempt(transport: HttpTransport, httpRequest: HttpRequest, context: AttemptContext, attempt: number): Promise<string> {
+    const { settings, signal, log, secrets } = context;
+    const sentAt = this.#clock.now();
+    const shownUrl = redactUrlCredentials(httpRequest.url);
+    log.info(`${httpRequest.method} ${shownUrl} (text answer, attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
+    let response: HttpResponse;
+    try {
+      response = await transport.send(httpRequest, { signal, timeoutMs: settings.timeoutMs });
+    } catch (err) {
+      throw toGatewayError(err, signal);
+    }
+    log.info(`${httpRequest.method} ${shownUrl} → ${response.status} after ${this.#clock.now() - sentAt} ms`);
+    if (response.status < 200 || response.status >= 300) throw await this.#errorFromResponse(response, context);
+    const contentType = response.headers['content-type'] ?? '';
+    const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
+    let text: string;
+    let final: unknown;
+    if (isSse) {
+      const reader = new StreamEventReader(response, { settings, signal, log, secrets, keepPreviews: false, now: () => this.#clock.now() });
+      const streamed = new TextPrefix(MAX_TEXT_ANSWER_CHARS);
+      const doneItems = new FinishedItems();
+      let end: { terminal: string; response: unknown } | undefined;
+      for await (const event of reader.events()) {
+        if (event.type === 'textDelta') streamed.add(event.delta);
+        else if (event.type === 'itemDone') doneItems.add(event.item);
+        else if (event.type === 'end') end = event;
+        else if (event.type === 'failed') throw event.error ?? new GatewayError('server', 'The gateway reported a failure without details.');
+        else if (event.type === 'strayError' && event.error) throw event.error;
+      }
+      if (!end) {
+        throw new GatewayError('protocol', `The stream ended before the answer was complete (no response.completed; last event: ${reader.lastType}). Try again.`, { retryable: true });
+      }
+      const finalResponse = asRecord(end.response) ?? {};
+      final = { ...finalResponse, ...(end.terminal === 'response.incomplete' && finalResponse.status === undefined ? { status: 'incomplete' } : {}) };
+      text = modelText(final) || modelText({ output: doneItems.output(secrets) }) || streamed.text(secrets);
+    } else {
+      const answer = await readJsonAnswer(response, { settings, signal, secrets });
+      if (!answer.parsed.ok) throw readHttpError(response.status, response.headers, bodyExcerpt(answer.text, 2000), this.#clock.now());
+      if (isErrorBody(answer.parsed.value)) throw readHttpError(response.status, response.headers, answer.text, this.#clock.now());
+      final = answer.parsed.value;
+      text = modelText(final);
+    }
+    text = redactSecrets(text.slice(0, MAX_TEXT_ANSWER_CHARS), secrets).trim();
+    if (text) return text;
+    const stoppedFor = incompleteReason(final);
+    if (stoppedFor !== undefined) {
+      throw new GatewayError('protocol', `The response stopped early${stoppedFor ? ` (${stoppedFor})` : ''} before the model said anything. Try again.`, { retryable: false });
+    }
+    throw new GatewayError('protocol', 'The model answered without any text. Try again, or check that the model is a text model that reads images.', { retryable: false });
   }
 
   /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */

@@ -143,3 +143,34 @@ export function buildModelsRequest(settings: GatewaySettings): HttpRequest {
   delete headers['content-type'];
   return { url: modelsUrl(settings.baseUrl), method: 'GET', headers };
 }
+
+/** A request for words about images: the text model reads the instruction and the images and answers in text. */
+export interface TextRequest {
+  text: string;
+  images: readonly { mime: string; bytes: Uint8Array }[];
+}
+
+/**
+ * A text-only request (Write Alt Text, issue 14 item 5): one user message with the instruction and each image as an
+ * `input_image` data URL, and no `tools` (nor `tool_choice`), so no image is generated and no image quota is spent.
+ */
+export function buildTextRequest(settings: GatewaySettings, request: TextRequest): HttpRequest {
+  const content: unknown[] = [{ type: 'input_text', text: request.text }];
+  for (const image of request.images) {
+    const base64 = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64');
+    content.push({ type: 'input_image', image_url: `data:${image.mime};base64,${base64}` });
+  }
+  const body = {
+    model: settings.model,
+    input: [{ type: 'message', role: 'user', content }],
+    instructions: settings.instructions,
+    stream: settings.stream,
+    store: false,
+  };
+  return {
+    url: responsesUrl(settings.baseUrl),
+    method: 'POST',
+    headers: baseHeaders(settings, settings.stream ? 'text/event-stream' : 'application/json'),
+    body: JSON.stringify(body),
+  };
+}

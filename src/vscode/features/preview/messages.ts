@@ -71,6 +71,10 @@ export interface HistoryItemView {
   created: string;
   elapsed: string;
   bytes: string;
+  /** `1,601 tokens (input 1,200 · output 80 · image 321)`, when the gateway reported a usage. */
+  tokens?: string;
+  /** `81% of 5 h left (resets in 4 h 23 min) · …`, when the gateway sent the Codex quota headers. */
+  quota?: string;
   /** The file is in the extension's storage, not the workspace (a variant that was not picked). */
   stored: boolean;
 }
