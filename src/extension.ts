@@ -4,7 +4,7 @@
  * client (and undici with it) and OpenClaw's reader are loaded with a dynamic `import()` the first time a
  * command needs them.
  */
-import { window } from 'vscode';
+import { Uri, window } from 'vscode';
 import type { ExtensionContext } from 'vscode';
 import type { ImageClient } from './core/gateway/client';
 import { ApiKeyStore } from './vscode/apiKeyStore';
@@ -26,6 +26,7 @@ import { RecentPrompts } from './vscode/ui/recentPrompts';
 import { AspectMemory } from './vscode/ui/aspectChoice';
 import type { Services } from './vscode/services';
 import { GenerationStatusBar } from './vscode/ui/statusBar';
+import { VariantRuns } from './vscode/generation/variantRuns';
 
 let loadedClient: ImageClient | undefined;
 
@@ -52,6 +53,7 @@ export function activate(context: ExtensionContext): void {
   const readonlyDocuments = new ReadonlyDocuments();
   const showLog = () => channel.show(true);
   const pipeline = new GenerationPipeline({ log, configuration, registry, recentPrompts, client });
+  const variants = new VariantRuns(Uri.joinPath(context.globalStorageUri, 'variants'), configuration, log);
   const services: Services = {
     channel,
     log,
@@ -61,6 +63,7 @@ export function activate(context: ExtensionContext): void {
     recentPrompts,
     aspects: new AspectMemory(context.globalState),
     pipeline,
+    variants,
     readonlyDocuments,
     client,
     showLog,
@@ -73,6 +76,7 @@ export function activate(context: ExtensionContext): void {
     apiKeys,
     registry,
     pipeline,
+    variants,
     new GenerationStatusBar(registry, pipeline),
     readonlyDocuments,
     preview.disposable,

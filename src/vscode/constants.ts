@@ -23,6 +23,8 @@ export const PreviewCommands = {
   insertHistoryImage: 'cpaImage.insertHistoryImage',
   regenerateHistoryImage: 'cpaImage.regenerateHistoryImage',
   removeHistoryEntry: 'cpaImage.removeHistoryEntry',
+  /** A variant kept in the extension's storage, saved into the workspace (issue 13 item 3). */
+  saveHistoryImageToWorkspace: 'cpaImage.saveHistoryImageToWorkspace',
 } as const;
 
 /** Edit Image (editImage/): the preview's "Edit…" runs it with the image's Uri. */

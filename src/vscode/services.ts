@@ -9,6 +9,7 @@ import type { GenerationRegistry } from './generation/generations';
 import type { ReadonlyDocuments } from './ui/readonlyDocuments';
 import type { RecentPrompts } from './ui/recentPrompts';
 import type { AspectMemory } from './ui/aspectChoice';
+import type { VariantRuns } from './generation/variantRuns';
 
 export interface Services {
   channel: LogOutputChannel;
@@ -20,6 +21,8 @@ export interface Services {
   /** The prompt box's aspect choice, remembered across windows. */
   aspects: AspectMemory;
   pipeline: GenerationPipeline;
+  /** Variants waiting in the extension's storage for the user's pick (issue 13 item 3). */
+  variants: VariantRuns;
   readonlyDocuments: ReadonlyDocuments;
   client: () => Promise<ImageClient>;
   showLog: () => void;

@@ -14,7 +14,7 @@
  * and says it again, less and less often, until a state has reached it: a message can be lost while the webview is
  * still being set up, and without a state the page would stay blank.
  */
-import type { CurrentView, ExtensionMessage, HistoryItemView, ViewState, WebviewRequest } from '../vscode/features/preview/messages';
+import type { CurrentView, ExtensionMessage, HistoryItemView, VariantCardView, ViewState, WebviewRequest } from '../vscode/features/preview/messages';
 
 /** What this page keeps across reloads (`vscode.getState`/`setState`). */
 interface SavedState {
@@ -32,6 +32,7 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 type RunningView = Extract<CurrentView, { kind: 'running' }>;
+type VariantsView = Extract<CurrentView, { kind: 'variants' }>;
 type PartialView = NonNullable<RunningView['partial']>;
 type EntryRequest = Extract<WebviewRequest, { entryId: string }>['type'];
 
@@ -93,6 +94,9 @@ function renderCurrent(): void {
     case 'running':
       renderRunning(current);
       break;
+    case 'variants':
+      renderVariants(current);
+      break;
     case 'entry': {
       const entry = state.history.find((item) => item.id === current.entryId);
       if (entry) renderEntry(entry);
@@ -150,6 +154,62 @@ function renderRunning(current: RunningView): void {
   );
 }
 
+/** The candidates of a variants run side by side, each with its own image, status and Use This One. */
+function renderVariants(current: VariantsView): void {
+  const running = current.cards.filter((card) => card.generationId !== undefined && (card.state === 'running' || card.state === 'waiting'));
+  const grid = el(
+    'div',
+    { className: 'variants', testid: 'variants', attrs: { 'data-count': String(current.cards.length), 'data-picking': String(current.picking) } },
+    current.cards.map((card) => variantCard(card, current.picking)),
+  );
+  currentRoot.append(
+    el('h2', { text: `${label('variants')} (${current.cards.length})`, testid: 'current-state' }),
+    el('p', { className: 'prompt', text: current.prompt, testid: 'current-prompt' }),
+    grid,
+  );
+  const first = running[0]?.generationId;
+  if (first !== undefined) {
+    // Any of the run's generations: the extension cancels them all.
+    currentRoot.append(el('div', { className: 'actions' }, [button(label('cancel'), 'action-cancel', () => vscode.postMessage({ type: 'cancel', generationId: first }), { secondary: true })]));
+  }
+}
+
+function variantCard(card: VariantCardView, picking: boolean): HTMLElement {
+  const entry = card.entryId === undefined ? undefined : state.history.find((item) => item.id === card.entryId);
+  const frame = el('div', { className: 'frame', testid: 'variant-frame' });
+  if (card.state === 'done' && entry && entry.exists && entry.src) {
+    frame.append(el('img', { className: 'image final', testid: 'variant-image', attrs: { src: entry.src, alt: entry.prompt, 'data-kind': 'final', 'data-entry-id': entry.id } }));
+  } else if (card.partial) {
+    frame.append(
+      el('img', {
+        className: 'image partial',
+        testid: 'variant-image',
+        attrs: { src: card.partial.dataUrl, alt: card.partial.caption, 'data-kind': 'partial', 'data-index': String(card.partial.index) },
+      }),
+    );
+  } else {
+    const text =
+      card.state === 'failed' ? label('failed') : card.state === 'cancelled' ? label('cancelled') : card.state === 'done' ? label('fileDeleted') : label('waiting');
+    frame.append(el('div', { className: 'placeholder', text, testid: 'variant-waiting' }));
+  }
+  const entryId = entry?.id;
+  return el(
+    'div',
+    { className: `variant ${card.state}`, testid: 'variant-card', attrs: { 'data-variant': String(card.index), 'data-state': card.state, ...(entryId ? { 'data-entry-id': entryId } : {}) } },
+    [
+      el('p', { className: 'variant-title', text: label('variant').replace('{0}', String(card.index)) }),
+      frame,
+      el('p', { className: 'status', text: card.state === 'failed' ? '' : card.status, testid: 'variant-status' }),
+      card.state === 'failed' && card.message ? el('p', { className: 'error', text: card.message, testid: 'variant-error' }) : undefined,
+      entryId
+        ? el('div', { className: 'actions small' }, [
+            button(label('useVariant'), 'variant-use', () => entryRequest('useVariant', entryId), { disabled: !entry?.exists || (!picking && !entry.stored) }),
+          ])
+        : undefined,
+    ],
+  );
+}
+
 function showPartial(frame: HTMLElement, caption: HTMLElement, partial: PartialView): void {
   const image = el('img', {
     className: 'image partial',
@@ -178,7 +238,8 @@ function renderEntry(entry: HistoryItemView): void {
     frame,
     el('p', { className: 'caption', text: entry.exists ? label('finalImage') : label('fileDeleted'), testid: 'current-caption' }),
     el('div', { className: 'actions' }, [
-      button(label('insert'), 'action-insert', () => entryRequest('insert', id), { disabled: !entry.exists }),
+      entry.stored ? button(label('saveToWorkspace'), 'action-save-to-workspace', () => entryRequest('saveToWorkspace', id), { disabled: !entry.exists }) : undefined,
+      button(label('insert'), 'action-insert', () => entryRequest('insert', id), { disabled: !entry.exists, secondary: entry.stored }),
       button(label('regenerate'), 'action-regenerate', () => entryRequest('regenerate', id), { secondary: true }),
       button(label('copyPath'), 'action-copy-path', () => entryRequest('copyPath', id), { secondary: true }),
       button(label('reveal'), 'action-reveal', () => entryRequest('reveal', id), { secondary: true, disabled: !entry.exists }),
@@ -193,7 +254,7 @@ function renderEntry(entry: HistoryItemView): void {
       row(label('timeTaken'), entry.elapsed, 'current-time'),
       row(label('tokens'), entry.tokens, 'current-tokens'),
       row(label('quotaLeft'), entry.quota, 'current-quota'),
-      row(label('savedTo'), entry.exists ? entry.path : `${entry.path} (${label('fileDeleted')})`, 'current-path'),
+      row(label('savedTo'), entry.stored ? label('notInWorkspaceLong') : entry.exists ? entry.path : `${entry.path} (${label('fileDeleted')})`, 'current-path'),
       row(label('fileSize'), entry.bytes, 'current-bytes'),
       row(label('created'), entry.created, 'current-created'),
     ]),
@@ -220,15 +281,22 @@ function renderHistory(): void {
       {
         className: `history-item${item.id === selectedId ? ' selected' : ''}${item.exists ? '' : ' missing'}`,
         testid: 'history-item',
-        attrs: { 'data-entry-id': item.id, 'data-exists': String(item.exists), tabindex: '0', title: item.path },
+        attrs: { 'data-entry-id': item.id, 'data-exists': String(item.exists), 'data-stored': String(item.stored), tabindex: '0', title: item.path },
       },
       [
         thumb,
         el('div', { className: 'history-text' }, [
           el('p', { className: 'history-prompt', text: item.prompt, testid: 'history-prompt' }),
-          el('p', { className: 'history-meta', text: [item.created, item.size, item.model, item.details].filter(Boolean).join(' · '), testid: 'history-meta' }),
+          el('p', {
+            className: 'history-meta',
+            text: [item.stored ? label('notInWorkspace') : '', item.created, item.size, item.model, item.details].filter(Boolean).join(' · '),
+            testid: 'history-meta',
+          }),
           el('div', { className: 'actions small' }, [
-            button(label('insert'), 'history-insert', () => entryRequest('insert', item.id), { disabled: !item.exists }),
+            item.stored
+              ? button(label('saveToWorkspace'), 'history-save-to-workspace', () => entryRequest('saveToWorkspace', item.id), { disabled: !item.exists })
+              : undefined,
+            button(label('insert'), 'history-insert', () => entryRequest('insert', item.id), { disabled: !item.exists, secondary: item.stored }),
             button(label('regenerate'), 'history-regenerate', () => entryRequest('regenerate', item.id), { secondary: true }),
             button('×', 'history-remove', () => entryRequest('remove', item.id), { secondary: true, title: label('remove') }),
           ]),
@@ -312,6 +380,13 @@ function runningGeneration(generationId: number): RunningView | undefined {
   return current && current.kind === 'running' && current.generationId === generationId ? current : undefined;
 }
 
+/** The card of a variants run on show that `generationId` is still filling. */
+function variantCardOf(generationId: number): VariantCardView | undefined {
+  const current = state.current;
+  if (!current || current.kind !== 'variants') return undefined;
+  return current.cards.find((card) => card.generationId === generationId && (card.state === 'running' || card.state === 'waiting'));
+}
+
 let hasState = false;
 let readyTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -337,6 +412,12 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       break;
     }
     case 'partial': {
+      const card = variantCardOf(message.generationId);
+      if (card) {
+        card.partial = { index: message.index, caption: message.caption, dataUrl: message.dataUrl };
+        renderCurrent();
+        return;
+      }
       const current = runningGeneration(message.generationId);
       if (!current) return;
       current.partial = { index: message.index, caption: message.caption, dataUrl: message.dataUrl };
@@ -346,6 +427,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       break;
     }
     case 'status': {
+      const card = variantCardOf(message.generationId);
+      if (card) {
+        card.status = message.status;
+        const node = currentRoot.querySelector(`[data-testid="variant-card"][data-variant="${card.index}"] [data-testid="variant-status"]`);
+        if (node) node.textContent = message.status;
+        return;
+      }
       const current = runningGeneration(message.generationId);
       if (!current) return;
       current.status = message.status;

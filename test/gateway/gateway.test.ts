@@ -323,6 +323,22 @@ describe('test gateway', () => {
       assert.deepEqual(bytes, gw.imageFor(big));
     });
 
+    it('distinct=1: each request of a scenario URL gets its own valid PNG (variants), imageFor names it by attempt', async () => {
+      const u = url('slow', { delayMs: 1, distinct: 1 });
+      const bytes: Buffer[] = [];
+      for (let i = 0; i < 3; i++) {
+        const reply = await postStream(u);
+        bytes.push(finalImageFromStream(reply.text).bytes);
+      }
+      for (const [i, b] of bytes.entries()) {
+        assert.deepEqual(checkPng(b), { width: 8, height: 8 });
+        assert.deepEqual(b, gw.imageFor(u, i + 1), `request ${i + 1} got the image of attempt ${i + 1}`);
+      }
+      assert.equal(new Set(bytes.map((b) => b.toString('hex'))).size, 3, 'three different images');
+      // Without the parameter, every request gets the same bytes.
+      assert.deepEqual(gw.imageFor(url('slow'), 2), gw.imageFor(url('slow'), 1));
+    });
+
     it('generating-status: final item stays "generating" and no image_generation_call.completed (both forms)', async () => {
       const stream = await postStream(url('generating-status'));
       const events = checkFraming(stream.text);

@@ -207,8 +207,11 @@ function intParam(params: Readonly<Record<string, string>>, key: string): number
   return n;
 }
 
-/** The final image a scenario serves for these parameters (the same bytes on every request). */
-export function servedImageFor(name: ScenarioName, params: Readonly<Record<string, string>> = {}): ServedImage {
+/**
+ * The final image a scenario serves for these parameters: the same bytes on every request, except with `distinct=1`,
+ * where request `attempt` of a scenario URL gets its own PNG (variants: each request a different candidate).
+ */
+export function servedImageFor(name: ScenarioName, params: Readonly<Record<string, string>> = {}, attempt = 1): ServedImage {
   if (name === 'not-image') return { bytes: Buffer.from(NOT_IMAGE_BODY), format: 'png', width: 1024, height: 1024 };
   // The Codex upstream behind CPA answered 1536×1024 whatever size was asked (research peers-2026-12 §3): a
   // landscape gradient (red grows left to right, green top to bottom), so a crop can be checked by its pixels.
@@ -228,6 +231,17 @@ export function servedImageFor(name: ScenarioName, params: Readonly<Record<strin
   if (format !== 'png') throw new Error(`test gateway: unknown format ${format}`);
   const width = intParam(params, 'width');
   const height = intParam(params, 'height');
+  if (params.distinct === '1') {
+    const w = width ?? height ?? 8;
+    const h = height ?? width ?? 8;
+    const key = `distinct:${w}x${h}:${attempt}`;
+    let image = imageCache.get(key);
+    if (!image) {
+      image = { bytes: makePng(w, h, { seed: attempt }), format: 'png', width: w, height: h };
+      imageCache.set(key, image);
+    }
+    return image;
+  }
   if (width === undefined && height === undefined) return { bytes: tinyPng, format: 'png', width: 8, height: 8 };
   const w = width ?? height ?? 8;
   const h = height ?? width ?? 8;
@@ -684,7 +698,7 @@ interface ImageAnswer {
 async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Promise<void> {
   const info = requestInfo(ctx.json);
   const ids = newIds();
-  const image = servedImageFor(ctx.name, ctx.params);
+  const image = servedImageFor(ctx.name, ctx.params, ctx.attempt);
   const result = image.bytes.toString('base64');
   const itemStatus = answer.itemStatus ?? 'completed';
   const finalImage = { ...imageItem(ids, info, image, itemStatus, result), ...(answer.revisedPrompt !== undefined ? { revised_prompt: answer.revisedPrompt } : {}) };

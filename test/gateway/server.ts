@@ -66,8 +66,8 @@ export interface TestGateway {
   requestsFor(scenarioUrl: string): RecordedRequest[];
   /** Requests that reached the other origin a `redirect` scenario points to (a client must not follow). */
   redirectedRequests: RecordedRequest[];
-  /** The final image bytes this scenario URL serves. */
-  imageFor(scenarioUrl: string): Buffer;
+  /** The final image bytes this scenario URL serves (to its `attempt`-th request: they differ with `distinct=1`). */
+  imageFor(scenarioUrl: string, attempt?: number): Buffer;
   /** Resolves once the `count`-th request under this URL has been fully received. */
   waitForRequest(scenarioUrl: string, count?: number): Promise<RecordedRequest>;
   /** Resolves once the answer to the `count`-th request under this URL has ended or been cut. */
@@ -326,10 +326,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       const prefix = prefixOf(scenarioUrl);
       return requests.filter((r) => belongsTo(r, prefix));
     },
-    imageFor(scenarioUrl) {
+    imageFor(scenarioUrl, attempt = 1) {
       const parsed = parsePath(new URL(scenarioUrl).pathname);
       if ('unknown' in parsed) throw new Error(`not a scenario URL: ${scenarioUrl}`);
-      return servedImageFor(parsed.name, parsed.params).bytes;
+      return servedImageFor(parsed.name, parsed.params, attempt).bytes;
     },
     waitForRequest(scenarioUrl, count = 1) {
       const prefix = prefixOf(scenarioUrl);

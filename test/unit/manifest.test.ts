@@ -91,6 +91,7 @@ describe('package.json', () => {
       'cpaImage.generateAllMissingImages': 'Generate All Missing Images',
       'cpaImage.writeAltText': 'Write Alt Text',
       'cpaImage.writeAltTextForAll': 'Write Alt Text for All Images',
+      'cpaImage.saveHistoryImageToWorkspace': 'Save to Workspace…',
     });
     for (const c of manifest.contributes.commands) assert.equal(english(c.category), 'CPA Image', c.command);
   });
@@ -225,6 +226,7 @@ describe('package.json', () => {
       'cpaImage.totalTimeoutSeconds',
       'cpaImage.transientRetries',
       'cpaImage.userAgent',
+      'cpaImage.variants',
       'cpaImage.version',
     ]);
   });

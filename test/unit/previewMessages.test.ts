@@ -18,6 +18,9 @@ describe('parseWebviewRequest: what the preview webview may ask', () => {
     ['a fix action of the failed state, by its place', { type: 'fix', index: 1 }, { type: 'fix', index: 1 }],
     ['a fix action with a command named is only its place', { type: 'fix', index: 0, command: 'workbench.action.terminal.new' }, { type: 'fix', index: 0 }],
     ['extra fields are dropped', { type: 'insert', entryId: 'a-1', uri: 'file:///etc/passwd' }, { type: 'insert', entryId: 'a-1' }],
+    ['use this variant', { type: 'useVariant', entryId: 'a-1' }, { type: 'useVariant', entryId: 'a-1' }],
+    ['save a stored variant to the workspace', { type: 'saveToWorkspace', entryId: 'a-1' }, { type: 'saveToWorkspace', entryId: 'a-1' }],
+    ['a variant is picked by its entry, never by a path', { type: 'useVariant', entryId: 'a-1', uri: 'file:///etc/passwd', runId: 2 }, { type: 'useVariant', entryId: 'a-1' }],
   ];
   for (const [name, raw, expected] of accepted) {
     it(`accepts: ${name}`, () => assert.deepEqual(parseWebviewRequest(raw), expected));
@@ -42,6 +45,8 @@ describe('parseWebviewRequest: what the preview webview may ask', () => {
     ['a fix at a place no state offers', { type: 'fix', index: 8 }],
     ['a fix by name', { type: 'fix', index: 'setApiKey' }],
     ['a prototype-named type', { type: 'constructor', entryId: 'a' }],
+    ['a variant by a path', { type: 'useVariant', entryId: '../variants/r1/a.png' }],
+    ['save to workspace without an entry', { type: 'saveToWorkspace' }],
   ];
   for (const [name, raw] of refused) {
     it(`refuses: ${name}`, () => assert.equal(parseWebviewRequest(raw), undefined));

@@ -7,6 +7,7 @@ import { isCancellation } from '../../core/errors';
 import type { Services } from '../services';
 import type { InsertionOrigin } from './insertion';
 import { announceSaved } from './announce';
+import { generateVariants } from './generateVariants';
 
 export async function generateAtCursor(services: Services, prompt: string, origin: InsertionOrigin | undefined, size?: string, style?: string): Promise<void> {
   try {
@@ -27,11 +28,13 @@ export async function generateAtCursor(services: Services, prompt: string, origi
 
 /**
  * `generateAtCursor` for a prompt the user typed in the prompt box: a failure (not a cancel) keeps it as the draft
- * that the next prompt box, or this error's Retry, offers again; a success clears it. Typed once.
+ * that the next prompt box, or this error's Retry, offers again; a success clears it. Typed once. With `variants`
+ * above 1, that many candidates to pick from (generateVariants.ts).
  */
-export async function generateTypedPrompt(services: Services, prompt: string, origin: InsertionOrigin | undefined, style?: string): Promise<void> {
+export async function generateTypedPrompt(services: Services, prompt: string, origin: InsertionOrigin | undefined, style?: string, variants = 1): Promise<void> {
   try {
-    await generateAtCursor(services, prompt, origin, services.aspects.requestSize(), style);
+    if (variants > 1) await generateVariants(services, prompt, origin, variants, services.aspects.requestSize(), style);
+    else await generateAtCursor(services, prompt, origin, services.aspects.requestSize(), style);
     services.recentPrompts.draft = undefined;
   } catch (err) {
     if (!isCancellation(err)) services.recentPrompts.draft = prompt;

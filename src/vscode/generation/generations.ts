@@ -12,6 +12,14 @@ type GenerationState =
   | { kind: 'partial'; index: number; expected?: number }
   | { kind: 'retry'; until: number; reason: RetryReason };
 
+/** A generation that is one candidate of a variants run (issue 13 item 3): which run, which candidate, of how many. */
+export interface VariantSlot {
+  runId: number;
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
 export class Generation {
   private state: GenerationState = { kind: 'phase', phase: 'connecting' };
   readonly controller = new AbortController();
@@ -21,6 +29,7 @@ export class Generation {
     readonly prompt: string,
     readonly startedAt: number,
     private readonly changed: () => void,
+    readonly variant?: VariantSlot,
   ) {}
 
   get signal(): AbortSignal {
@@ -111,8 +120,8 @@ export class GenerationRegistry implements Disposable {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  start(prompt: string): Generation {
-    const generation = new Generation(this.nextId++, prompt, this.now(), () => this.changeEmitter.fire());
+  start(prompt: string, variant?: VariantSlot): Generation {
+    const generation = new Generation(this.nextId++, prompt, this.now(), () => this.changeEmitter.fire(), variant);
     this.running.set(generation.id, generation);
     this.timer ??= setInterval(() => this.changeEmitter.fire(), 1000);
     this.changeEmitter.fire();

@@ -22,9 +22,9 @@ import type { GatewaySettings, GeneratedImage, InputImage, Logger, ProgressEvent
 import type { ConfigurationService, LoadedConfiguration } from '../configuration';
 import { rememberConfiguration } from '../ui/errorMessages';
 import { hostOf, promptExcerpt } from '../ui/format';
-import type { Generation, GenerationRegistry } from './generations';
+import type { Generation, GenerationRegistry, VariantSlot } from './generations';
 import type { RecentPrompts } from '../ui/recentPrompts';
-import { SaveDismissed, saveGeneratedImage } from './saveImage';
+import { SaveDismissed, saveGeneratedImage, saveIntoStorage } from './saveImage';
 import type { InsertionFormat } from '../../core/markdown/links';
 import type { InsertPosition } from '../settings';
 import { postProcess } from './postProcess';
@@ -47,7 +47,9 @@ export type SaveTarget =
   /** A new file next to this one (`<base>-<suffix>.<ext>`, then -2, …; suffix `edit` unless given): Edit Image, Regenerate from File. */
   | { kind: 'nextTo'; file: Uri; suffix?: string }
   /** A workspace-relative file path chosen by the caller (the agent tool), still contained and never overwriting. */
-  | { kind: 'path'; path: string };
+  | { kind: 'path'; path: string }
+  /** `<folder>/<name>.<ext>` in the extension's storage, not the workspace: a variant until it is picked (generateVariants.ts). */
+  | { kind: 'stored'; folder: Uri; name: string };
 
 export interface GenerationRequest {
   prompt: string;
@@ -72,6 +74,10 @@ export interface GenerationRequest {
   progress?: 'notification' | 'none';
   /** Each client event of this run (partial images, retries), for a caller that shows per-run state. */
   onProgress?: (event: ProgressEvent) => void;
+  /** This run is one candidate of a variants run: the preview shows the candidates side by side. */
+  variant?: VariantSlot;
+  /** Called once the run has started, with its generation (a variants run cancels all its runs when one is cancelled). */
+  onStart?: (generation: Generation) => void;
 }
 
 /** How the document wants links written, read with the run's settings (for the feature that places the link). */
@@ -95,6 +101,10 @@ export interface GenerationOutput {
   documentUri?: Uri;
   /** What the post-process stage did: real sizes, fit, format (for the "Saved …" notification). */
   processing?: ProcessReport;
+  /** Saved into the extension's storage (SaveTarget `stored`), not the workspace. */
+  stored?: true;
+  /** The candidate of a variants run this was. */
+  variant?: VariantSlot;
 }
 
 export interface GenerationProgress {
@@ -140,8 +150,9 @@ export class GenerationPipeline implements Disposable {
       throw err;
     }
     const { loaded, gateway } = settings;
-    const generation = registry.start(request.prompt);
+    const generation = registry.start(request.prompt, request.variant);
     const onToken = token?.onCancellationRequested(() => generation.cancel());
+    request.onStart?.(generation);
     this.startEmitter.fire(generation);
     log.info(
       `#${generation.id} generating: model ${gateway.model} at ${hostOf(gateway.baseUrl)}, ` +
@@ -165,6 +176,8 @@ export class GenerationPipeline implements Disposable {
           elapsedMs: Math.max(0, registry.currentTime() - generation.startedAt),
           ...(request.document ? { documentUri: request.document.uri } : {}),
           processing: report,
+          ...(request.saveTo?.kind === 'stored' ? { stored: true as const } : {}),
+          ...(request.variant ? { variant: request.variant } : {}),
         };
       };
       const result = request.progress === 'none' ? await work() : await this.withProgress(generation, request.prompt, work);
@@ -285,6 +298,11 @@ export class GenerationPipeline implements Disposable {
     generation.setPhase('saving');
     this.progressEmitter.fire({ generation, event: { type: 'phase', phase: 'saving' } });
     const target = request.saveTo ?? { kind: 'destination' };
+    if (target.kind === 'stored') {
+      const uri = await saveIntoStorage(target.folder, target.name, image, generation.signal);
+      log.info(`#${generation.id} stored ${uri.toString(true)} (a variant, not in the workspace until it is picked)`);
+      return uri;
+    }
     const saved = await saveGeneratedImage({
       image,
       prompt: request.prompt,

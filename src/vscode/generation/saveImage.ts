@@ -31,7 +31,8 @@ import { FileError } from '../../core/files/fileError';
 const posix = path.posix;
 
 export interface SaveRequest {
-  image: GeneratedImage;
+  /** Only the bytes and their real extension are written (a stored variant saved later has nothing else). */
+  image: Pick<GeneratedImage, 'bytes' | 'extension'>;
   prompt: string;
   /** The document the image is for, when one was active. */
   document?: TextDocument;
@@ -126,7 +127,7 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
 }
 
 /** Edit Image: `photo.png` → `photo-edit.png` (then `photo-edit-2.png`, …) in the same folder, with the real extension. */
-async function saveNextTo(original: Uri, image: GeneratedImage, signal: AbortSignal, suffix: string): Promise<SavedImage> {
+async function saveNextTo(original: Uri, image: SaveRequest['image'], signal: AbortSignal, suffix: string): Promise<SavedImage> {
   const dir = posix.dirname(original.path);
   const name = posix.basename(original.path);
   const dot = name.lastIndexOf('.');
@@ -148,7 +149,7 @@ async function saveAtChosenDestination(
   destination: string,
   document: TextDocument | undefined,
   prompt: string,
-  image: GeneratedImage,
+  image: SaveRequest['image'],
   signal: AbortSignal,
 ): Promise<SavedImage> {
   const folder = (document ? workspace.getWorkspaceFolder(document.uri) : undefined) ?? workspace.workspaceFolders?.[0];
@@ -194,6 +195,15 @@ async function saveWithDialog(request: SaveRequest): Promise<SavedImage | undefi
   // The dialog already asked whether to replace an existing file.
   await writeAtomically(chosen, image.bytes, signal, true);
   return { uri: chosen, patternSource: 'save dialog' };
+}
+
+/**
+ * A variant kept in the extension's storage until the user picks it (issue 13 item 3): `<folder>/<name>.<ext>`, never
+ * overwriting (`-2`, …), written atomically like a workspace image. The folder is the extension's own, so no
+ * workspace containment applies.
+ */
+export async function saveIntoStorage(folder: Uri, name: string, image: SaveRequest['image'], signal: AbortSignal): Promise<Uri> {
+  return writeUnique(Uri.joinPath(folder, `${name}.${image.extension}`), image.bytes, signal);
 }
 
 /** Where the save dialog starts when nothing is open. */

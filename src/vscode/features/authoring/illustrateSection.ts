@@ -10,6 +10,7 @@ import { sectionPrompt } from '../../../core/markdown/sectionPrompt';
 import { InsertionOrigin } from '../../generation/insertion';
 import { askForPrompt } from '../../ui/promptInput';
 import { StyleChoice } from '../../ui/styleChoice';
+import { VariantChoice } from '../../ui/variantChoice';
 import { generateTypedPrompt } from '../../generation/generateAtCursor';
 import type { Services } from '../../services';
 
@@ -34,10 +35,11 @@ export async function illustrateSection(services: Services): Promise<void> {
     throw err;
   }
   const styles = StyleChoice.for(document);
-  const prompt = await askForPrompt(section.prompt, services.recentPrompts.list(), services.aspects, styles);
+  const variants = VariantChoice.for(document);
+  const prompt = await askForPrompt(section.prompt, services.recentPrompts.list(), services.aspects, styles, variants);
   if (prompt === undefined) {
     origin.dispose();
     return;
   }
-  await generateTypedPrompt(services, prompt, origin, styles.requestStyle());
+  await generateTypedPrompt(services, prompt, origin, styles.requestStyle(), variants.count());
 }

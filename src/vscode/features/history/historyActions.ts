@@ -1,6 +1,7 @@
 /**
  * What the user can do with an image of the history, from the preview panel or the tree view: insert it again,
- * regenerate it with the same prompt and settings, copy its path, reveal it, edit it, forget it.
+ * regenerate it with the same prompt and settings, copy its path, reveal it, edit it, forget it, and save a variant
+ * kept in the extension's storage into the workspace (Save to Workspace…; Insert does that first for such an entry).
  *
  * Insert goes into the document the generation started from when a tab still shows it, else into the text editor
  * the user was in last, else to the clipboard — with the same link format as the normal insert (InsertionOrigin).
@@ -13,6 +14,7 @@ import type { ConfigurationService } from '../../configuration';
 import { editImageCommand } from '../../constants';
 import { announceSaved, revealImage } from '../../generation/announce';
 import type { GenerationPipeline } from '../../generation/pipeline';
+import type { VariantRuns } from '../../generation/variantRuns';
 import { InsertionOrigin, displayPath, isOpenInAnyTab, linkText } from '../../generation/insertion';
 import type { HistoryEntry } from './historyEntries';
 import type { ImageHistory } from './imageHistory';
@@ -21,6 +23,7 @@ export interface HistoryActionServices {
   pipeline: GenerationPipeline;
   history: ImageHistory;
   configuration: ConfigurationService;
+  variants: VariantRuns;
   log: Logger;
 }
 
@@ -38,12 +41,14 @@ export class HistoryActions implements Disposable {
   /** Inserts the entry's link (see the file comment for where it goes). */
   async insert(entry: HistoryEntry): Promise<void> {
     const { history, configuration, log } = this.services;
-    const uri = Uri.parse(entry.uri);
+    let uri = Uri.parse(entry.uri);
     if (!(await history.exists(entry))) {
       void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', notificationText(displayPath(uri))));
       return;
     }
     const editor = await this.targetEditor(entry);
+    // A variant in the extension's storage is saved into the workspace first: a link never points into the storage.
+    if (entry.stored) uri = await this.services.variants.saveToWorkspace(uri, entry.prompt, editor?.document ?? (await this.documentOf(entry)));
     const { settings } = await configuration.load(editor?.document.uri);
     if (!editor) {
       const link = linkText(uri, entry.prompt, settings.insertFormat);
@@ -82,6 +87,35 @@ export class HistoryActions implements Disposable {
     // The new image shows in the preview with its own Insert; a second link in the document is the user's call.
     const output = await this.services.pipeline.run({ prompt: entry.prompt, ...(document ? { document } : {}), repeat: entry.settings });
     announceSaved(output.uri, { kind: 'none' }, output.processing);
+  }
+
+  /**
+   * Save to Workspace…: a variant kept in the extension's storage is saved where a new image for its document goes
+   * (same destination and name rules, never overwriting); the entry then points at that file. No link is inserted.
+   */
+  async saveToWorkspace(entry: HistoryEntry): Promise<void> {
+    const uri = Uri.parse(entry.uri);
+    if (!entry.stored) {
+      void window.showInformationMessage(l10n.t('This image is already in the workspace: {0}', notificationText(displayPath(uri))));
+      return;
+    }
+    if (!(await this.services.history.exists(entry))) {
+      void window.showWarningMessage(l10n.t('The image file no longer exists: {0}', notificationText(displayPath(uri))));
+      return;
+    }
+    const saved = await this.services.variants.saveToWorkspace(uri, entry.prompt, await this.documentOf(entry));
+    announceSaved(saved, { kind: 'none' });
+  }
+
+  /** The document the entry's generation started from, when it can still be opened. */
+  private async documentOf(entry: HistoryEntry): Promise<TextDocument | undefined> {
+    if (!entry.documentUri) return undefined;
+    try {
+      return await workspace.openTextDocument(Uri.parse(entry.documentUri));
+    } catch {
+      // The document is gone: the image goes where images go without a document.
+      return undefined;
+    }
   }
 
   async copyPath(entry: HistoryEntry): Promise<void> {

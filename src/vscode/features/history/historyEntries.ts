@@ -33,6 +33,11 @@ export interface HistoryEntry {
   usage?: TokenUsage;
   /** The plan quota left right after, when the gateway passed the Codex headers on. */
   quota?: QuotaStatus;
+  /**
+   * The file is in the extension's storage, not the workspace: a variant that was not picked (issue 13 item 3).
+   * Save to Workspace… copies it where a new image would go.
+   */
+  stored?: true;
 }
 
 /** Older entries beyond this many are forgotten (the image files stay). */
@@ -94,6 +99,7 @@ export function parseHistoryEntry(value: unknown): HistoryEntry | undefined {
     mime: nonEmptyString(raw['mime']) ?? 'image/png',
     ...(usage !== undefined ? { usage } : {}),
     ...(quota !== undefined ? { quota } : {}),
+    ...(raw['stored'] === true ? { stored: true as const } : {}),
   };
 }
 
@@ -115,6 +121,15 @@ export function parseHistory(value: unknown, max: number = maxHistoryEntries): H
 /** `entry` first, any older entry with the same id dropped, the oldest forgotten beyond `max`. */
 export function addHistoryEntry(entries: readonly HistoryEntry[], entry: HistoryEntry, max: number = maxHistoryEntries): HistoryEntry[] {
   return [entry, ...entries.filter((e) => e.id !== entry.id)].slice(0, Math.max(0, max));
+}
+
+/** The entries with the stored file `stored` now pointing at `saved` in the workspace (no longer stored). */
+export function movedToWorkspace(entries: readonly HistoryEntry[], stored: string, saved: string): HistoryEntry[] {
+  return entries.map((entry) => {
+    if (entry.uri !== stored) return entry;
+    const { stored: _wasStored, ...rest } = entry;
+    return { ...rest, uri: saved };
+  });
 }
 
 /** `lz3k9a1c-4f2a9b`: time first so ids sort roughly by age, then randomness against collisions. */

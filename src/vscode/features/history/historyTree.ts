@@ -1,7 +1,8 @@
 /**
  * "CPA Image History" in the Explorer: the history of this workspace, newest first, each image as its own icon,
  * an entry whose file was deleted marked so (it can still be regenerated). Choosing an entry shows it in the
- * preview panel; Insert and Regenerate are on the entry's context menu and inline.
+ * preview panel; Insert and Regenerate are on the entry's context menu and inline. A variant kept in the extension's
+ * storage (not picked) says "not in the workspace" and offers Save to Workspace… instead of Insert.
  */
 import { EventEmitter, MarkdownString, ThemeIcon, TreeItem, TreeItemCollapsibleState, Uri, env, l10n, window } from 'vscode';
 import type { Disposable, Event, TreeDataProvider, TreeView } from 'vscode';
@@ -34,14 +35,18 @@ class HistoryTreeData implements TreeDataProvider<string>, Disposable {
     const item = new TreeItem(treeItemText(promptExcerpt(entry.prompt, 60)), TreeItemCollapsibleState.None);
     item.id = entry.id;
     const date = formatLocalDate(entry.createdAt, env.language, 'short');
-    item.description = exists ? date : `${l10n.t('file deleted')} · ${date}`;
+    item.description = !exists ? `${l10n.t('file deleted')} · ${date}` : entry.stored ? `${l10n.t('not in the workspace')} · ${date}` : date;
     item.iconPath = exists ? uri : new ThemeIcon('circle-slash');
     // Untrusted, no theme icons; the prompt, the path and the settings are data and go in only through appendText.
     const tooltip = new MarkdownString(undefined, false);
     tooltip.isTrusted = false;
     tooltip.appendText(markdownText(entry.prompt));
     tooltip.appendMarkdown('\n\n');
-    tooltip.appendText(`${markdownText(displayPath(uri))}${exists ? '' : ` (${l10n.t('file deleted')})`}`);
+    tooltip.appendText(
+      entry.stored
+        ? l10n.t('A variant kept in the extension’s storage, not in the workspace: Save to Workspace… saves it.')
+        : `${markdownText(displayPath(uri))}${exists ? '' : ` (${l10n.t('file deleted')})`}`,
+    );
     tooltip.appendMarkdown('\n\n');
     tooltip.appendText(
       markdownText([entry.size ?? entry.settings.size, entry.settings.outputFormat, entry.settings.model].filter(Boolean).join(' · ')),
@@ -53,7 +58,7 @@ class HistoryTreeData implements TreeDataProvider<string>, Disposable {
       tooltip.appendText(markdownText(line));
     }
     item.tooltip = tooltip;
-    item.contextValue = exists ? 'cpaImage.historyEntry' : 'cpaImage.historyEntry.deleted';
+    item.contextValue = !exists ? 'cpaImage.historyEntry.deleted' : entry.stored ? 'cpaImage.historyEntry.stored' : 'cpaImage.historyEntry';
     item.command = { command: PreviewCommands.showPreview, title: l10n.t('Show Image Preview'), arguments: [entry.id] };
     return item;
   }

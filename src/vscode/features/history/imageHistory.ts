@@ -9,7 +9,7 @@ import type { Disposable, Event, Memento } from 'vscode';
 import type { Logger } from '../../../core/types';
 import { historyStateKey } from '../../constants';
 import type { GenerationOutput, GenerationPipeline } from '../../generation/pipeline';
-import { addHistoryEntry, maxHistoryEntries, newHistoryId, parseHistory } from './historyEntries';
+import { addHistoryEntry, maxHistoryEntries, movedToWorkspace, newHistoryId, parseHistory } from './historyEntries';
 import type { HistoryEntry } from './historyEntries';
 
 export class ImageHistory implements Disposable {
@@ -76,10 +76,19 @@ export class ImageHistory implements Disposable {
       mime: result.image.mime,
       ...(result.image.usage ? { usage: result.image.usage } : {}),
       ...(result.image.quota ? { quota: result.image.quota } : {}),
+      ...(result.stored ? { stored: true as const } : {}),
     };
     this.entries = addHistoryEntry(this.entries, entry, maxHistoryEntries);
     this.persist();
     return entry;
+  }
+
+  /** A stored variant was saved into the workspace: its entry points at the new file from now on. */
+  moveToWorkspace(stored: Uri, saved: Uri): void {
+    const key = stored.toString();
+    if (!this.entries.some((e) => e.uri === key)) return;
+    this.entries = movedToWorkspace(this.entries, key, saved.toString());
+    this.persist();
   }
 
   remove(id: string): void {

@@ -9,6 +9,7 @@ import { InsertionOrigin } from '../../generation/insertion';
 import { generateTypedPrompt } from '../../generation/generateAtCursor';
 import { askForPrompt } from '../../ui/promptInput';
 import { StyleChoice } from '../../ui/styleChoice';
+import { VariantChoice } from '../../ui/variantChoice';
 import type { Services } from '../../services';
 
 export async function generateImage(services: Services): Promise<void> {
@@ -24,10 +25,11 @@ export async function generateImage(services: Services): Promise<void> {
   }
   const initial = promptFromSelection(selected) || services.recentPrompts.draft || '';
   const styles = StyleChoice.for(editor?.document);
-  const prompt = await askForPrompt(initial, services.recentPrompts.list(), services.aspects, styles);
+  const variants = VariantChoice.for(editor?.document);
+  const prompt = await askForPrompt(initial, services.recentPrompts.list(), services.aspects, styles, variants);
   if (prompt === undefined) {
     origin?.dispose();
     return;
   }
-  await generateTypedPrompt(services, prompt, origin, styles.requestStyle());
+  await generateTypedPrompt(services, prompt, origin, styles.requestStyle(), variants.count());
 }

@@ -28,5 +28,6 @@ export function previewCommands(services: PreviewCommandServices): Record<(typeo
     [PreviewCommands.insertHistoryImage]: onEntry((entry) => actions.insert(entry)),
     [PreviewCommands.regenerateHistoryImage]: onEntry((entry) => actions.regenerate(entry)),
     [PreviewCommands.removeHistoryEntry]: onEntry((entry) => actions.remove(entry)),
+    [PreviewCommands.saveHistoryImageToWorkspace]: onEntry((entry) => actions.saveToWorkspace(entry)),
   };
 }

@@ -13,6 +13,7 @@ import { PreviewCommands, previewViewType } from '../../constants';
 import type { Services } from '../../services';
 import { previewCommands } from './commands';
 import { ImagePreview } from './previewPanel';
+import { PROTECTED_NEWEST_ENTRIES } from '../../../core/files/storageCap';
 
 export interface PreviewFeature {
   disposable: Disposable;
@@ -22,14 +23,17 @@ export interface PreviewFeature {
 }
 
 export function registerPreview(services: Services, workspaceState: Memento, extensionUri: Uri): PreviewFeature {
-  const { pipeline, registry, configuration, log } = services;
+  const { pipeline, registry, configuration, variants, log } = services;
   const history = new ImageHistory(workspaceState, pipeline, log);
-  const actions = new HistoryActions({ pipeline, history, configuration, log });
-  const preview = new ImagePreview({ extensionUri, pipeline, registry, history, actions, log });
+  const actions = new HistoryActions({ pipeline, history, configuration, variants, log });
+  const preview = new ImagePreview({ extensionUri, pipeline, registry, history, actions, variants, log });
+  // The cap on the stored variants never removes a file that the newest entries still show.
+  variants.protect(() => history.list().slice(0, PROTECTED_NEWEST_ENTRIES).filter((entry) => entry.stored).map((entry) => entry.uri));
   const historyTree = createHistoryTreeView(history);
   return {
     historyView: historyTree.view,
     disposable: Disposable.from(
+      variants.onDidSaveToWorkspace(({ stored, saved }) => history.moveToWorkspace(stored, saved)),
       history,
       actions,
       preview,

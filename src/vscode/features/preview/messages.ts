@@ -14,12 +14,16 @@ export type WebviewRequest =
   | { type: 'reveal'; entryId: string }
   | { type: 'edit'; entryId: string }
   | { type: 'remove'; entryId: string }
+  /** Use This One: the candidate of a variants run to save into the workspace and link. */
+  | { type: 'useVariant'; entryId: string }
+  /** Save to Workspace…: a variant kept in the extension's storage, saved into the workspace. */
+  | { type: 'saveToWorkspace'; entryId: string }
   | { type: 'cancel'; generationId: number }
   /** One of the fix actions the failed state offers (Set Up Gateway…, Set API Key, Open Settings), by its place. */
   | { type: 'fix'; index: number }
   | { type: 'clearHistory' };
 
-const entryActions = ['select', 'insert', 'regenerate', 'copyPath', 'reveal', 'edit', 'remove'] as const;
+const entryActions = ['select', 'insert', 'regenerate', 'copyPath', 'reveal', 'edit', 'remove', 'useVariant', 'saveToWorkspace'] as const;
 type EntryAction = (typeof entryActions)[number];
 
 /** Entry ids are ours (`newHistoryId`): short, plain characters. */
@@ -71,6 +75,23 @@ export interface HistoryItemView {
   tokens?: string;
   /** `81% of 5 h left (resets in 4 h 23 min) · …`, when the gateway sent the Codex quota headers. */
   quota?: string;
+  /** The file is in the extension's storage, not the workspace (a variant that was not picked). */
+  stored: boolean;
+}
+
+/** One candidate of a variants run, as its card shows it. */
+export interface VariantCardView {
+  /** 1-based. */
+  index: number;
+  state: 'waiting' | 'running' | 'done' | 'failed' | 'cancelled';
+  /** The generation while it runs (partial and status messages name it). */
+  generationId?: number;
+  status: string;
+  partial?: { index: number; caption: string; dataUrl: string };
+  /** The history entry of the finished candidate (its image and path are in the state's history). */
+  entryId?: string;
+  /** Why it failed. */
+  message?: string;
 }
 
 /** What the top of the panel shows. */
@@ -84,6 +105,11 @@ export type CurrentView =
       partial?: { index: number; caption: string; dataUrl: string };
     }
   | { kind: 'entry'; entryId: string }
+  /**
+   * The candidates of a variants run side by side. `picking`: the run waits for Use This One (false once one was
+   * picked, or when nobody waits any more: then Use This One saves and inserts like Insert).
+   */
+  | { kind: 'variants'; runId: number; prompt: string; cards: VariantCardView[]; picking: boolean }
   /** `fixes`: the labels of the actions that fix the error (the same as the error notification's buttons). */
   | { kind: 'failed'; prompt: string; message: string; fixes: string[] }
   | { kind: 'cancelled'; prompt: string };

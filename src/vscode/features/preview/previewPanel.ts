@@ -12,6 +12,10 @@
  * (say, on a `ready` that comes in while the image is being saved) holds a list of the history without the run's
  * entry, and must not take that to mean the entry the run has just shown is gone ("No image yet").
  *
+ * A variants run (issue 13 item 3) shows its candidates side by side, each with its own partial images, status and
+ * failure, and a Use This One button once it is done; the pick goes to the run that waits for it (VariantRuns).
+ * Closing the panel gives up the pick: nothing is written to the workspace.
+ *
  * Requests from the webview are parsed by messages.ts and act only on entry ids of the history and generation ids of
  * runs that are going on.
  */
@@ -25,6 +29,7 @@ import { fixActionLabel, runFixAction } from '../../ui/fixActionButtons';
 import type { FixAction } from '../../ui/fixActions';
 import { formatElapsed, formatLocalDate } from '../../ui/format';
 import type { GenerationPipeline } from '../../generation/pipeline';
+import type { VariantRuns } from '../../generation/variantRuns';
 import { partialImageCaption, type Generation, type GenerationRegistry } from '../../generation/generations';
 import { displayPath } from '../../generation/insertion';
 import { quotaText, tokensText } from '../../ui/usageText';
@@ -33,7 +38,7 @@ import type { HistoryEntry } from '../history/historyEntries';
 import type { ImageHistory } from '../history/imageHistory';
 import { PREVIEW_SCRIPT, previewHtml } from './html';
 import { parseWebviewRequest } from './messages';
-import type { CurrentView, ExtensionMessage, HistoryItemView, WebviewRequest } from './messages';
+import type { CurrentView, ExtensionMessage, HistoryItemView, VariantCardView, WebviewRequest } from './messages';
 
 export interface PreviewServices {
   extensionUri: Uri;
@@ -41,6 +46,7 @@ export interface PreviewServices {
   registry: GenerationRegistry;
   history: ImageHistory;
   actions: HistoryActions;
+  variants: VariantRuns;
   log: Logger;
 }
 
@@ -51,8 +57,17 @@ interface PartialImage {
   dataUrl: string;
 }
 
+/** One candidate of a variants run. */
+interface VariantCard {
+  index: number;
+  generation?: Generation;
+  partial?: PartialImage;
+  outcome?: { kind: 'done'; entryId: string } | { kind: 'failed'; message: string } | { kind: 'cancelled' };
+}
+
 type Current =
   | { kind: 'none' }
+  | { kind: 'variants'; runId: number; prompt: string; cards: VariantCard[] }
   | { kind: 'running'; generation: Generation; partial?: PartialImage }
   | { kind: 'entry'; entryId: string }
   | { kind: 'failed'; prompt: string; message: string; fixes: FixAction[] }
@@ -88,20 +103,31 @@ export class ImagePreview implements Disposable {
       }),
       pipeline.onDidStart((generation) => this.started(generation)),
       pipeline.onDidProgress(({ generation, event }) => {
-        if (this.current.kind !== 'running' || this.current.generation !== generation) return;
+        const shown = this.current.kind === 'running' && this.current.generation === generation ? this.current : this.cardOf(generation);
+        if (!shown) return;
         if (event.type === 'partialImage') {
           const partial: PartialImage = {
             index: event.index + 1,
             caption: partialImageCaption(event.index, event.expected),
             dataUrl: `data:${event.mime};base64,${Buffer.from(event.bytes).toString('base64')}`,
           };
-          this.current.partial = partial;
+          shown.partial = partial;
           this.post({ type: 'partial', generationId: generation.id, ...partial });
         }
         this.postStatus();
       }),
       // The history records the run before this runs (it subscribed first, see index.ts).
       pipeline.onDidFinish(({ generation, result, error }) => {
+        const card = this.cardOf(generation);
+        if (card) {
+          const entry = result ? history.entryForGeneration(generation.id) : undefined;
+          if (entry) card.outcome = { kind: 'done', entryId: entry.id };
+          else if (result) card.outcome = { kind: 'failed', message: '' };
+          else if (error === undefined || isCancellation(error)) card.outcome = { kind: 'cancelled' };
+          else card.outcome = { kind: 'failed', message: describeError(error).message };
+          void this.render();
+          return;
+        }
         if (this.current.kind !== 'running' || this.current.generation !== generation) return;
         const prompt = generation.prompt;
         const entry = result ? history.entryForGeneration(generation.id) : undefined;
@@ -119,7 +145,18 @@ export class ImagePreview implements Disposable {
         void this.render();
       }),
       workspace.onDidChangeWorkspaceFolders(() => void this.render()),
+      // Use This One is live only while the run waits for its pick.
+      services.variants.onDidChangeWaiting(() => {
+        if (this.current.kind === 'variants') void this.render();
+      }),
     );
+  }
+
+  /** The card of `generation` when it is a candidate of the variants run on show. */
+  private cardOf(generation: Generation): VariantCard | undefined {
+    const current = this.current;
+    if (current.kind !== 'variants' || generation.variant?.runId !== current.runId) return undefined;
+    return current.cards[generation.variant.index - 1];
   }
 
   /** Opens (or brings forward) the panel. */
@@ -134,7 +171,18 @@ export class ImagePreview implements Disposable {
   }
 
   private started(generation: Generation): void {
-    this.current = { kind: 'running', generation };
+    const variant = generation.variant;
+    if (variant) {
+      // The first candidate to start sets up the cards of its run; each fills its own.
+      if (this.current.kind !== 'variants' || this.current.runId !== variant.runId) {
+        const cards = Array.from({ length: variant.count }, (_, i): VariantCard => ({ index: i + 1 }));
+        this.current = { kind: 'variants', runId: variant.runId, prompt: generation.prompt, cards };
+      }
+      const card = this.cardOf(generation);
+      if (card) card.generation = generation;
+    } else {
+      this.current = { kind: 'running', generation };
+    }
     const openOnGenerate = workspace.getConfiguration(configSection).get<boolean>(openPreviewOnGenerateSetting, true);
     if (openOnGenerate !== false) this.open(true);
     void this.render();
@@ -190,7 +238,10 @@ export class ImagePreview implements Disposable {
     // Listening before the HTML is set, so the first `ready` cannot be missed.
     panel.webview.onDidReceiveMessage((raw: unknown) => this.received(raw));
     panel.onDidDispose(() => {
-      if (this.panel === panel) this.panel = undefined;
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      // Nobody can pick a variant any more: the waiting run writes nothing to the workspace.
+      this.services.variants.abandonAll();
     });
     panel.webview.html = previewHtml(panel.webview, extensionUri, l10n.t('Image Preview'), env.language);
   }
@@ -256,6 +307,20 @@ export class ImagePreview implements Disposable {
       case 'remove':
         actions.remove(entry);
         return;
+      case 'useVariant': {
+        // The run waiting for this pick saves and links it; when none waits any more, it is an Insert.
+        const current = this.current;
+        if (current.kind === 'variants' && this.services.variants.pick(current.runId, entry.uri)) {
+          this.current = { kind: 'entry', entryId: entry.id };
+          await this.render();
+          return;
+        }
+        await commands.executeCommand(PreviewCommands.insertHistoryImage, entry.id);
+        return;
+      }
+      case 'saveToWorkspace':
+        await commands.executeCommand(PreviewCommands.saveHistoryImageToWorkspace, entry.id);
+        return;
     }
   }
 
@@ -273,6 +338,12 @@ export class ImagePreview implements Disposable {
   }
 
   private postStatus(): void {
+    if (this.current.kind === 'variants') {
+      for (const card of this.current.cards) {
+        if (card.generation && !card.outcome) this.post({ type: 'status', generationId: card.generation.id, status: this.statusOf(card.generation) });
+      }
+      return;
+    }
     if (this.current.kind !== 'running') return;
     const generation = this.current.generation;
     this.post({ type: 'status', generationId: generation.id, status: this.statusOf(generation) });
@@ -327,10 +398,35 @@ export class ImagePreview implements Disposable {
         };
       case 'failed':
         return { kind: 'failed', prompt: current.prompt, message: current.message, fixes: current.fixes.map(fixActionLabel) };
+      case 'variants':
+        return {
+          kind: 'variants',
+          runId: current.runId,
+          prompt: current.prompt,
+          cards: current.cards.map((card) => this.cardView(card)),
+          picking: this.services.variants.isWaiting(current.runId),
+        };
       case 'entry':
       case 'cancelled':
       case 'none':
         return current;
+    }
+  }
+
+  private cardView(card: VariantCard): VariantCardView {
+    const { index, generation, partial, outcome } = card;
+    const base = { index, ...(generation ? { generationId: generation.id } : {}) };
+    switch (outcome?.kind) {
+      case 'done':
+        return { ...base, state: 'done', status: '', entryId: outcome.entryId };
+      case 'failed':
+        return { ...base, state: 'failed', status: l10n.t('Failed'), message: outcome.message };
+      case 'cancelled':
+        return { ...base, state: 'cancelled', status: l10n.t('Cancelled') };
+      default:
+        return generation
+          ? { ...base, state: 'running', status: this.statusOf(generation), ...(partial ? { partial } : {}) }
+          : { ...base, state: 'waiting', status: l10n.t('queued') };
     }
   }
 
@@ -341,10 +437,13 @@ export class ImagePreview implements Disposable {
       Uri.joinPath(extension, 'media'),
       Uri.joinPath(extension, ...PREVIEW_SCRIPT.slice(0, -1)),
       ...(workspace.workspaceFolders ?? []).map((f) => f.uri),
+      // The stored variants, all at once: a new run's folder does not reload the webview.
+      this.services.variants.root,
     ];
+    const storedPrefix = `${this.services.variants.root.toString()}/`;
     for (const entry of this.services.history.list()) {
       const uri = Uri.parse(entry.uri);
-      if (workspace.getWorkspaceFolder(uri)) continue;
+      if (workspace.getWorkspaceFolder(uri) || uri.toString().startsWith(storedPrefix)) continue;
       const folder = uri.with({ path: uri.path.replace(/\/[^/]*$/, '') || '/' });
       if (!roots.some((r) => r.toString() === folder.toString())) roots.push(folder);
     }
@@ -388,6 +487,7 @@ function itemView(entry: HistoryEntry, exists: boolean, panel: WebviewPanel): Hi
     bytes: formatBytes(entry.bytes),
     ...(tokens !== undefined ? { tokens } : {}),
     ...(quota !== undefined ? { quota } : {}),
+    stored: entry.stored === true,
   };
 }
 
@@ -434,6 +534,12 @@ function labels(): Record<string, string> {
     emptyHistory: l10n.t('No images have been generated in this workspace yet.'),
     cancelled: l10n.t('Cancelled'),
     failed: l10n.t('Failed'),
+    variants: l10n.t('Variants'),
+    variant: l10n.t('Variant {0}'),
+    useVariant: l10n.t('Use This One'),
+    saveToWorkspace: l10n.t('Save to Workspace…'),
+    notInWorkspace: l10n.t('not in the workspace'),
+    notInWorkspaceLong: l10n.t('Kept in the extension’s storage, not in the workspace. Save to Workspace… saves it where a new image would go.'),
   };
 }
 
