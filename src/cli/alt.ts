@@ -9,20 +9,16 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { runQueue } from '../core/batch/workQueue';
-import { GatewayError, isCancellation } from '../core/errors';
-import { FileError } from '../core/files/fileError';
 import { ImageClient } from '../core/gateway/client';
 import { applyAltFills, findImagesNeedingAlt, type AltFill, type AltTextImage } from '../core/markdown/altTextImages';
 import { skipReason, writeAltText } from '../core/markdown/altTextWriter';
-import { redactForDisplay } from '../core/text/redaction';
 import { escapeForTerminal } from '../core/text/terminalText';
-import { OPTIONS, firstLine, wholeNumber, type Values } from './args';
+import { OPTIONS, wholeNumber, type Values } from './args';
 import { gatewayFromArgs } from './gateway';
-import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './contract';
+import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, NAME, UsageError, type CliIo } from './contract';
 import { oneLine } from './output';
-import { saveAtomically } from './save';
+import { failureText, parseSubcommandLine, runFailure, writeBackDocuments, type RunSecrets } from './documentBatch';
 
 const MARKDOWN_FILE = /\.(md|markdown|mdx|qmd|rmd)$/i;
 /** The most images one run describes, and the largest markdown file read. */
@@ -70,13 +66,10 @@ interface AltItem {
 }
 
 export async function runAlt(argv: readonly string[], io: CliIo): Promise<number> {
-  const errorLine = (message: string): void => {
-    io.stderr.write(`${NAME}: ${escapeForTerminal(oneLine(message))}\n`);
-  };
   const out = (line: string): void => void io.stdout.write(`${escapeForTerminal(line)}\n`);
-  const secrets = { current: [] as readonly string[] };
+  const secrets: RunSecrets = { current: [] };
   try {
-    const { values, positionals } = parseAltCommandLine(argv);
+    const { values, positionals } = parseSubcommandLine<Values & { concurrency?: string; 'dry-run'?: boolean }>(argv, ALT_OPTIONS, 'alt');
     if (values.help) {
       io.stdout.write(ALT_HELP);
       return EXIT_OK;
@@ -153,25 +146,19 @@ export async function runAlt(argv: readonly string[], io: CliIo): Promise<number
       const item = items[index] as AltItem;
       if (result.kind === 'failed') {
         failed += 1;
-        const message = result.error instanceof GatewayError || result.error instanceof FileError ? result.error.message : `unexpected error: ${String(result.error)}`;
-        out(`${item.doc.shown}:${item.line}: failed: ${oneLine(redactForDisplay(message, secrets.current))}`);
+        out(`${item.doc.shown}:${item.line}: failed: ${failureText(result.error, secrets)}`);
       } else if (result.kind === 'cancelled') cancelled += 1;
       else if (result.value) written += 1;
       else skipped += 1;
     });
 
     // Each document gets the alts that were written, also after a failure or a cancel; only if nobody changed it.
-    let unwritten = 0;
-    for (const doc of docs) {
-      if (doc.fills.length === 0) continue;
-      const now = await readFile(doc.file, 'utf8').catch(() => undefined);
-      if (now !== doc.text) {
-        unwritten += 1;
-        errorLine(`${doc.shown} changed while its alt texts were written, so it was not written (the alt texts are listed above).`);
-        continue;
-      }
-      await saveAtomically(Buffer.from(applyAltFills(doc.text, doc.fills), 'utf8'), { file: doc.file, shown: doc.shown, unique: false, overwrite: true }, io);
-    }
+    const { unwritten } = await writeBackDocuments(
+      docs,
+      (doc) => (doc.fills.length > 0 ? applyAltFills(doc.text, doc.fills) : undefined),
+      io,
+      (doc) => `${doc.shown} changed while its alt texts were written, so it was not written (the alt texts are listed above).`,
+    );
 
     const filesTouched = docs.filter((d) => d.fills.length > 0).length - unwritten;
     io.stdout.write(
@@ -181,29 +168,7 @@ export async function runAlt(argv: readonly string[], io: CliIo): Promise<number
     if (cancelled > 0 || io.signal?.aborted) return EXIT_CANCELLED;
     return failed > 0 || unwritten > 0 ? EXIT_FAILURE : EXIT_OK;
   } catch (err) {
-    if (err instanceof UsageError) {
-      errorLine(err.message);
-      return EXIT_USAGE;
-    }
-    if (isCancellation(err) || io.signal?.aborted) {
-      errorLine('cancelled.');
-      return EXIT_CANCELLED;
-    }
-    const message = err instanceof GatewayError || err instanceof FileError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
-    errorLine(redactForDisplay(message, secrets.current));
-    return EXIT_FAILURE;
-  }
-}
-
-function parseAltCommandLine(argv: readonly string[]): { values: Values & { concurrency?: string; 'dry-run'?: boolean }; positionals: string[] } {
-  try {
-    return parseArgs({ args: [...argv], options: ALT_OPTIONS, strict: true, allowPositionals: true });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if ((err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      throw new UsageError(`unknown option '${/'([^']+)'/.exec(message)?.[1] ?? message}' (see alt --help)`);
-    }
-    throw new UsageError(`${firstLine(message)} (see alt --help)`);
+    return runFailure(err, io, secrets);
   }
 }
 

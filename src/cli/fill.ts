@@ -10,21 +10,18 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { runQueue } from '../core/batch/workQueue';
-import { GatewayError, isCancellation } from '../core/errors';
-import { FileError } from '../core/files/fileError';
 import { resolveDestination, slugFromPrompt } from '../core/files/destination';
 import { ImageClient } from '../core/gateway/client';
 import { findEmptyImageLinks, markdownImageDestination, type EmptyImageLink } from '../core/markdown/emptyImageLinks';
 import { applyTargetFills, type TargetFill } from '../core/markdown/fillTargets';
-import { redactForDisplay } from '../core/text/redaction';
 import { escapeForTerminal } from '../core/text/terminalText';
-import { OPTIONS, firstLine, wholeNumber, type Values } from './args';
+import { OPTIONS, wholeNumber, type Values } from './args';
 import { gatewayFromArgs } from './gateway';
-import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './contract';
+import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, NAME, UsageError, type CliIo } from './contract';
 import { oneLine, routeSwitchLine, usageLine } from './output';
 import { saveAtomically } from './save';
+import { failureText, parseSubcommandLine, runFailure, writeBackDocuments, type RunSecrets } from './documentBatch';
 import { resolveStyle } from '../core/config/config';
 import { defaultProcessing, processImage } from '../core/image/process';
 import { softwareName, withProvenance } from '../core/image/provenance';
@@ -84,12 +81,9 @@ interface DocumentToFill {
 }
 
 export async function runFill(argv: readonly string[], io: CliIo): Promise<number> {
-  const errorLine = (message: string): void => {
-    io.stderr.write(`${NAME}: ${escapeForTerminal(oneLine(message))}\n`);
-  };
-  const secrets = { current: [] as readonly string[] };
+  const secrets: RunSecrets = { current: [] };
   try {
-    const { values, positionals } = parseFillCommandLine(argv);
+    const { values, positionals } = parseSubcommandLine<Values & { concurrency?: string; 'dry-run'?: boolean; destination?: string }>(argv, FILL_OPTIONS, 'fill');
     if (values.help) {
       io.stdout.write(FILL_HELP);
       return EXIT_OK;
@@ -159,26 +153,19 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
       const item = items[index] as FillItem;
       if (result.kind === 'failed') {
         failed += 1;
-        const message = result.error instanceof GatewayError || result.error instanceof FileError ? result.error.message : `unexpected error: ${String(result.error)}`;
-        io.stdout.write(`${escapeForTerminal(`${item.doc.shown}:${item.line}: failed: ${oneLine(redactForDisplay(message, secrets.current))}`)}\n`);
+        io.stdout.write(`${escapeForTerminal(`${item.doc.shown}:${item.line}: failed: ${failureText(result.error, secrets)}`)}\n`);
       } else if (result.kind === 'cancelled') {
         cancelled += 1;
       }
     });
 
     // Each document gets the links of the images that were saved, also after a failure or a cancel.
-    let unwritten = 0;
-    for (const doc of docs) {
-      if (doc.fills.length === 0) continue;
-      const now = await readFile(doc.file, 'utf8').catch(() => undefined);
-      if (now !== doc.text) {
-        unwritten += 1;
-        errorLine(`${doc.shown} changed while its images were generated, so it was not written; its images are saved (their links are listed above).`);
-        continue;
-      }
-      const filled = applyTargetFills(doc.text, doc.fills);
-      await saveAtomically(Buffer.from(filled, 'utf8'), { file: doc.file, shown: doc.shown, unique: false, overwrite: true }, io);
-    }
+    const { unwritten } = await writeBackDocuments(
+      docs,
+      (doc) => (doc.fills.length > 0 ? applyTargetFills(doc.text, doc.fills) : undefined),
+      io,
+      (doc) => `${doc.shown} changed while its images were generated, so it was not written; its images are saved (their links are listed above).`,
+    );
 
     const done = results.filter((r) => r.kind === 'done').length;
     const filesTouched = docs.filter((d) => d.fills.length > 0).length;
@@ -189,29 +176,7 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
     if (cancelled > 0 || io.signal?.aborted) return EXIT_CANCELLED;
     return failed > 0 || unwritten > 0 ? EXIT_FAILURE : EXIT_OK;
   } catch (err) {
-    if (err instanceof UsageError) {
-      errorLine(err.message);
-      return EXIT_USAGE;
-    }
-    if (isCancellation(err) || io.signal?.aborted) {
-      errorLine('cancelled.');
-      return EXIT_CANCELLED;
-    }
-    const message = err instanceof GatewayError || err instanceof FileError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
-    errorLine(redactForDisplay(message, secrets.current));
-    return EXIT_FAILURE;
-  }
-}
-
-function parseFillCommandLine(argv: readonly string[]): { values: Values & { concurrency?: string; 'dry-run'?: boolean; destination?: string }; positionals: string[] } {
-  try {
-    return parseArgs({ args: [...argv], options: FILL_OPTIONS, strict: true, allowPositionals: true });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if ((err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      throw new UsageError(`unknown option '${/'([^']+)'/.exec(message)?.[1] ?? message}' (see fill --help)`);
-    }
-    throw new UsageError(`${firstLine(message)} (see fill --help)`);
+    return runFailure(err, io, secrets);
   }
 }
 
