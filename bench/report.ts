@@ -3,6 +3,7 @@
  * BENCHMARKS.md (between the BENCH:RESULTS markers; everything else in that file is written by hand).
  */
 import { renderPostProcess, type PostProcessResults } from './postprocess';
+import { renderFill, type FillResults } from './fill';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ActivationReport } from './activation/child';
 import { CONTENDERS, describeFloor, type ContenderId } from './contenders/registry';
@@ -91,6 +92,8 @@ export interface BenchResults {
   sizes: SizeInfo;
   /** Issue 12: a 2048² PNG → 1024² WebP q80, ours against cwebp. */
   postProcess?: PostProcessResults;
+  /** Issue 13: 20 empty links filled at concurrency 1, 3, 6 against a 1 s gateway. */
+  fill?: FillResults;
 }
 
 export interface Stat {
@@ -343,6 +346,7 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
   }
 
   if (results.postProcess) out.push(...renderPostProcess(results.postProcess));
+  if (results.fill) out.push(...renderFill(results.fill));
 
   const floor = describeFloor();
   out.push('The floor, exactly:', '', '```sh', `# non-stream`, floor.nonStream, `# stream`, floor.stream, '```', '', END);
