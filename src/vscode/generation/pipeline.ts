@@ -70,6 +70,11 @@ export interface GenerationRequest {
   progress?: 'notification' | 'none';
   /** Each client event of this run (partial images, retries), for a caller that shows per-run state. */
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Candidate `variant` (2–4) of several made from one prompt at once (the agent tool's `variants`): saved as
+   * `name-<variant>.png` beside candidate 1's `name.png`, so parallel candidates never race for one name.
+   */
+  variant?: number;
 }
 
 /** How the document wants links written, read with the run's settings (for the feature that places the link). */
@@ -260,6 +265,7 @@ export class GenerationPipeline implements Disposable {
       ...(loaded.settings.destination !== undefined ? { destinationPattern: loaded.settings.destination } : {}),
       ...(target.kind === 'nextTo' ? { saveNextTo: target.file, ...(target.suffix !== undefined ? { saveNextToSuffix: target.suffix } : {}) } : {}),
       ...(target.kind === 'path' ? { destination: target.path } : {}),
+      ...(request.variant !== undefined ? { variant: request.variant } : {}),
       signal: generation.signal,
     });
     if (!saved) {

@@ -5,7 +5,7 @@
 import { Disposable } from 'vscode';
 import type { CommandHandler } from '../../commandTable';
 import { generateAllMissingImagesCommand, generateFromAltTextCommand, illustrateSectionCommand } from '../../constants';
-import type { Services } from '../../services';
+import type { MissingImagesFiller, Services } from '../../services';
 import { AltTextFills } from './altTextFills';
 import { registerAltTextProviders } from './altTextProviders';
 
@@ -13,6 +13,8 @@ export interface AuthoringFeature {
   /** The fills in progress and the providers: disposed by the extension. */
   disposable: Disposable;
   commands: Record<typeof generateFromAltTextCommand | typeof illustrateSectionCommand | typeof generateAllMissingImagesCommand, CommandHandler>;
+  /** Generate All Missing Images of one document without its quick pick: the agent tool's fill mode. */
+  missingImages: MissingImagesFiller;
 }
 
 export function registerAuthoring(services: Services): AuthoringFeature {
@@ -25,6 +27,13 @@ export function registerAuthoring(services: Services): AuthoringFeature {
       [generateAllMissingImagesCommand]: async (...args) =>
         (await import('./generateAllMissing')).generateAllMissingImages(services, fills, ...args),
       [illustrateSectionCommand]: async () => (await import('./illustrateSection')).illustrateSection(services),
+    },
+    missingImages: {
+      plan: async (document) => {
+        const { planned, found } = (await import('./generateAllMissing')).planMissingImages(fills, document);
+        return { altTexts: planned.map((p) => p.link.prompt), found };
+      },
+      fill: async (document, token) => (await import('./generateAllMissing')).fillMissingImagesOf(services, fills, document, token),
     },
   };
 }
