@@ -51,6 +51,8 @@ export interface FillRun {
   maxStallMs: number;
   /** 99th percentile of the same samples (minus the interval). */
   p99StallMs: number;
+  /** CPU time (user + system) of this process during the fill: the client's own work, whatever the machine's load. */
+  cpuMs: number;
   /** The idle control process over the same run: its largest stall. */
   controlMaxStallMs?: number;
   filled: number;
@@ -149,9 +151,11 @@ async function fillOnce(baseUrl: string, scratch: string, weight: (typeof FILL_W
   const control = await startControl();
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const exitCode = await runFill(['doc.md', '--concurrency', String(concurrency)], io);
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   histogram.disable();
   const controlMaxStallMs = await control.stop();
   const text = readFileSync(doc, 'utf8');
@@ -164,6 +168,7 @@ async function fillOnce(baseUrl: string, scratch: string, weight: (typeof FILL_W
     round,
     wallMs,
     idealMs: Math.ceil(FILL_LINKS / concurrency) * FILL_IMAGE_MS,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     maxStallMs: stallMs(histogram.max),
     p99StallMs: stallMs(histogram.percentile(99)),
     ...(controlMaxStallMs !== undefined ? { controlMaxStallMs } : {}),
@@ -194,7 +199,7 @@ export async function measureFill(options: { root: string; rounds: number; log: 
         runs.push(run);
         log(
           `  fill ${weight.id} c=${c} round ${round}: ${(run.wallMs / 1000).toFixed(2)} s (ideal ${run.idealMs / 1000} s), largest stall ${run.maxStallMs.toFixed(1)} ms ` +
-            `(control ${run.controlMaxStallMs?.toFixed(1) ?? 'n/a'} ms), ${run.filled}/${FILL_LINKS} filled, exit ${run.exitCode}`,
+            `(control ${run.controlMaxStallMs?.toFixed(1) ?? 'n/a'} ms), CPU ${run.cpuMs.toFixed(0)} ms, ${run.filled}/${FILL_LINKS} filled, exit ${run.exitCode}`,
         );
       }
     }
@@ -220,8 +225,8 @@ export function renderFill(r: FillResults): string[] {
       `process watched with \`perf_hooks.monitorEventLoopDelay\` (${RESOLUTION_MS} ms timer; a stall is a tick's lateness beyond it); *control*: an idle ` +
       `Node process watching its own loop over the same run (what waiting for a core costs on this machine).`,
     '',
-    `| image | concurrency | ideal | wall time | ×ideal (≤ ${FILL_GOAL_RATIO}) | largest stall, median (worst) (≤ ${FILL_GOAL_STALL_MS} ms) | p99 stall | control: largest stall, median (worst) | links filled |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| image | concurrency | ideal | wall time | ×ideal (≤ ${FILL_GOAL_RATIO}) | CPU of the filling process | largest stall, median (worst) (≤ ${FILL_GOAL_STALL_MS} ms) | p99 stall | control: largest stall, median (worst) | links filled |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const weight of FILL_WEIGHTS) {
     for (const c of FILL_CONCURRENCIES) {
@@ -236,7 +241,7 @@ export function renderFill(r: FillResults): string[] {
       const filled = runs.every((x) => x.filled === r.links && x.files === r.links && x.exitCode === 0);
       out.push(
         `| ${weight.label} (${bytesText(r.imageBytes[weight.id])}) | ${c} | ${(ideal / 1000).toFixed(0)} s | ${(median(wall) / 1000).toFixed(2)} s (${(Math.min(...wall) / 1000).toFixed(2)}–${(Math.max(...wall) / 1000).toFixed(2)}) | ` +
-          `${ratio.toFixed(3)}× ${ratio <= FILL_GOAL_RATIO ? '✅' : '❌'} | ${median(stalls).toFixed(1)} ms (${worstStall.toFixed(1)}) ${worstStall <= FILL_GOAL_STALL_MS ? '✅' : '❌'} | ` +
+          `${ratio.toFixed(3)}× ${ratio <= FILL_GOAL_RATIO ? '✅' : '❌'} | ${median(runs.map((x) => x.cpuMs)).toFixed(0)} ms | ${median(stalls).toFixed(1)} ms (${worstStall.toFixed(1)}) ${worstStall <= FILL_GOAL_STALL_MS ? '✅' : '❌'} | ` +
           `${median(runs.map((x) => x.p99StallMs)).toFixed(1)} ms | ${control.length ? `${median(control).toFixed(1)} ms (${Math.max(...control).toFixed(1)})` : 'n/a'} | ${filled ? `${r.links} of ${r.links}, every run` : 'not all ❌'} |`,
       );
     }

@@ -93,19 +93,19 @@ describe('the agent tool confirmation: fill a document', () => {
     assert.match(text, /\*\*Document:\*\* docs\/guide\.md/);
     assert.match(text, /\*\*Requests:\*\* 2 requests, 2 images/);
     assert.match(text, /\*\*Model:\*\* gpt-5\.4/);
-    assert.match(text, /\*\*Alt texts \(the prompts\):\*\*\n\n- a fox in the snow\n- a lighthouse at dusk\n/);
+    assert.match(text, /\*\*Alt texts \(the prompts\):\*\*\n\n• a fox in the snow\n\n• a lighthouse at dusk\n\n/);
     assert.match(text, /fills only its own link/);
   });
 
   it(`lists at most ${MAX_CONFIRMATION_ALT_TEXTS} alt texts, each on one line and cut to ${MAX_CONFIRMATION_ALT_LENGTH} characters, and counts the rest`, () => {
     const alts = Array.from({ length: 25 }, (_, i) => `figure ${i + 1}\nsecond line ${'x'.repeat(200)}`);
     const c = fillConfirmation(en, 'docs/long.md', alts, 25, { model: 'm' });
-    const items = shown(c).split('\n').filter((line) => line.startsWith('- '));
+    const items = shown(c).split('\n').filter((line) => line.startsWith('• '));
     assert.equal(items.length, MAX_CONFIRMATION_ALT_TEXTS + 1);
-    assert.equal(items.at(-1), '- … and 5 more');
+    assert.equal(items.at(-1), '• … and 5 more');
     for (const item of items.slice(0, -1)) {
       assert.ok(Array.from(item.slice(2)).length <= MAX_CONFIRMATION_ALT_LENGTH, item);
-      assert.match(item, /^- figure \d+ second line x+…$/);
+      assert.match(item, /^• figure \d+ second line x+…$/);
     }
     assert.match(shown(c), /25 requests, 25 images/);
   });
@@ -125,6 +125,6 @@ describe('the agent tool confirmation: fill a document', () => {
     const c = fillConfirmation(zh, 'docs/guide.md', ['狐狸', '灯塔'], 2, { model: 'gpt-5.4' });
     assert.equal(c.title, '使用 CPA GPT Image 生成 2 张缺失的图像？');
     assert.match(shown(c), /2 个请求，2 张图像/);
-    assert.match(shown(c), /- 狐狸\n- 灯塔\n/);
+    assert.match(shown(c), /• 狐狸\n\n• 灯塔\n\n/);
   });
 });

@@ -83,11 +83,13 @@ export function fillConfirmation(l10n: Translator, document: string, altTexts: r
     text(count === 1 ? l10n.t('1 request, 1 image') : l10n.t('{0} requests, {0} images', count)),
   ];
   if (found > count) parts.push(text(` ${l10n.t('({0} empty links found; at most {1} are filled in one run)', found, count)}`));
-  parts.push(paragraph, ...modelParts(l10n, model), paragraph, md(`**${l10n.t('Alt texts (the prompts)')}:**`), md('\n\n'));
+  parts.push(paragraph, ...modelParts(l10n, model), paragraph, md(`**${l10n.t('Alt texts (the prompts)')}:**`), paragraph);
+  // One paragraph per alt text with a bullet of its own: the confirmation dialog shows markdown as plain text, where
+  // a markdown list would lose its bullets; the chat renders the same lines.
   for (const alt of altTexts.slice(0, MAX_CONFIRMATION_ALT_TEXTS)) {
-    parts.push(md('- '), text(markdownText(oneLineExcerpt(alt, MAX_CONFIRMATION_ALT_LENGTH))), md('\n'));
+    parts.push(text(`• ${markdownText(oneLineExcerpt(alt, MAX_CONFIRMATION_ALT_LENGTH))}`), paragraph);
   }
-  if (count > MAX_CONFIRMATION_ALT_TEXTS) parts.push(md('- '), text(l10n.t('… and {0} more', count - MAX_CONFIRMATION_ALT_TEXTS)), md('\n'));
-  parts.push(md('\n'), text(l10n.t('Each image is saved where the document’s images go and fills only its own link.')));
+  if (count > MAX_CONFIRMATION_ALT_TEXTS) parts.push(text(`• ${l10n.t('… and {0} more', count - MAX_CONFIRMATION_ALT_TEXTS)}`), paragraph);
+  parts.push(text(l10n.t('Each image is saved where the document’s images go and fills only its own link.')));
   return { title: l10n.t('Generate {0} missing images with CPA GPT Image?', count), parts };
 }
