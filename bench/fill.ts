@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
@@ -53,6 +53,8 @@ export interface FillRun {
   p99StallMs: number;
   /** CPU time (user + system) of this process during the fill: the client's own work, whatever the machine's load. */
   cpuMs: number;
+  /** CPU time of the test gateway's process during the fill (it builds each answer's body per request). */
+  gatewayCpuMs?: number;
   /** The idle control process over the same run: its largest stall. */
   controlMaxStallMs?: number;
   filled: number;
@@ -67,6 +69,8 @@ export interface FillResults {
   imageBytes: Record<FillWeight, number>;
   rounds: number;
   runs: FillRun[];
+  /** 1-minute load average before and after the fill runs (other work on the machine shows in both the times and the stalls). */
+  load: [number, number];
 }
 
 /** The test gateway in a child process; resolves with its base URL. */
@@ -131,7 +135,22 @@ function stallMs(valueNs: number): number {
   return Math.max(0, valueNs / 1e6 - RESOLUTION_MS);
 }
 
-async function fillOnce(baseUrl: string, scratch: string, weight: (typeof FILL_WEIGHTS)[number], concurrency: number, round: number): Promise<FillRun> {
+/** User + system CPU of a process so far, ms (Linux /proc; undefined elsewhere). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on Linux on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+async function fillOnce(gatewayPid: number | undefined, baseUrl: string, scratch: string, weight: (typeof FILL_WEIGHTS)[number], concurrency: number, round: number): Promise<FillRun> {
   const { runFill } = await import('../src/cli/fill');
   const dir = join(scratch, `${weight.id}-c${concurrency}-r${round}`);
   mkdirSync(join(dir, 'home'), { recursive: true });
@@ -152,10 +171,12 @@ async function fillOnce(baseUrl: string, scratch: string, weight: (typeof FILL_W
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   const cpuBefore = process.cpuUsage();
+  const gatewayBefore = processCpuMs(gatewayPid);
   const started = performance.now();
   const exitCode = await runFill(['doc.md', '--concurrency', String(concurrency)], io);
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const gatewayAfter = processCpuMs(gatewayPid);
   histogram.disable();
   const controlMaxStallMs = await control.stop();
   const text = readFileSync(doc, 'utf8');
@@ -169,6 +190,7 @@ async function fillOnce(baseUrl: string, scratch: string, weight: (typeof FILL_W
     wallMs,
     idealMs: Math.ceil(FILL_LINKS / concurrency) * FILL_IMAGE_MS,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    ...(gatewayBefore !== undefined && gatewayAfter !== undefined ? { gatewayCpuMs: gatewayAfter - gatewayBefore } : {}),
     maxStallMs: stallMs(histogram.max),
     p99StallMs: stallMs(histogram.percentile(99)),
     ...(controlMaxStallMs !== undefined ? { controlMaxStallMs } : {}),
@@ -187,19 +209,20 @@ export async function measureFill(options: { root: string; rounds: number; log: 
   const { baseUrl, child } = await startGatewayChild(root);
   const scratch = mkdtempSync(join(tmpdir(), 'cpa-bench-fill-'));
   const runs: FillRun[] = [];
+  const loadBefore = loadavg()[0] ?? 0;
   try {
     log(`fill: ${FILL_LINKS} empty links, ${FILL_IMAGE_MS} ms per image (test gateway in a child process), concurrency ${FILL_CONCURRENCIES.join(', ')}, ${rounds} rounds + 1 warm-up`);
-    const warm = await fillOnce(baseUrl, scratch, FILL_WEIGHTS[1], 6, 0);
+    const warm = await fillOnce(child.pid, baseUrl, scratch, FILL_WEIGHTS[1], 6, 0);
     if (warm.exitCode !== 0 || warm.filled !== FILL_LINKS) throw new Error(`the warm-up fill failed: exit ${warm.exitCode}, ${warm.filled} of ${FILL_LINKS} links filled`);
     const cases = FILL_WEIGHTS.flatMap((weight) => FILL_CONCURRENCIES.map((c) => ({ weight, c })));
     for (let round = 1; round <= rounds; round++) {
       const k = round % cases.length;
       for (const { weight, c } of [...cases.slice(k), ...cases.slice(0, k)]) {
-        const run = await fillOnce(baseUrl, scratch, weight, c, round);
+        const run = await fillOnce(child.pid, baseUrl, scratch, weight, c, round);
         runs.push(run);
         log(
           `  fill ${weight.id} c=${c} round ${round}: ${(run.wallMs / 1000).toFixed(2)} s (ideal ${run.idealMs / 1000} s), largest stall ${run.maxStallMs.toFixed(1)} ms ` +
-            `(control ${run.controlMaxStallMs?.toFixed(1) ?? 'n/a'} ms), CPU ${run.cpuMs.toFixed(0)} ms, ${run.filled}/${FILL_LINKS} filled, exit ${run.exitCode}`,
+            `(control ${run.controlMaxStallMs?.toFixed(1) ?? 'n/a'} ms), CPU ${run.cpuMs.toFixed(0)} ms (gateway ${run.gatewayCpuMs?.toFixed(0) ?? 'n/a'} ms), ${run.filled}/${FILL_LINKS} filled, exit ${run.exitCode}`,
         );
       }
     }
@@ -207,7 +230,7 @@ export async function measureFill(options: { root: string; rounds: number; log: 
     const imageBytes = Object.fromEntries(
       FILL_WEIGHTS.map((w) => [w.id, servedImageFor('slow', Object.fromEntries(new URLSearchParams(w.params))).bytes.length]),
     ) as Record<FillWeight, number>;
-    return { links: FILL_LINKS, imageMs: FILL_IMAGE_MS, imageBytes, rounds, runs };
+    return { links: FILL_LINKS, imageMs: FILL_IMAGE_MS, imageBytes, rounds, runs, load: [loadBefore, loadavg()[0] ?? 0] };
   } finally {
     child.kill('SIGTERM');
     rmSync(scratch, { recursive: true, force: true });
@@ -223,9 +246,10 @@ export function renderFill(r: FillResults): string[] {
     `The CLI's \`fill\` (src/cli/fill.ts, core/batch/workQueue.ts) run in the bench's own process against the test gateway in a child process ` +
       `(scenario \`slow\`, a non-streamed answer after ${r.imageMs} ms). Medians of ${r.rounds} rounds (min–max). Stalls: the event loop of the filling ` +
       `process watched with \`perf_hooks.monitorEventLoopDelay\` (${RESOLUTION_MS} ms timer; a stall is a tick's lateness beyond it); *control*: an idle ` +
-      `Node process watching its own loop over the same run (what waiting for a core costs on this machine).`,
+      `Node process watching its own loop over the same run (what waiting for a core costs on this machine). CPU: user + system time of the ` +
+      `filling process and of the test gateway's (which builds each answer's body per request). Load average (1 min) ${r.load[0].toFixed(1)} before, ${r.load[1].toFixed(1)} after, on ${cpus().length} cores.`,
     '',
-    `| image | concurrency | ideal | wall time | ×ideal (≤ ${FILL_GOAL_RATIO}) | CPU of the filling process | largest stall, median (worst) (≤ ${FILL_GOAL_STALL_MS} ms) | p99 stall | control: largest stall, median (worst) | links filled |`,
+    `| image | concurrency | ideal | wall time | ×ideal (≤ ${FILL_GOAL_RATIO}) | CPU: filling process / gateway | largest stall, median (worst) (≤ ${FILL_GOAL_STALL_MS} ms) | p99 stall | control: largest stall, median (worst) | links filled |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const weight of FILL_WEIGHTS) {
@@ -241,7 +265,7 @@ export function renderFill(r: FillResults): string[] {
       const filled = runs.every((x) => x.filled === r.links && x.files === r.links && x.exitCode === 0);
       out.push(
         `| ${weight.label} (${bytesText(r.imageBytes[weight.id])}) | ${c} | ${(ideal / 1000).toFixed(0)} s | ${(median(wall) / 1000).toFixed(2)} s (${(Math.min(...wall) / 1000).toFixed(2)}–${(Math.max(...wall) / 1000).toFixed(2)}) | ` +
-          `${ratio.toFixed(3)}× ${ratio <= FILL_GOAL_RATIO ? '✅' : '❌'} | ${median(runs.map((x) => x.cpuMs)).toFixed(0)} ms | ${median(stalls).toFixed(1)} ms (${worstStall.toFixed(1)}) ${worstStall <= FILL_GOAL_STALL_MS ? '✅' : '❌'} | ` +
+          `${ratio.toFixed(3)}× ${ratio <= FILL_GOAL_RATIO ? '✅' : '❌'} | ${median(runs.map((x) => x.cpuMs)).toFixed(0)} / ${median(runs.flatMap((x) => (x.gatewayCpuMs === undefined ? [] : [x.gatewayCpuMs]))).toFixed(0)} ms | ${median(stalls).toFixed(1)} ms (${worstStall.toFixed(1)}) ${worstStall <= FILL_GOAL_STALL_MS ? '✅' : '❌'} | ` +
           `${median(runs.map((x) => x.p99StallMs)).toFixed(1)} ms | ${control.length ? `${median(control).toFixed(1)} ms (${Math.max(...control).toFixed(1)})` : 'n/a'} | ${filled ? `${r.links} of ${r.links}, every run` : 'not all ❌'} |`,
       );
     }
