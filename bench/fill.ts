@@ -101,7 +101,7 @@ process.stdin.resume();
 process.stdin.on('end', () => { h.disable(); process.stdout.write(JSON.stringify({ maxMs: h.max / 1e6 }) + '\\n'); process.exit(0); });
 `;
 
-async function startControl(): Promise<{ stop: () => Promise<number | undefined> }> {
+export async function startControl(): Promise<{ stop: () => Promise<number | undefined> }> {
   const child = spawn(process.execPath, ['-e', CONTROL_SCRIPT], { stdio: ['pipe', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
@@ -269,6 +269,37 @@ export function renderFill(r: FillResults): string[] {
           `${median(runs.map((x) => x.p99StallMs)).toFixed(1)} ms | ${control.length ? `${median(control).toFixed(1)} ms (${Math.max(...control).toFixed(1)})` : 'n/a'} | ${filled ? `${r.links} of ${r.links}, every run` : 'not all ❌'} |`,
       );
     }
+  }
+  out.push('');
+  return out;
+}
+
+/** The markdown of the extension-host table (bench/fillExtension.ts). */
+export function renderExtensionFill(r: { rounds: number; runs: { concurrency: number; wallMs: number; idealMs: number; maxStallMs: number; p99StallMs: number; controlMaxStallMs?: number; filled: number }[] }): string[] {
+  const out = [
+    `#### The same in code-server's extension host: Generate All Missing Images`,
+    '',
+    `The packaged extension in code-server (test/e2e/harness.ts, Chromium through Playwright), the test gateway in the bench's process, ` +
+      `the same document and scenario (8×8 PNG, not streamed). Time and stalls as the extension measured them inside its host ` +
+      `(CPA_IMAGE_BENCH_EVENT_LOOP=1: src/vscode/features/authoring/eventLoopProbe.ts), from the queue's start to the last link written. Medians of ${r.rounds} rounds (min–max).`,
+    '',
+    `| concurrency | ideal | wall time | ×ideal (≤ ${FILL_GOAL_RATIO}) | largest stall, median (worst) (≤ ${FILL_GOAL_STALL_MS} ms) | p99 stall | control: largest stall, median (worst) | links filled |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const c of FILL_CONCURRENCIES) {
+    const runs = r.runs.filter((x) => x.concurrency === c);
+    if (runs.length === 0) continue;
+    const wall = runs.map((x) => x.wallMs);
+    const stalls = runs.map((x) => x.maxStallMs);
+    const control = runs.flatMap((x) => (x.controlMaxStallMs === undefined ? [] : [x.controlMaxStallMs]));
+    const ideal = runs[0]?.idealMs ?? Number.NaN;
+    const ratio = median(wall) / ideal;
+    const worst = Math.max(...stalls);
+    out.push(
+      `| ${c} | ${(ideal / 1000).toFixed(0)} s | ${(median(wall) / 1000).toFixed(2)} s (${(Math.min(...wall) / 1000).toFixed(2)}–${(Math.max(...wall) / 1000).toFixed(2)}) | ${ratio.toFixed(3)}× ${ratio <= FILL_GOAL_RATIO ? '✅' : '❌'} | ` +
+        `${median(stalls).toFixed(1)} ms (${worst.toFixed(1)}) ${worst <= FILL_GOAL_STALL_MS ? '✅' : '❌'} | ${median(runs.map((x) => x.p99StallMs)).toFixed(1)} ms | ` +
+        `${control.length ? `${median(control).toFixed(1)} ms (${Math.max(...control).toFixed(1)})` : 'n/a'} | ${runs.every((x) => x.filled === FILL_LINKS) ? `${FILL_LINKS} of ${FILL_LINKS}, every run` : 'not all ❌'} |`,
+    );
   }
   out.push('');
   return out;

@@ -19,6 +19,7 @@ import type { MissingImageResult, MissingImagesReport, Services } from '../../se
 import { describeError, errorLogDetails } from '../../ui/errorMessages';
 import { promptExcerpt } from '../../ui/format';
 import type { AltTextFill, AltTextFills } from './altTextFills';
+import { startEventLoopProbe } from './eventLoopProbe';
 
 /** Markdown files a folder run reads (the languages the CodeLens serves), and how many files at most. */
 const MARKDOWN_GLOB = '**/*.{md,markdown,mdx,qmd,rmd,MD}';
@@ -176,6 +177,7 @@ async function runBatch(
 ): Promise<{ results: Outcome[]; errors: unknown[]; unlinked: number; saved: (Placed | undefined)[] }> {
   const states: QueueItemState['kind'][] = entries.map(() => 'queued');
   const errors: unknown[] = entries.map(() => undefined);
+  const stopProbe = await startEventLoopProbe(services.log);
   const results = await window.withProgress(
     { location: ProgressLocation.Notification, cancellable: true, title: l10n.t('Generating {0} missing images', entries.length) },
     async (progress, token) => {
@@ -218,6 +220,7 @@ async function runBatch(
       }
     },
   );
+  stopProbe();
   const unlinked = results.filter((r) => r.kind === 'done' && !r.value.linked).length;
   return { results: results.map((r) => r.kind), errors, unlinked, saved: results.map((r) => (r.kind === 'done' ? r.value : undefined)) };
 }
