@@ -274,8 +274,16 @@ export function renderFill(r: FillResults): string[] {
   return out;
 }
 
+const msOrNa = (values: (number | undefined)[]): string => {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length ? `${median(known).toFixed(0)} ms` : '–';
+};
+
 /** The markdown of the extension-host table (bench/fillExtension.ts). */
-export function renderExtensionFill(r: { rounds: number; runs: { concurrency: number; wallMs: number; idealMs: number; maxStallMs: number; p99StallMs: number; controlMaxStallMs?: number; filled: number }[] }): string[] {
+export function renderExtensionFill(r: {
+  rounds: number;
+  runs: { concurrency: number; wallMs: number; idealMs: number; maxStallMs: number; p99StallMs: number; controlMaxStallMs?: number; gatewayHoldMs?: number; answerToNextRequestMs?: number; filled: number }[];
+}): string[] {
   const out = [
     `#### The same in code-server's extension host: Generate All Missing Images`,
     '',
@@ -283,8 +291,8 @@ export function renderExtensionFill(r: { rounds: number; runs: { concurrency: nu
       `the same document and scenario (8×8 PNG, not streamed). Time and stalls as the extension measured them inside its host ` +
       `(CPA_IMAGE_BENCH_EVENT_LOOP=1: src/vscode/features/authoring/eventLoopProbe.ts), from the queue's start to the last link written. Medians of ${r.rounds} rounds (min–max).`,
     '',
-    `| concurrency | ideal | wall time | ×ideal (≤ ${FILL_GOAL_RATIO}) | largest stall, median (worst) (≤ ${FILL_GOAL_STALL_MS} ms) | p99 stall | control: largest stall, median (worst) | links filled |`,
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| concurrency | ideal | wall time | ×ideal (≤ ${FILL_GOAL_RATIO}) | gateway held a request | answer → next request (c = 1) | largest stall, median (worst) (≤ ${FILL_GOAL_STALL_MS} ms) | p99 stall | control: largest stall, median (worst) | links filled |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of FILL_CONCURRENCIES) {
     const runs = r.runs.filter((x) => x.concurrency === c);
@@ -297,6 +305,7 @@ export function renderExtensionFill(r: { rounds: number; runs: { concurrency: nu
     const worst = Math.max(...stalls);
     out.push(
       `| ${c} | ${(ideal / 1000).toFixed(0)} s | ${(median(wall) / 1000).toFixed(2)} s (${(Math.min(...wall) / 1000).toFixed(2)}–${(Math.max(...wall) / 1000).toFixed(2)}) | ${ratio.toFixed(3)}× ${ratio <= FILL_GOAL_RATIO ? '✅' : '❌'} | ` +
+        `${msOrNa(runs.map((x) => x.gatewayHoldMs))} | ${msOrNa(runs.map((x) => x.answerToNextRequestMs))} | ` +
         `${median(stalls).toFixed(1)} ms (${worst.toFixed(1)}) ${worst <= FILL_GOAL_STALL_MS ? '✅' : '❌'} | ${median(runs.map((x) => x.p99StallMs)).toFixed(1)} ms | ` +
         `${control.length ? `${median(control).toFixed(1)} ms (${Math.max(...control).toFixed(1)})` : 'n/a'} | ${runs.every((x) => x.filled === FILL_LINKS) ? `${FILL_LINKS} of ${FILL_LINKS}, every run` : 'not all ❌'} |`,
     );

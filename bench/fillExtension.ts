@@ -10,6 +10,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EVENT_LOOP_PROBE_ENV, EVENT_LOOP_PROBE_PREFIX } from '../src/vscode/features/authoring/eventLoopProbe';
 import { FILL_CONCURRENCIES, FILL_IMAGE_MS, FILL_LINKS, documentWithEmptyLinks, startControl } from './fill';
+import { median } from './stats';
 
 export interface ExtensionFillRun {
   concurrency: number;
@@ -19,6 +20,10 @@ export interface ExtensionFillRun {
   idealMs: number;
   maxStallMs: number;
   p99StallMs: number;
+  /** Median time the gateway held a request (received → answer ended; it is meant to be 1 s). */
+  gatewayHoldMs?: number;
+  /** Concurrency 1 only: median time from one answer's end to the next request, the extension's own time per image. */
+  answerToNextRequestMs?: number;
   /** An idle Node process watching its own event loop over the same run (what waiting for a core costs). */
   controlMaxStallMs?: number;
   filled: number;
@@ -60,13 +65,20 @@ export async function measureExtensionFill(options: { rounds: number; log: (m: s
     for (let round = 1; round <= options.rounds; round++) {
       for (const c of FILL_CONCURRENCIES) {
         await h.resetWorkspace();
-        await h.useScenario('slow', { delayMs: FILL_IMAGE_MS / 10 }, { 'cpaImage.concurrency': c, 'cpaImage.stream': false, 'cpaImage.preview.openOnGenerate': false });
+        const scenario = await h.useScenario('slow', { delayMs: FILL_IMAGE_MS / 10 }, { 'cpaImage.concurrency': c, 'cpaImage.stream': false, 'cpaImage.preview.openOnGenerate': false });
         await mkdir(join(h.workspaceDir, 'docs'), { recursive: true });
         await writeFile(join(h.workspaceDir, DOC), documentWithEmptyLinks(FILL_LINKS));
         // (Harness.openFile compares the visible text with the file, and 80 lines do not fit on the screen.)
         await h.workbench.openFile(DOC);
         await h.workbench.activeEditor.locator('.codelens-decoration a', { hasText: 'Generate Image from Alt Text' }).first().waitFor({ state: 'visible', timeout: 30_000 });
         const before = (await probeLines(h.userDataDir)).length;
+        // When each request arrived and each answer ended, as the gateway (in this process) saw them.
+        const arrived: number[] = [];
+        const ended: number[] = [];
+        for (let n = 1; n <= FILL_LINKS; n++) {
+          void h.gateway.waitForRequest(scenario.url, n).then(() => (arrived[n - 1] = performance.now()), () => undefined);
+          void h.gateway.waitForOutcome(scenario.url, n).then(() => (ended[n - 1] = performance.now()), () => undefined);
+        }
         const control = await startControl();
         await h.workbench.runCommand(COMMAND);
         // The list only renders the rows on screen: its title has the count.
@@ -80,10 +92,13 @@ export async function measureExtensionFill(options: { rounds: number; log: (m: s
         );
         const controlMaxStallMs = await control.stop();
         const probe = await waitFor('the event-loop line in the log', async () => (await probeLines(h.userDataDir))[before], { timeoutMs: 30_000 });
+        await waitFor('every answer to end', async () => ended.filter((t) => t !== undefined).length === FILL_LINKS, { timeoutMs: 30_000 });
+        const holds = arrived.map((t, i) => (ended[i] ?? t) - t);
+        const gaps = c === 1 ? arrived.slice(1).map((t, i) => t - (ended[i] ?? t)) : [];
         const filled = Number(/Generated and linked (\d+) of/.exec(summary)?.[1] ?? 0);
-        const run = { concurrency: c, round, wallMs: probe.wallMs, idealMs: Math.ceil(FILL_LINKS / c) * FILL_IMAGE_MS, maxStallMs: probe.maxStallMs, p99StallMs: probe.p99StallMs, ...(controlMaxStallMs !== undefined ? { controlMaxStallMs } : {}), filled };
+        const run = { concurrency: c, round, wallMs: probe.wallMs, idealMs: Math.ceil(FILL_LINKS / c) * FILL_IMAGE_MS, maxStallMs: probe.maxStallMs, p99StallMs: probe.p99StallMs, ...(controlMaxStallMs !== undefined ? { controlMaxStallMs } : {}), gatewayHoldMs: median(holds), ...(gaps.length ? { answerToNextRequestMs: median(gaps) } : {}), filled };
         runs.push(run);
-        options.log(`  extension fill c=${c} round ${round}: ${(run.wallMs / 1000).toFixed(2)} s (ideal ${run.idealMs / 1000} s), largest stall ${run.maxStallMs} ms (control ${controlMaxStallMs?.toFixed(1) ?? 'n/a'} ms), ${filled}/${FILL_LINKS} filled`);
+        options.log(`  extension fill c=${c} round ${round}: ${(run.wallMs / 1000).toFixed(2)} s (ideal ${run.idealMs / 1000} s), largest stall ${run.maxStallMs} ms (control ${controlMaxStallMs?.toFixed(1) ?? 'n/a'} ms), gateway held ${run.gatewayHoldMs.toFixed(0)} ms${run.answerToNextRequestMs !== undefined ? `, answer → next request ${run.answerToNextRequestMs.toFixed(0)} ms` : ''}, ${filled}/${FILL_LINKS} filled`);
       }
     }
   } finally {
