@@ -19,10 +19,13 @@ import { HELP, parseCommandLine, readPrompt, variantCount, versionString } from 
 import { softwareName, withProvenance } from './core/image/provenance';
 import { gatewayFromArgs } from './cli/gateway';
 import { checkFolderUsable, checkNameLengths, plannedOutput, withRealExtension } from './cli/files';
-import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage } from './cli/output';
+import { MIME_NAMES, oneLine, progressPrinter, renamedTakenMessage, usageLine } from './cli/output';
 import { type SaveTarget, exists, saveAtomically } from './cli/save';
 import { FileError } from './core/files/fileError';
 import { runFill } from './cli/fill';
+import { runAlt } from './cli/alt';
+import { readEditFiles } from './cli/editFiles';
+import { routeSwitchLine } from './cli/output';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const errorLine = (message: string): void => {
@@ -30,6 +33,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
   // `fill <files>…` is the second command: the empty image links of markdown files (src/cli/fill.ts).
   if (argv[0] === 'fill') return runFill(argv.slice(1), io);
+  // `alt <files>…`: alt text for the images of markdown files that have none (src/cli/alt.ts).
+  if (argv[0] === 'alt') return runAlt(argv.slice(1), io);
   const secrets = { current: [] as readonly string[] };
   try {
     const values = parseCommandLine(argv);
@@ -43,6 +48,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
 
     const prompt = await readPrompt(values, io);
+    // The edit's files are read and checked before any request (issue 14).
+    const edit = await readEditFiles(values, io);
     const verbose = values.verbose === true;
     const { gateway, log } = await gatewayFromArgs(values, io, secrets);
 
@@ -70,9 +77,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const label = variants > 1 ? `[${variant}/${variants}] ` : '';
       const note = (text: string): void => void io.stderr.write(escapeForTerminal(`${label}note: ${text}`) + '\n');
       const progress = progressPrinter((l) => (showProgress ? io.stderr.write(`${label}${l}`) : undefined), () => Date.now());
-      let image = await client.generate(gateway, { prompt }, { ...(io.signal ? { signal: io.signal } : {}), onProgress: (e) => progress.onProgress(e) });
+      let image = await client.generate(gateway, { prompt, ...edit }, { ...(io.signal ? { signal: io.signal } : {}), onProgress: (e) => progress.onProgress(e) });
+      // `auto` left the Responses route: one line says so, whatever --quiet says (it changes what the next run should ask).
+      if (image.routeSwitch) io.stderr.write(escapeForTerminal(`${label}${routeSwitchLine(image.routeSwitch)}`) + '\n');
       log.info(`${label}Received ${MIME_NAMES[image.mime]}, ${image.bytes.length} bytes in ${image.elapsedMs} ms (${image.attempts} attempt${image.attempts === 1 ? '' : 's'}).`);
       if (image.revisedPrompt) log.info(`${label}Revised prompt: ${image.revisedPrompt}`);
+      // Issue 13 item 6: what the image cost, and the plan quota left when the gateway passed the Codex headers on.
+      log.info(`${label}${usageLine(image, Date.now())}`);
       // The post-process stage, as in the extension (src/vscode/generation/postProcess.ts): fit, shrink, re-encode.
       const { image: processed, report } = await processImage(image, gateway.tool.size, gateway.processing ?? defaultProcessing);
       const delivered = image;

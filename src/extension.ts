@@ -73,7 +73,7 @@ export function activate(context: ExtensionContext): void {
     apiKeys,
     registry,
     pipeline,
-    new GenerationStatusBar(registry),
+    new GenerationStatusBar(registry, pipeline),
     readonlyDocuments,
     preview.disposable,
     authoring.disposable,

@@ -15,6 +15,7 @@ export const HELP = `Usage: ${NAME} --prompt "a cute squirrel" [--output out/squ
 Generates an image through an OpenAI-compatible gateway (POST <base>/v1/responses with a text model
 and the image_generation tool) and saves it. Prints the saved path.
 To fill every empty image link of markdown files instead: ${NAME} fill <file.md|folder>… (see fill --help).
+To write alt text for the images of markdown files that have none: ${NAME} alt <file.md>… (see alt --help).
 
 Prompt (one of):
   -p, --prompt <text>         the prompt; "-" reads it from standard input
@@ -30,7 +31,15 @@ Output:
                               name-2.png, …; prints every path (default 1)
 
 Request:
+      --api <responses|images|auto>  the gateway's route: responses (default; a text model calls
+                              the image_generation tool), images (POST /v1/images/generations
+                              and /edits with the image model), auto (responses, and the images
+                              route once when the gateway shows its tool is unavailable)
   -m, --model <name>          text model (default gpt-5.4; gpt-image-* is refused)
+      --image-model <name>    the images route's model (default gpt-image-2)
+      --image <file>          an image to edit (PNG, JPEG or WebP; repeat for up to 16)
+      --mask <file>           a PNG with the first image's size whose transparent pixels mark
+                              where to edit (with --image; either route)
   -f, --format <png|jpeg|webp>  requested output format (default from --output, else png)
       --stream                stream the answer (server-sent events)
       --size <WxH>            e.g. 1024x1024, 1536x1024, auto; also stated in the prompt
@@ -70,6 +79,7 @@ Configuration comes from the environment and OpenClaw, in this order:
   base URL  IMAGE_GEN_BASE_URL, OTCBOT_BASE_URL, CPA_BASE_URL, OPENAI_BASE_URL, OpenClaw otcbot provider
   API key   IMAGE_GEN_KEY, OTCBOT_API_KEY, CPA_API_KEY, OPENAI_API_KEY, OpenClaw otcbot provider
   model     --model, IMAGE_GEN_MODEL, OTCBOT_IMAGE_MODEL, CPA_MODEL, OpenClaw otcbot default model, gpt-5.4
+  route     --api, IMAGE_GEN_API, responses; image model --image-model, IMAGE_GEN_IMAGE_MODEL, gpt-image-2
   format    --format, IMAGE_GEN_OUTPUT_FORMAT, png
   headers   CPA_USER_AGENT, CPA_VERSION, CPA_ORIGINATOR, CPA_SESSION_ID
 
@@ -107,6 +117,10 @@ export const OPTIONS = {
   'max-attempts': { type: 'string' },
   'total-timeout': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
+  api: { type: 'string' },
+  'image-model': { type: 'string' },
+  image: { type: 'string', multiple: true },
+  mask: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -264,6 +278,11 @@ export function settingsFromArgs(values: Values): { settings: UserSettings; form
     if (settings.maxAttempts < 1 || settings.maxAttempts > 20) throw new UsageError(`--max-attempts must be from 1 to 20, not ${settings.maxAttempts}`);
   }
   if (values['total-timeout'] !== undefined) settings.totalTimeoutSeconds = positiveSeconds(values['total-timeout'], '--total-timeout');
+  if (values.api !== undefined) {
+    if (!['responses', 'images', 'auto'].includes(values.api.trim().toLowerCase())) throw new UsageError(`--api must be responses, images or auto, not '${values.api}'`);
+    settings.api = values.api.trim().toLowerCase();
+  }
+  if (values['image-model'] !== undefined) settings.imageModel = values['image-model'];
   // Partial images only exist in a stream.
   settings.stream = values.stream === true || (settings.partialImages ?? 0) > 0;
   return { settings, formatFlag };

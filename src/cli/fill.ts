@@ -23,7 +23,7 @@ import { escapeForTerminal } from '../core/text/terminalText';
 import { OPTIONS, firstLine, wholeNumber, type Values } from './args';
 import { gatewayFromArgs } from './gateway';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NAME, UsageError, type CliIo } from './contract';
-import { oneLine } from './output';
+import { oneLine, routeSwitchLine, usageLine } from './output';
 import { saveAtomically } from './save';
 import { resolveStyle } from '../core/config/config';
 import { defaultProcessing, processImage } from '../core/image/process';
@@ -122,6 +122,8 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
     for (const doc of docs) if (doc.links.length > 0) destinationFor(doc, pattern, 'check', 'png', io.cwd);
 
     const client = new ImageClient({ logger: log });
+    // `--api auto` leaving the Responses route is said once per run, not once per image (issue 14).
+    let routeSwitchSaid = false;
     let results;
     try {
       results = await runQueue(items, {
@@ -130,6 +132,11 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
         run: async (item, _index, signal) => {
           const docGateway = gatewayForDocument(gateway, item.doc);
           const delivered = await client.generate(docGateway, { prompt: item.link.prompt }, { signal });
+          log.info(`${item.doc.shown}:${item.line}: ${usageLine(delivered, Date.now())}`);
+          if (delivered.routeSwitch && !routeSwitchSaid) {
+            routeSwitchSaid = true;
+            io.stderr.write(`${escapeForTerminal(routeSwitchLine(delivered.routeSwitch))}\n`);
+          }
           // The post-process stage, as for one image: fit to the asked size, shrink, re-encode.
           const { image: processed } = await processImage(delivered, docGateway.tool.size, docGateway.processing ?? defaultProcessing);
           const image = withProvenance(processed, item.link.prompt, docGateway, softwareName('CLI'));

@@ -25,7 +25,7 @@ export async function gatewayFromArgs(values: Values, io: CliIo, secrets: { curr
     settings,
     env: io.env,
     openclaw,
-    describeSetting: (name) => (name === 'outputFormat' ? `command line --${formatFlag}` : `command line --${name}`),
+    describeSetting: (name) => (name === 'outputFormat' ? `command line --${formatFlag}` : name === 'imageModel' ? 'command line --image-model' : `command line --${name}`),
   });
   secrets.current = resolved.apiKey.value === undefined ? [] : [resolved.apiKey.value];
   for (const row of describeResolvedConfig(resolved)) log.info(`${row.name}: ${row.value} (${row.source})`);

@@ -3,6 +3,9 @@
  * Nothing here imports `vscode`; see test/unit/coreBoundary.test.ts.
  */
 
+import type { TokenUsage } from './gateway/usage';
+import type { QuotaStatus } from './gateway/quota';
+
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
 
 /** Optional fields of the `image_generation` tool; each is sent only when set (SPEC §1). */
@@ -83,6 +86,16 @@ export interface ImageProcessing {
   metadata?: boolean;
 }
 
+/**
+ * Which of the gateway's two image routes a generation takes (issue 14): `responses` (a text model calling the
+ * image_generation tool, POST /v1/responses), `images` (the image model itself, POST /v1/images/generations and
+ * /v1/images/edits), or `auto` (Responses first, the Images route once when the gateway shows the tool is missing).
+ */
+export type ImageApi = 'responses' | 'images' | 'auto';
+
+/** The route a request actually went to. */
+export type ImageRoute = 'responses' | 'images';
+
 /** Everything the client needs for one call, already resolved and validated. */
 export interface GatewaySettings {
   /** As configured; the request URL is derived by `responsesUrl()`. */
@@ -109,6 +122,10 @@ export interface GatewaySettings {
   style?: ImageStyle;
   /** The post-process stage's settings; absent means the default (crop, original format, quality 80). */
   processing?: ImageProcessing;
+  /** The route (cpaImage.api, --api); absent means `responses`. */
+  api?: ImageApi;
+  /** The model of the Images route (cpaImage.imageModel, --image-model), an image model such as gpt-image-2. */
+  imageModel?: string;
 }
 
 /** An image sent along for editing (SPEC §7), always resent as a data URL (gateway.md §1.4). */
@@ -122,6 +139,11 @@ export interface ImageRequest {
   prompt: string;
   /** Images to edit; when present the request uses a message with input_text + input_image parts. */
   inputImages?: InputImage[];
+  /**
+   * A PNG whose fully transparent pixels mark where the first image is to be edited (the API's convention): the
+   * Images route's `mask`, the Responses tool's `input_image_mask`. Only with `inputImages`.
+   */
+  mask?: InputImage;
 }
 
 export type ImageMime = 'image/png' | 'image/jpeg' | 'image/webp';
@@ -164,6 +186,24 @@ export interface GeneratedImage {
   /** 1 when the first attempt succeeded. */
   attempts: number;
   elapsedMs: number;
+  /** What the answer says the generation cost in tokens (gateway/usage.ts), when it says so. */
+  usage?: TokenUsage;
+  /** The plan quota left, from the Codex headers CPA passes through (gateway/quota.ts), when it sent them. */
+  quota?: QuotaStatus;
+  /** The route that made the image, when it was the Images route (absent: the Responses route). */
+  route?: ImageRoute;
+  /** Set when `auto` left the Responses route for the Images route; the front ends say so (CLI: one line; extension: the notification). */
+  routeSwitch?: RouteSwitch;
+}
+
+/**
+ * Why `auto` took the Images route: the Responses route answered with text after the retries (`text_fallback`), said
+ * `Tool choice 'image_generation' not found` (`tool_not_found`), or refused the tool with a 403 (`tool_forbidden`).
+ */
+export interface RouteSwitch {
+  reason: 'text_fallback' | 'tool_not_found' | 'tool_forbidden';
+  /** The Images route's model. */
+  imageModel: string;
 }
 
 /** Time and randomness, injectable so tests of retry waits never sleep. */

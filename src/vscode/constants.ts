@@ -40,6 +40,10 @@ export const illustrateSectionCommand = 'cpaImage.illustrateSection';
 /** Markdown authoring (authoring/): every empty image link of a document, or of the markdown files under a folder. */
 export const generateAllMissingImagesCommand = 'cpaImage.generateAllMissingImages';
 
+/** Markdown authoring (authoring/): alt text for an image with an empty or placeholder alt, and for all of a document's. */
+export const writeAltTextCommand = 'cpaImage.writeAltText';
+export const writeAltTextForAllCommand = 'cpaImage.writeAltTextForAll';
+
 /** Every command id of the manifest (commandTable.ts registers exactly these). */
 export type CommandId =
   | (typeof Commands)[keyof typeof Commands]
@@ -48,7 +52,9 @@ export type CommandId =
   | typeof regenerateFromFileCommand
   | typeof generateFromAltTextCommand
   | typeof illustrateSectionCommand
-  | typeof generateAllMissingImagesCommand;
+  | typeof generateAllMissingImagesCommand
+  | typeof writeAltTextCommand
+  | typeof writeAltTextForAllCommand;
 
 /** The agent tool's name in `contributes.languageModelTools` (must match /^[\w-]+$/). */
 export const generateImageToolName = 'cpa-image_generate';

@@ -133,6 +133,9 @@ export function readExtensionSettings(config: ConfigurationReader, http: Configu
   if (styles !== undefined && styles !== null) user.styles = styles;
   const phrase = config.get<unknown>('sizeInPrompt');
   if (typeof phrase === 'boolean') user.sizePhrase = phrase;
+  // The route and the Images route's model (issue 14): which endpoint of the same gateway, never where the key goes.
+  // Only a value someone set counts, so the manifest's default leaves IMAGE_GEN_API / IMAGE_GEN_IMAGE_MODEL their say.
+  for (const key of ['api', 'imageModel'] as const) if (isSet(config.inspect(key))) set(key, str(key));
   user.proxy = readProxySettings(http);
 
   const insertFormat = config.get<unknown>('insertFormat');

@@ -191,6 +191,8 @@ function renderEntry(entry: HistoryItemView): void {
       row(label('model'), entry.model, 'current-model'),
       row(label('details'), entry.details, 'current-details'),
       row(label('timeTaken'), entry.elapsed, 'current-time'),
+      row(label('tokens'), entry.tokens, 'current-tokens'),
+      row(label('quotaLeft'), entry.quota, 'current-quota'),
       row(label('savedTo'), entry.exists ? entry.path : `${entry.path} (${label('fileDeleted')})`, 'current-path'),
       row(label('fileSize'), entry.bytes, 'current-bytes'),
       row(label('created'), entry.created, 'current-created'),

@@ -63,17 +63,8 @@ describe('Markdown authoring, Edit Image and the agent tool in a real VS Code', 
     }
   });
 
-  /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`authoring-${name}-FAILED`).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(notifications)}`;
-      throw error;
-    }
-  }
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`authoring-${name}`, body);
 
   /** Waits for the "Saved …" notification and for the progress notification to go. */
   async function savedNotification(): Promise<string> {

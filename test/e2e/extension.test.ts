@@ -12,9 +12,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor } from './harness';
+import { Harness, isPng, makeTestKey, sampleFiles, waitFor } from './harness';
 import { withoutProvenance } from '../gateway/inspect';
-import { removeInside } from '../support/removeInside';
 
 const apiKey = makeTestKey();
 const keyHint = apiKey.slice(-4);
@@ -66,20 +65,8 @@ describe('CPA GPT Image in a real VS Code (code-server + Chromium)', { timeout: 
     );
   }
 
-  /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    await removeInside(resultsDir, `${name}-FAILED.png`); // from an earlier run
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`${name}-FAILED`).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      const status = await h.workbench.statusBarTexts().catch(() => []);
-      const detail = `\n  notifications: ${JSON.stringify(notifications)}\n  status bar: ${JSON.stringify(status)}`;
-      if (error instanceof Error) error.message += detail;
-      throw error;
-    }
-  }
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`${name}`, body);
 
   /** Waits until no generation shows: no progress notification, no status bar item. */
   async function generationEnded(): Promise<void> {

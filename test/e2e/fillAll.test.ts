@@ -62,17 +62,8 @@ describe('Generate All Missing Images in a real VS Code', { timeout: 20 * 60_000
     await removeInside(h.workspaceDir, doc);
   });
 
-  /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`fillall-${name}-FAILED`).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(notifications)}`;
-      throw error;
-    }
-  }
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`fillall-${name}`, body);
 
   function codeLenses() {
     return h.workbench.activeEditor.locator('.codelens-decoration a, .codelens-decoration span');

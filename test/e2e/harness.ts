@@ -327,6 +327,28 @@ export class Harness {
     return this.workbench.screenshot(name, options);
   }
 
+  /**
+   * Runs one case; when it fails, keeps a screenshot `<name>-FAILED` of what the user would have seen (one from an
+   * earlier run is removed first) and adds the notifications, the status bar and `describe()`'s lines to the error.
+   */
+  async scene(name: string, body: () => Promise<void>, describe?: () => Promise<string[]>): Promise<void> {
+    const shot = `${name}-FAILED`;
+    await removeInside(resultsDir, `${shot}.png`, { force: true });
+    try {
+      await body();
+    } catch (error) {
+      await this.screenshot(shot).catch(() => undefined);
+      const notifications = await this.workbench.notificationTexts().catch(() => []);
+      const status = await this.workbench.statusBarTexts().catch(() => []);
+      const more = describe ? await describe().catch((e: unknown) => [`(unreadable: ${String(e)})`]) : [];
+      if (error instanceof Error) {
+        error.message += `\n  notifications: ${JSON.stringify(notifications)}\n  status bar: ${JSON.stringify(status)}`;
+        if (more.length > 0) error.message += `\n  ${more.join('\n  ')}`;
+      }
+      throw error;
+    }
+  }
+
   /** Ends everything, even when a case failed; keeps the extension host logs for inspection. */
   async close(): Promise<void> {
     await this.workbench.close();

@@ -17,11 +17,11 @@
  * Run: E2E_STRESS=1 E2E_FILES="test/e2e/inertText.test.ts" bash scripts/test.sh e2e
  */
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ScenarioName } from '../gateway/server';
-import { Harness, makeTestKey, resultsDir, waitFor, type Scenario } from './harness';
+import { Harness, makeTestKey, waitFor, type Scenario } from './harness';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
@@ -49,19 +49,8 @@ function withHarness(scenario: ScenarioName, logName: string): { h: () => Harnes
   return { h, scenario: () => h().scenario as Scenario };
 }
 
-/** Runs a case; on failure keeps a screenshot of what the user would have seen. */
-async function scene(h: Harness, name: string, body: () => Promise<void>): Promise<void> {
-  const shot = `inert-${name}-FAILED`;
-  await rm(path.join(resultsDir, `${shot}.png`), { force: true }); // from an earlier run
-  try {
-    await body();
-  } catch (error) {
-    await h.screenshot(shot).catch(() => undefined);
-    const notifications = await h.workbench.notificationTexts().catch(() => []);
-    if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(notifications)}`;
-    throw error;
-  }
-}
+/** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+const scene = (h: Harness, name: string, body: () => Promise<void>) => h.scene(`inert-${name}`, body);
 
 /** Waits until no generation shows: no progress notification, no status bar item. */
 async function generationEnded(h: Harness): Promise<void> {

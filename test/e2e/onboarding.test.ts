@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor } from './harness';
-import { removeInside } from '../support/removeInside';
+import { Harness, isPng, makeTestKey, sampleFiles, waitFor } from './harness';
 
 const apiKey = makeTestKey();
 const guide = 'docs/guide.md';
@@ -32,18 +31,8 @@ describe('the first run: from nothing configured to a saved image (code-server +
     await h?.close();
   });
 
-  /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    await removeInside(resultsDir, `${name}-FAILED.png`);
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`${name}-FAILED`).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(notifications)}`;
-      throw error;
-    }
-  }
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`${name}`, body);
 
   async function notificationMatching(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     return waitFor(`a notification matching ${pattern}`, async () => (await h.workbench.notificationTexts()).find((t) => pattern.test(t)), {
@@ -123,8 +112,9 @@ describe('the first run: from nothing configured to a saved image (code-server +
       await workbench.clickNotificationButton('Generate Image', 'The gateway is set up');
       assert.equal((await workbench.quickInputState()).value, '', 'the prompt box starts empty');
       await workbench.typeInQuickInput(prompt);
-      const request = await h.requestTo({ url, name: 'ok' }, 2);
-      assert.ok(request.path.endsWith('/v1/responses'), request.path);
+      // Check Connection sent GET /v1/models and the Images route's free probe (issue 14) before it: the image request
+      // is the first to /v1/responses.
+      const request = await waitFor('the image request', async () => h.gateway.requestsFor(url).find((r) => r.path.endsWith('/v1/responses')), { timeoutMs: 30_000 });
       assert.ok(request.headers.authorization === `Bearer ${apiKey}`, 'the key typed in Set Up Gateway… is sent');
       await notificationMatching(/^Saved /, 60_000);
       const images = await h.listFiles('docs/images');
@@ -141,7 +131,9 @@ describe('the first run: from nothing configured to a saved image (code-server +
       assert.equal(text.slice(0, index).trimEnd(), original.slice(0, offset).trimEnd(), 'text before the link kept');
       assert.equal(text.slice(index + link.length).trimStart(), original.slice(offset).trimStart(), 'text after the link kept');
       const requests = h.gateway.requestsFor(url).map((r) => `${r.method} ${r.path.replace(/^.*(\/v1\/)/, '$1')}`);
-      assert.deepEqual(requests, ['GET /v1/models', 'POST /v1/responses'], 'one check, one generation');
+      // The check is the model list and the Images route's free probe (`{}`, refused for its missing prompt: issue 14).
+      assert.deepEqual(requests, ['GET /v1/models', 'POST /v1/images/generations', 'POST /v1/responses'], 'one check, one generation');
+      assert.equal(h.gateway.requestsFor(url)[1]?.body, '{}', 'the probe asks for nothing');
       await h.screenshot('onboarding-6-saved');
     }));
 

@@ -120,17 +120,8 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
     await h.workbench.runCommand('Notifications: Clear All Notifications');
   }
 
-  /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`preview-${name}-FAILED`).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(notifications)}`;
-      throw error;
-    }
-  }
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`preview-${name}`, body);
 
   /** The frame of our webview (the inner iframe that holds src/webview/preview.ts's page), once it has drawn. */
   async function preview(): Promise<Frame> {
@@ -388,15 +379,17 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       assert.equal(b.tools?.[0]?.['quality'], 'high', 'the quality of the entry, not the new setting');
       assert.equal(b.tools?.[0]?.['size'], '1536x1024');
 
-      const again = await preview();
-      await again.locator('#current [data-testid="current-state"]').filter({ hasText: 'Generating…' }).waitFor({ timeout: 15_000 });
-      await again.locator('#current img[data-kind="final"]').waitFor({ state: 'visible', timeout: 60_000 });
+      // The panel follows the new run (its "Generating…" state can be over before a loaded machine looks, so the
+      // test waits for the outcome: the new file shown as the current image).
       await runFinished();
       const files = await h.listFiles('docs/images');
       assert.equal(files.length, 3, `a new file, the others kept: ${JSON.stringify(files)}`);
       const regeneratedImage = files.find((f) => f !== streamedImage && !f.includes('harbour')) ?? '';
       assert.equal(regeneratedImage, streamedImage.replace(/\.png$/, '-2.png'), 'next to the first one, never overwriting it');
-      assert.equal(await currentText(again, 'current-path'), regeneratedImage);
+      const again = await preview();
+      await waitFor('the panel to show the regenerated image', async () =>
+        (await again.locator('#current img[data-kind="final"]').isVisible()) && (await currentText(again, 'current-path')) === regeneratedImage,
+      { timeoutMs: 45_000 });
       assert.equal(await h.savedText(guide), documentBefore, 'Regenerate does not insert a second link by itself');
 
       const items = await historyItems(again);

@@ -48,19 +48,8 @@ describe('Image preview after fast generations in a real VS Code', { timeout: 20
   });
 
   /** Runs a case; on failure keeps a screenshot and says what each webview frame held. */
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`previewFast-${name}-FAILED`).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      const frames = await describeFrames().catch((e: unknown) => [`(frames unreadable: ${String(e)})`]);
-      if (error instanceof Error) {
-        error.message += `\n  notifications: ${JSON.stringify(notifications)}\n  webview frames:\n    ${frames.join('\n    ')}`;
-      }
-      throw error;
-    }
-  }
+  const scene = (name: string, body: () => Promise<void>) =>
+    h.scene(`previewFast-${name}`, body, async () => ['webview frames:', ...(await describeFrames()).map((f) => `  ${f}`)]);
 
   /** For a failure message: the URL of each frame and, for ours, whether it has drawn and what. */
   async function describeFrames(): Promise<string[]> {

@@ -53,15 +53,8 @@ describe('Provenance and Regenerate from File, in a real VS Code', { timeout: 10
     }
   });
 
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(`provenance-${name}-FAILED`).catch(() => undefined);
-      if (error instanceof Error) error.message += `\n  notifications: ${JSON.stringify(await h.workbench.notificationTexts().catch(() => []))}`;
-      throw error;
-    }
-  }
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`provenance-${name}`, body);
 
   async function savedNotification(): Promise<string> {
     const saved = await waitFor('the "Saved" notification', async () => (await h.workbench.notificationTexts()).find((t) => t.startsWith('Saved ')), {

@@ -25,7 +25,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ScenarioName } from '../gateway/server';
 import { makePng } from '../gateway/images';
-import { Harness, isPng, makeTestKey, resultsDir, sampleFiles, waitFor, Workbench, type Scenario } from './harness';
+import { Harness, isPng, makeTestKey, sampleFiles, waitFor, Workbench, type Scenario } from './harness';
 import { withoutProvenance } from '../gateway/inspect';
 import { removeInside, removeTempFolder } from '../support/removeInside';
 
@@ -55,21 +55,8 @@ describe('Reliability of the extension in a real VS Code (code-server + Chromium
     await h.resetWorkspace();
   });
 
-  /** Runs a case; on failure keeps a screenshot of what the user would have seen. */
-  async function scene(name: string, body: () => Promise<void>): Promise<void> {
-    const shot = `reliability-${name}-FAILED`;
-    await removeInside(resultsDir, `${shot}.png`); // from an earlier run
-    try {
-      await body();
-    } catch (error) {
-      await h.screenshot(shot).catch(() => undefined);
-      const notifications = await h.workbench.notificationTexts().catch(() => []);
-      const status = await h.workbench.statusBarTexts().catch(() => []);
-      const detail = `\n  notifications: ${JSON.stringify(notifications)}\n  status bar: ${JSON.stringify(status)}`;
-      if (error instanceof Error) error.message += detail;
-      throw error;
-    }
-  }
+  /** Runs a case; on failure keeps a screenshot of what the user would have seen (Harness.scene). */
+  const scene = (name: string, body: () => Promise<void>) => h.scene(`reliability-${name}`, body);
 
   /** A fresh URL of the scenario (the per-case settings kept: setUserSettings replaces the user settings). */
   function use(name: ScenarioName, params?: Record<string, string | number>): Promise<Scenario> {

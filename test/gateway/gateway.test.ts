@@ -27,10 +27,12 @@ import {
   USAGE_LIMIT_MESSAGE,
   partialImageFor,
   revisedPromptFor,
+  PLATFORM_USAGE,
 } from './scenarios';
 import { scenarioNames, startTestGateway, type ScenarioName, type TestGateway } from './server';
 import { TERMINAL_ESCAPES_ERROR_MESSAGE, TERMINAL_ESCAPES_MODEL_TEXT, TERMINAL_ESCAPES_REVISED_PROMPT } from './scenarios';
 import { keyAsJsonEscapes, keyAsPercentBytes } from './scenarios';
+import { ALT_TEXT_HOSTILE_REPLY, ALT_TEXT_REPLY, ALT_TEXT_REPLY_ZH } from './scenarios';
 
 const PROMPT = 'a red squirrel';
 const KEY = 'sk-test-CANARY-1234';
@@ -705,6 +707,39 @@ describe('test gateway', () => {
       assert.deepEqual(finalImageFromStream((await postStream(s)).text).bytes, tinyPng);
     });
 
+    it('alt-text: a text request (no tools, an input_image) gets one sentence, in Chinese when asked; the request is on the record', async () => {
+      const textRequest = (instruction: string, stream = false) => ({
+        model: 'gpt-5.4',
+        input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: instruction }, { type: 'input_image', image_url: `data:image/png;base64,${tinyPng.toString('base64')}` }] }],
+        instructions: 'you are a helpful assistant',
+        stream,
+        store: false,
+      });
+      const sentence = (body: Json) => String(record(list(record(list(body.output)[0]).content)[0]).text);
+      const u = url('alt-text');
+      const english = record(JSON.parse((await post(u, textRequest('Answer in English.'))).text));
+      assert.equal(sentence(english), ALT_TEXT_REPLY);
+      assert.deepEqual(english.tools, []);
+      assert.equal(imageItemOf(list(english.output)), undefined);
+      const chinese = record(JSON.parse((await post(u, textRequest('Answer in Chinese (the script the document uses).'))).text));
+      assert.equal(sentence(chinese), ALT_TEXT_REPLY_ZH);
+      const recorded = gw.requestsFor(u);
+      assert.equal(recorded.length, 2);
+      const sent = record(recorded[0]?.json);
+      assert.equal(sent.tools, undefined, 'the record shows that no tools were sent');
+      const parts = list(record(list(sent.input)[0]).content).map(record);
+      assert.equal(parts[1]?.type, 'input_image');
+      assert.match(String(parts[1]?.image_url), /^data:image\/png;base64,iVBORw0KGgo/);
+
+      const s = url('alt-text', { lang: 'zh' });
+      const streamed = checkFraming((await post(s, textRequest('Answer in English.', true), { accept: 'text/event-stream' })).text);
+      const deltas = streamed.filter((e) => e.type === 'response.output_text.delta').map((e) => String(e.delta));
+      assert.equal(deltas.join(''), ALT_TEXT_REPLY_ZH, 'lang=zh wins over the instruction');
+      const hostile = record(JSON.parse((await post(url('alt-text', { reply: 'hostile' }), textRequest('x'))).text));
+      assert.equal(sentence(hostile), ALT_TEXT_HOSTILE_REPLY);
+      assert.match(ALT_TEXT_HOSTILE_REPLY, /\]\(javascript:.*<img .*\n\n.*\[click\]\(command:/s);
+    });
+
     it('tools-empty-always: prose every time', async () => {
       const u = url('tools-empty-always');
       for (let i = 0; i < 3; i++) {
@@ -1002,6 +1037,75 @@ describe('test gateway', () => {
     });
   });
 
+  describe('usage and quota (issue 13 item 6)', () => {
+    const usageOf = (body: Json): { usage: unknown; toolUsage: unknown } => ({ usage: body.usage, toolUsage: body.tool_usage });
+    const completedOf = (text: string): Json => record(checkFraming(text).find((e) => e.type === 'response.completed')!.response);
+
+    it('by default: usage and tool_usage.image_gen, in the JSON body and in response.completed after the repeated image', async () => {
+      const expected = {
+        usage: { input_tokens: 1200, input_tokens_details: { cached_tokens: 0 }, output_tokens: 80, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1280 },
+        toolUsage: { image_gen: { input_tokens: 49, output_tokens: 272, total_tokens: 321 } },
+      };
+      assert.deepEqual(usageOf(record(JSON.parse((await post(url('ok'))).text))), expected);
+      const streamed = (await postStream(url('ok'))).text;
+      const completed = completedOf(streamed);
+      assert.deepEqual(usageOf(completed), expected);
+      const frame = streamed.slice(streamed.indexOf('event: response.completed'));
+      assert.ok(frame.indexOf('"result":"iVBOR') < frame.indexOf('"usage":{'), 'the usage follows the image it repeats, as on the wire');
+      const opening = record(checkFraming(streamed)[0]!.response);
+      assert.equal(opening.usage, null, 'no usage before the end');
+    });
+
+    it('usage=platform: the recorded platform usage, no tool_usage; usage=none: neither', async () => {
+      for (const stream of [false, true]) {
+        const body = (params: Record<string, string>) =>
+          stream ? postStream(url('ok', params)).then((r) => completedOf(r.text)) : post(url('ok', params)).then((r) => record(JSON.parse(r.text)));
+        assert.deepEqual(usageOf(await body({ usage: 'platform' })), { usage: PLATFORM_USAGE, toolUsage: undefined });
+        assert.deepEqual(usageOf(await body({ usage: 'none' })), { usage: null, toolUsage: undefined });
+      }
+    });
+
+    it('usage=hostile: negative, string, huge, fractional and deep counts beside one sound one', async () => {
+      const body = record(JSON.parse((await post(url('ok', { usage: 'hostile' }))).text));
+      const usage = record(body.usage);
+      assert.equal(usage.input_tokens, -1200);
+      assert.equal(usage.total_tokens, 1e300);
+      assert.equal(usage.output_tokens, 80);
+      assert.equal(record(usage.output_tokens_details).reasoning_tokens, '12');
+      let depth = 0;
+      for (let d: unknown = usage.input_tokens_details; typeof d === 'object' && d !== null; d = record(d).cached_tokens) depth++;
+      assert.ok(depth > 100);
+      assert.deepEqual(body.tool_usage, { image_gen: { input_tokens: 4.5, output_tokens: '272', total_tokens: -321 } });
+    });
+
+    it('codex-quota: the x-codex-* headers with an image, stream and not; used/weeklyUsed set the percentages', async () => {
+      for (const reply of [await post(url('codex-quota')), await postStream(url('codex-quota', { used: 81.5, weeklyUsed: 100 }))]) {
+        assert.equal(reply.status, 200);
+        assert.equal(reply.headers.get('x-codex-primary-window-minutes'), '300');
+        assert.equal(reply.headers.get('x-codex-secondary-window-minutes'), '10080');
+        assert.equal(reply.headers.get('x-codex-plan-type'), 'plus');
+        const resetAt = Number(reply.headers.get('x-codex-primary-reset-at'));
+        assert.ok(Math.abs(resetAt - (Date.now() / 1000 + 15_780)) < 60);
+      }
+      const plain = await post(url('codex-quota'));
+      assert.equal(plain.headers.get('x-codex-primary-used-percent'), '19');
+      assert.equal(plain.headers.get('x-codex-secondary-used-percent'), '36');
+      assert.ok(imageItemOf(list(record(JSON.parse(plain.text)).output)));
+      const set = await postStream(url('codex-quota', { used: 81.5, weeklyUsed: 100 }));
+      assert.equal(set.headers.get('x-codex-primary-used-percent'), '81.5');
+      assert.equal(set.headers.get('x-codex-secondary-used-percent'), '100');
+      assert.deepEqual(finalImageFromStream(set.text).bytes, tinyPng);
+      assert.equal((await post(url('ok'))).headers.get('x-codex-primary-used-percent'), null, 'other scenarios send none');
+    });
+
+    it('codex-quota hostile=1: values no client may believe', async () => {
+      const reply = await post(url('codex-quota', { hostile: 1 }));
+      assert.equal(reply.headers.get('x-codex-primary-used-percent'), 'NaN');
+      assert.equal(reply.headers.get('x-codex-secondary-window-minutes'), '1e300');
+      assert.equal(reply.headers.get('x-codex-plan-type'), '[pro](command:workbench.action.terminal.new)');
+    });
+  });
+
   describe('never-ending answers', () => {
     /** Sends a request to the `ok` scenario and reads its answer to the end. */
     async function answeredInFull(): Promise<void> {
@@ -1085,6 +1189,137 @@ describe('test gateway', () => {
       child.kill('SIGTERM');
       const [code] = await exited;
       assert.equal(code, 0);
+    });
+  });
+
+  describe('the Images route (issue 14)', () => {
+    const imagesPost = async (base: string, kind: 'generations' | 'edits', body: string, contentType = 'application/json'): Promise<Reply> => {
+      const res = await fetch(`${base}/v1/images/${kind}`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${KEY}` }, body });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    };
+    const generation = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'gpt-image-2', prompt: PROMPT, n: 1, ...extra });
+    const png64 = tinyPng.toString('base64');
+
+    it('images-ok: JSON {created, data:[{b64_json}], usage}; the request recorded', async () => {
+      const u = url('images-ok');
+      const reply = await imagesPost(u, 'generations', generation());
+      assert.equal(reply.status, 200);
+      const body = record(JSON.parse(reply.text));
+      assert.deepEqual(Buffer.from(String(record(list(body.data)[0]).b64_json), 'base64'), gw.imageFor(u));
+      assert.equal(record(body.usage).total_tokens, 321);
+      assert.equal(gw.requestsFor(u)[0]?.path.endsWith('/v1/images/generations'), true);
+    });
+
+    it('images-ok: a stream of partial_image events then completed; image_edit.* for edits', async () => {
+      const u = url('images-ok');
+      const reply = await imagesPost(u, 'generations', generation({ stream: true, partial_images: 2 }));
+      assert.match(reply.headers.get('content-type') ?? '', /text\/event-stream/);
+      const events = parseSseJson(reply.text);
+      assert.deepEqual(events.map((e) => e.event), ['image_generation.partial_image', 'image_generation.partial_image', 'image_generation.completed']);
+      assert.deepEqual(events.map((e) => e.json.partial_image_index), [0, 1, undefined]);
+      assert.deepEqual(Buffer.from(String(events[0]?.json.b64_json), 'base64'), partialImageFor(0));
+      assert.deepEqual(Buffer.from(String(events[2]?.json.b64_json), 'base64'), gw.imageFor(u));
+      const edit = await imagesPost(u, 'edits', JSON.stringify({ model: 'gpt-image-2', prompt: PROMPT, images: [{ image_url: `data:image/png;base64,${png64}` }], stream: true }));
+      assert.deepEqual(parseSseJson(edit.text).map((e) => e.event), ['image_edit.completed']);
+    });
+
+    it("CPA's checks: the free probe {} gets 400 prompt is required; a model it does not take and a body that is not JSON get 400", async () => {
+      const u = url('images-ok');
+      const probe = await imagesPost(u, 'generations', '{}');
+      assert.equal(probe.status, 400);
+      assert.equal(record(record(JSON.parse(probe.text)).error).message, 'Invalid request: prompt is required');
+      const model = await imagesPost(u, 'generations', generation({ model: 'gpt-5.4' }));
+      assert.match(record(record(JSON.parse(model.text)).error).message as string, /Model gpt-5\.4 is not supported on \/v1\/images\/generations/);
+      const notJson = await imagesPost(u, 'generations', 'nope');
+      assert.equal(record(record(JSON.parse(notJson.text)).error).message, 'Invalid request: body must be valid JSON');
+      const badType = await imagesPost(u, 'edits', 'x', 'text/plain');
+      assert.match(badType.text, /unsupported Content-Type \\"text\/plain\\"/);
+    });
+
+    it('images-error-event: a preview, then event: error with the nested, sanitized usage limit; non-stream 429', async () => {
+      const u = url('images-error-event');
+      const events = parseSseJson((await imagesPost(u, 'generations', generation({ stream: true, partial_images: 1 }))).text);
+      assert.deepEqual(events.map((e) => e.event), ['image_generation.partial_image', 'error']);
+      assert.deepEqual(events[1]?.json, { error: { type: 'usage_limit_reached', code: 'usage_limit_reached', message: USAGE_LIMIT_MESSAGE, param: null } });
+      assert.equal((await imagesPost(u, 'generations', generation())).status, 429);
+    });
+
+    it('images-no-completed: previews and the end, no completed event; non-stream data []', async () => {
+      const u = url('images-no-completed');
+      const events = parseSseJson((await imagesPost(u, 'generations', generation({ stream: true }))).text);
+      assert.deepEqual(events.map((e) => e.event), ['image_generation.partial_image']);
+      assert.deepEqual(record(JSON.parse((await imagesPost(u, 'generations', generation())).text)).data, []);
+    });
+
+    it('images-error: each error shape of images-api.md §5', async () => {
+      const expect: [string, number, RegExp][] = [
+        ['disabled', 404, /^$/],
+        ['unsupported-model', 400, /is not supported on \/v1\/images/],
+        ['unknown-provider', 400, /"code":"model_not_found"/],
+        ['no-auth', 503, /no auth available/],
+        ['usage-limit', 429, /"resets_in_seconds":529498/],
+        ['cooldown', 429, /"code":"model_cooldown".*"reset_seconds":3600/],
+        ['eof', 500, /unexpected EOF/],
+        ['moderation', 400, /"code":"moderation_blocked"/],
+      ];
+      for (const [shape, status, text] of expect) {
+        const reply = await imagesPost(url('images-error', { shape }), 'generations', generation());
+        assert.equal(reply.status, status, shape);
+        assert.match(reply.text, text, shape);
+      }
+      const transparent = url('images-error', { shape: 'transparent' });
+      assert.equal((await imagesPost(transparent, 'generations', generation({ background: 'transparent' }))).status, 400);
+      assert.equal((await imagesPost(transparent, 'generations', generation({ background: 'opaque' }))).status, 200);
+    });
+
+    it('images-multipart-only: a JSON edit is refused for its Content-Type; the form is parsed and recorded, file bytes exact', async () => {
+      const u = url('images-multipart-only');
+      const json = await imagesPost(u, 'edits', JSON.stringify({ model: 'gpt-image-2', prompt: PROMPT, images: [{ image_url: `data:image/png;base64,${png64}` }] }));
+      assert.equal(json.status, 400);
+      assert.match(json.text, /unsupported Content-Type/);
+      const form = new FormData();
+      form.append('model', 'gpt-image-2');
+      form.append('prompt', PROMPT);
+      form.append('image[]', new Blob([new Uint8Array(tinyPng)], { type: 'image/png' }), 'a.png');
+      form.append('mask', new Blob([new Uint8Array(tinyPng)], { type: 'image/png' }), 'm.png');
+      const res = await fetch(`${u}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: form });
+      assert.equal(res.status, 200);
+      assert.deepEqual(Buffer.from(String(record(list(record(await res.json()).data)[0]).b64_json), 'base64'), gw.imageFor(u));
+      const recorded = gw.requestsFor(u)[1]?.form ?? [];
+      assert.deepEqual(recorded.map((p) => p.name), ['model', 'prompt', 'image[]', 'mask']);
+      assert.ok(recorded[2]?.data.equals(tinyPng));
+      assert.equal(recorded[2]?.contentType, 'image/png');
+      const noImage = new FormData();
+      noImage.append('prompt', PROMPT);
+      const refused = await fetch(`${u}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: noImage });
+      assert.match(await refused.text(), /image is required/);
+    });
+
+    it('images-text-responses: text with tools [] on /v1/responses, gpt-image-2 in /v1/models, images on /v1/images', async () => {
+      const u = url('images-text-responses');
+      const text = record(JSON.parse((await post(u)).text));
+      assert.deepEqual(text.tools, []);
+      const models = record(await (await fetch(`${u}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).json());
+      assert.ok(list(models.data).some((m) => record(m).id === 'gpt-image-2'));
+      assert.equal((await imagesPost(u, 'generations', generation())).status, 200);
+    });
+
+    it("images-tool-not-found: 400 Tool choice not found on /v1/responses, no image model listed, the probe answers", async () => {
+      const u = url('images-tool-not-found');
+      const reply = await post(u);
+      assert.equal(reply.status, 400);
+      assert.match(reply.text, new RegExp(TOOL_CHOICE_MESSAGE.replace(/[.()']/g, '.')));
+      const models = record(await (await fetch(`${u}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).json());
+      assert.ok(!list(models.data).some((m) => String(record(m).id).startsWith('gpt-image')));
+      assert.equal((await imagesPost(u, 'generations', '{}')).status, 400);
+    });
+
+    it('images-absent: text on /v1/responses and an empty 404 on /v1/images (the route off)', async () => {
+      const u = url('images-absent');
+      assert.deepEqual(record(JSON.parse((await post(u)).text)).tools, []);
+      const reply = await imagesPost(u, 'generations', '{}');
+      assert.equal(reply.status, 404);
+      assert.equal(reply.text, '');
     });
   });
 

@@ -68,6 +68,17 @@ export const scenarioNames = [
   'refuse-prompt',
   'ignores-size',
   'refuse-transparent',
+  'alt-text',
+  'codex-quota',
+  // The Images route (issue 14): imagesScenarios.ts answers /v1/images/generations and /v1/images/edits.
+  'images-ok',
+  'images-error-event',
+  'images-no-completed',
+  'images-error',
+  'images-multipart-only',
+  'images-text-responses',
+  'images-tool-not-found',
+  'images-absent',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -145,6 +156,8 @@ export const POLICY_REFUSAL_MESSAGE = 'This request was flagged by a safety poli
  */
 export const MARKDOWN_LINK_ERROR_MESSAGE = '[Sign in again](command:workbench.action.terminal.new) Your session has expired.';
 export const MODELS = ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.5', 'gpt-5.3-codex'];
+/** The image models CPA adds for a Codex account (images-api.md §6). */
+export const IMAGE_MODELS = ['gpt-image-2', 'gpt-image-1.5'];
 
 export function rateLimitTextMessage(seconds: string): string {
   return `Rate limit reached for gpt-5.4 in organization org-AAA on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in ${seconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`;
@@ -378,7 +391,7 @@ async function writeSplit(ctx: ScenarioContext, text: string): Promise<void> {
   }
 }
 
-function endResponse(ctx: ScenarioContext): Promise<void> {
+export function endResponse(ctx: ScenarioContext): Promise<void> {
   ensureOpen(ctx);
   return new Promise((resolve) => ctx.res.end(resolve));
 }
@@ -388,7 +401,7 @@ function endResponse(ctx: ScenarioContext): Promise<void> {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-async function sendJson(
+export async function sendJson(
   ctx: ScenarioContext,
   status: number,
   body: unknown,
@@ -443,7 +456,7 @@ function newIds(): Ids {
 function envelope(
   info: RequestInfo,
   ids: Ids,
-  fields: { status: string; output: unknown[]; tools?: unknown[]; toolChoice?: unknown; usage?: unknown; error?: unknown },
+  fields: { status: string; output: unknown[]; tools?: unknown[]; toolChoice?: unknown; usage?: unknown; error?: unknown; toolUsage?: unknown },
 ): Record<string, unknown> {
   const created = Math.floor(Date.now() / 1000);
   const done = fields.status === 'completed' || fields.status === 'failed';
@@ -475,7 +488,8 @@ function envelope(
     temperature: 1,
     text: { format: { type: 'text' }, verbosity: 'medium' },
     tool_choice: fields.toolChoice ?? info.toolChoice,
-    tool_usage: { image_gen: { input_tokens: 49, output_tokens: 272, total_tokens: 321 } },
+    // `toolUsage: null` leaves the field out (the OpenAI platform does not send it, §6.2).
+    ...(fields.toolUsage === null ? {} : { tool_usage: fields.toolUsage ?? IMAGE_TOOL_USAGE }),
     tools: fields.tools ?? echoTools(info.tools),
     top_p: 1,
     truncation: 'disabled',
@@ -491,6 +505,46 @@ const USAGE = {
   output_tokens_details: { reasoning_tokens: 0 },
   total_tokens: 1280,
 };
+
+/** The image tool's own counts, top-level `tool_usage.image_gen` of the ChatGPT backend (§1.2, §6.1). */
+const IMAGE_TOOL_USAGE = { image_gen: { input_tokens: 49, output_tokens: 272, total_tokens: 321 } };
+
+/** The usage the OpenAI platform recorded in `response.completed` (§6.2), without `tool_usage`. */
+export const PLATFORM_USAGE = {
+  input_tokens: 2941,
+  input_tokens_details: { cached_tokens: 1920 },
+  output_tokens: 1249,
+  output_tokens_details: { reasoning_tokens: 1024 },
+  total_tokens: 4190,
+};
+
+/**
+ * What an image answer reports as its cost, by the `usage` parameter of any image scenario: by default the shape
+ * relayed from the ChatGPT backend (`usage` and `tool_usage.image_gen`: 1280 + 321 tokens); `usage=platform` the
+ * recorded platform usage alone (4190 tokens); `usage=none` neither; `usage=hostile` counts no client may believe
+ * (negative, a string, 1e300, a fraction, a deep object), beside one sound count (`output_tokens: 80`).
+ */
+function usageFields(ctx: ScenarioContext): { usage: unknown; toolUsage?: unknown } {
+  switch (ctx.params.usage) {
+    case 'platform':
+      return { usage: PLATFORM_USAGE, toolUsage: null };
+    case 'none':
+      return { usage: null, toolUsage: null };
+    case 'hostile': {
+      let deep: Record<string, unknown> = { cached_tokens: 1 };
+      for (let i = 0; i < 200; i++) deep = { cached_tokens: deep };
+      return {
+        usage: { input_tokens: -1200, output_tokens: 80, total_tokens: 1e300, input_tokens_details: deep, output_tokens_details: { reasoning_tokens: '12' } },
+        toolUsage: { image_gen: { input_tokens: 4.5, output_tokens: '272', total_tokens: -321 } },
+      };
+    }
+    case undefined:
+    case '':
+      return { usage: USAGE };
+    default:
+      throw new Error(`test gateway: unknown usage=${ctx.params.usage}`);
+  }
+}
 
 function reasoningItem(ids: Ids): Record<string, unknown> {
   return { id: ids.reasoning, type: 'reasoning', summary: [] };
@@ -637,8 +691,9 @@ async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Prom
   const finalMessage = messageItem(ids, '');
   const output = [reasoningItem(ids), finalImage, finalMessage];
 
+  const cost = usageFields(ctx);
   if (!ctx.stream) {
-    const body = envelope(info, ids, { status: 'completed', output, usage: USAGE });
+    const body = envelope(info, ids, { status: 'completed', output, ...cost });
     if (answer.delayMs) await pause(ctx, answer.delayMs);
     ctx.res.writeHead(200, { 'content-type': JSON_TYPE });
     if (answer.leadingBlankLines) {
@@ -692,7 +747,7 @@ async function answerImage(ctx: ScenarioContext, answer: ImageAnswer = {}): Prom
   const completed = envelope(info, ids, {
     status: 'completed',
     output: answer.completedOutputEmpty ? [] : output,
-    usage: USAGE,
+    ...cost,
   });
   await w.event('response.completed', { response: completed });
   await w.end();
@@ -729,7 +784,7 @@ async function streamMessage(w: SseWriter, ids: Ids, outputIndex: number, text: 
 }
 
 /** A completed response without an image: tools echoed as `[]`, the model answers in prose (§6.1, §2.7). */
-async function answerTextOnly(ctx: ScenarioContext, reply = TEXT_FALLBACK_REPLY): Promise<void> {
+export async function answerTextOnly(ctx: ScenarioContext, reply = TEXT_FALLBACK_REPLY): Promise<void> {
   const info = requestInfo(ctx.json);
   const ids = newIds();
   const output = [messageItem(ids, reply)];
@@ -951,6 +1006,31 @@ async function answerHuge(ctx: ScenarioContext): Promise<void> {
     );
   }
   await endResponse(ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alt text (issue 14 item 5): a text model describes an image; no image tool was sent.
+
+export const ALT_TEXT_REPLY = 'A bar chart comparing monthly sales of three products, with the blue product leading.';
+export const ALT_TEXT_REPLY_ZH = '一张柱状图，比较三种产品的月销售额，蓝色产品领先。';
+/** Everything an answer may do to a markdown document: a link, a javascript: target, HTML, line breaks, brackets, a pipe. */
+export const ALT_TEXT_HOSTILE_REPLY =
+  'Alt text: "A chart](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n# Heading [click](command:workbench.action.terminal.new) `code` a|b \\ end"';
+
+/**
+ * Answers a text request (Write Alt Text) with one sentence: in Chinese when the request's instruction asks for
+ * Chinese (or `lang=zh`), the hostile answer with `reply=hostile`, `reply=empty` with no text at all; `delayMs` delays
+ * the answer. The echoed tools
+ * are `[]`; whether the request carried any is on the gateway's record of it.
+ */
+async function answerAltText(ctx: ScenarioContext): Promise<void> {
+  // `delayMs`: the answer comes that late (for a user who edits the document meanwhile).
+  if (ctx.params.delayMs !== undefined) await pause(ctx, Number(ctx.params.delayMs));
+  const instruction = promptOf(asRecord(ctx.json)?.input);
+  const chinese = ctx.params.lang === 'zh' || (ctx.params.lang === undefined && /\bin Chinese\b/.test(instruction));
+  const reply =
+    ctx.params.reply === 'hostile' ? ALT_TEXT_HOSTILE_REPLY : ctx.params.reply === 'empty' ? '' : chinese ? ALT_TEXT_REPLY_ZH : ALT_TEXT_REPLY;
+  return answerTextOnly(ctx, reply);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1196,6 +1276,19 @@ const handlers: Record<ScenarioName, Handler> = {
   // (images-api.md §7: `400 invalid_value "Transparent background is not supported for this model."`,
   // `image_generation_user_error`); any other is answered with the image (params as for `ok`, e.g. subject=1).
   // `always=1`: every request is refused with those words, with or without `background`.
+  'alt-text': (ctx) => answerAltText(ctx),
+  // The Images route's scenarios (imagesScenarios.ts) answer /v1/responses as a gateway with a working tool would,
+  // except the three that stand for a gateway whose Responses route has no image tool (the `auto` route's cases).
+  'images-ok': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-error-event': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-no-completed': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-error': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-multipart-only': (ctx) => answerImage(ctx, { partials: partialCount(ctx, 0) }),
+  'images-text-responses': (ctx) => answerTextOnly(ctx),
+  'images-tool-not-found': (ctx) =>
+    sendError(ctx, 400, { message: TOOL_CHOICE_MESSAGE, type: 'invalid_request_error', param: 'tool_choice', code: null }),
+  'images-absent': (ctx) => answerTextOnly(ctx),
+
   'refuse-transparent': async (ctx) => {
     const tools = (ctx.json as { tools?: { background?: unknown }[] } | undefined)?.tools;
     if (tools?.[0]?.background === 'transparent' || ctx.params.always === '1') {
@@ -1368,7 +1461,47 @@ const handlers: Record<ScenarioName, Handler> = {
       ? answerImage(ctx, { sse: { delayMs }, partials: partialCount(ctx, 2) })
       : answerImage(ctx, { delayMs: delayMs * 10 });
   },
+
+  // CPA with `passthrough-headers: true` forwards the Codex quota headers (§2.5): an image, with them.
+  'codex-quota': (ctx) => {
+    for (const [name, value] of Object.entries(codexQuotaHeaders(ctx))) ctx.res.setHeader(name, value);
+    return answerImage(ctx, { partials: partialCount(ctx, 0) });
+  },
 };
+
+/**
+ * The `x-codex-*` headers of the ChatGPT backend (the set recorded in CLIProxyAPI issue #4833): a five-hour primary
+ * window `used` percent spent (default 19) and a weekly secondary window `weeklyUsed` (default 36), resetting in
+ * 4 h 23 min and 3 days. `hostile=1` sends values no client may believe beside one sound window: NaN, a negative
+ * number, 1e300, a reset long past, and a plan type that is a markdown command link.
+ */
+export function codexQuotaHeaders(ctx: Pick<ScenarioContext, 'params'>): Record<string, string> {
+  const now = Math.floor(Date.now() / 1000);
+  if (ctx.params.hostile === '1') {
+    return {
+      'x-codex-plan-type': '[pro](command:workbench.action.terminal.new)',
+      'x-codex-primary-used-percent': 'NaN',
+      'x-codex-primary-window-minutes': '-300',
+      'x-codex-secondary-used-percent': '42',
+      'x-codex-secondary-window-minutes': '1e300',
+      'x-codex-secondary-reset-at': String(now - 30 * 86_400),
+      'x-codex-secondary-reset-after-seconds': '-5',
+    };
+  }
+  return {
+    'x-codex-active-limit': 'codex',
+    'x-codex-plan-type': 'plus',
+    'x-codex-primary-used-percent': ctx.params.used ?? '19',
+    'x-codex-primary-window-minutes': '300',
+    'x-codex-primary-reset-after-seconds': '15780',
+    'x-codex-primary-reset-at': String(now + 15_780),
+    'x-codex-secondary-used-percent': ctx.params.weeklyUsed ?? '36',
+    'x-codex-secondary-window-minutes': '10080',
+    'x-codex-secondary-reset-after-seconds': '259200',
+    'x-codex-secondary-reset-at': String(now + 259_200),
+    'x-codex-primary-over-secondary-limit-percent': '0',
+  };
+}
 
 /** Answers `POST …/v1/responses` for the scenario. */
 export function handleResponses(ctx: ScenarioContext): Promise<void> {
@@ -1410,8 +1543,10 @@ export async function handleModels(ctx: ScenarioContext): Promise<void> {
   }
   if (ctx.name === 'slow') await pause(ctx, Number(ctx.params.delayMs ?? 200));
   const created = 1_776_000_000;
+  // CPA lists its image models by id only (images-api.md §6); this one stands for a gateway that has them.
+  const models = ctx.name === 'images-text-responses' || ctx.name === 'images-ok' ? [...MODELS, ...IMAGE_MODELS] : MODELS;
   await sendJson(ctx, 200, {
-    data: MODELS.map((id) => ({ created, id, object: 'model', owned_by: 'openai' })),
+    data: models.map((id) => ({ created, id, object: 'model', owned_by: 'openai' })),
     object: 'list',
   });
 }

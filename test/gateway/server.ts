@@ -21,6 +21,8 @@ import {
   type ScenarioContext,
   type ScenarioName,
 } from './scenarios';
+import { handleImages } from './imagesScenarios';
+import { parseMultipart, type FormPart } from './multipart';
 
 export { scenarioNames, type ScenarioName } from './scenarios';
 
@@ -31,6 +33,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   body: string;
   json?: unknown;
+  /** The parts of a multipart form (the Images route's edit form), files with their exact bytes. */
+  form?: FormPart[];
   /** The scenario that answered, when the path named one (`ok` for the bare base URL). */
   scenario?: ScenarioName;
   /** 1-based count of this request among the requests of the same scenario URL and route. */
@@ -121,11 +125,11 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', () => resolve(undefined));
     req.on('close', () => {
       if (!req.complete) resolve(undefined);
@@ -155,8 +159,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, recordInto: RecordedRequest[]): Promise<void> {
-    const body = await readBody(req);
-    if (body === undefined) return; // the client gave up while sending
+    const rawBody = await readBody(req);
+    if (rawBody === undefined) return; // the client gave up while sending
+    const body = rawBody.toString('utf8');
     const rawUrl = req.url ?? '/';
     const parsed = parsePath(rawUrl);
     let json: unknown;
@@ -167,6 +172,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     }
     const record: RecordedRequest = { method: req.method ?? 'GET', path: rawUrl, headers: flattenHeaders(req), body };
     if (json !== undefined) record.json = json;
+    const contentType = flattenHeaders(req)['content-type'] ?? '';
+    if (/^multipart\/form-data/i.test(contentType)) {
+      const form = parseMultipart(contentType, rawBody);
+      if (form) record.form = form;
+    }
 
     const requestSignal = new AbortController();
     const abort = () => requestSignal.abort();
@@ -200,7 +210,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         ? 'responses'
         : req.method === 'GET' && parsed.route === '/v1/models'
           ? 'models'
-          : undefined;
+          : req.method === 'POST' && parsed.route === '/v1/images/generations'
+            ? 'images-generations'
+            : req.method === 'POST' && parsed.route === '/v1/images/edits'
+              ? 'images-edits'
+              : undefined;
     record.scenario = parsed.name;
     if (route && parsed.prefix) {
       const key = `${route} ${parsed.prefix}`;
@@ -239,6 +253,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       }
       if (route === 'responses') await handleResponses(ctx);
       else if (route === 'models') await handleModels(ctx);
+      else if (route === 'images-generations') await handleImages(ctx, 'generations', record.form);
+      else if (route === 'images-edits') await handleImages(ctx, 'edits', record.form);
       else await sendPlain(ctx, 404, '404 page not found');
     } catch (err) {
       if (err instanceof ClientGone) return;

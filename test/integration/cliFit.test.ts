@@ -5,36 +5,18 @@
  * the prompt unless --no-size-in-prompt. The saved files are read back by test-side readers (test/gateway/inspect.ts).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestGateway, type TestGateway } from '../gateway/server';
+import { describe, it } from 'node:test';
+import { cliTestBed } from '../support/cliTestBed';
 import { checkWebp, readPngPixels } from '../gateway/inspect';
-import { CANARY, buildCli, filesBelow, runCliProcess } from '../reliability/support';
 
 describe('CLI: the saved image fits the document', () => {
-  let gw: TestGateway;
-  let scratch: string;
-  let home: string;
-  before(async () => {
-    buildCli();
-    gw = await startTestGateway({ expectedKey: CANARY });
-    scratch = await mkdtemp(join(tmpdir(), 'cpa-fit-'));
-    home = await mkdtemp(join(tmpdir(), 'cpa-fit-home-'));
-  });
-  after(async () => {
-    await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-  });
+  const bed = cliTestBed('fit');
 
   async function run(args: string[], params: Record<string, string> = {}) {
-    const url = gw.scenarioUrl('ignores-size', params);
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    const result = await runCliProcess(['--prompt', 'a tall lighthouse', ...args], { cwd, home, env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY } });
-    const prompts = gw.requestsFor(url).filter((r) => r.path.endsWith('/v1/responses')).map((r) => (r.json as { input?: unknown }).input);
-    return { ...result, cwd, files: await filesBelow(cwd), prompts };
+    const r = await bed.run(bed.gw.scenarioUrl('ignores-size', params), ['--prompt', 'a tall lighthouse', ...args]);
+    return { ...r, prompts: r.requests.filter((q) => q.path.endsWith('/v1/responses')).map((q) => (q.json as { input?: unknown }).input) };
   }
 
   it('--size 1024x1536 --fit crop: the 1536x1024 answer is saved as 1024x1536, the centre kept, and says so', async () => {
@@ -86,13 +68,9 @@ describe('CLI: the saved image fits the document', () => {
   });
 
   it('--background transparent against an opaque subject on a plain background: corners transparent, centre opaque, says so', async () => {
-    const url = gw.scenarioUrl('ok', { width: 240, height: 160, subject: '1' });
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    const r = await runCliProcess(['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent'], {
-      cwd,
-      home,
-      env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY },
-    });
+    const url = bed.gw.scenarioUrl('ok', { width: 240, height: 160, subject: '1' });
+    const r = await bed.run(url, ['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent']);
+    const { cwd } = r;
     assert.equal(r.code, 0, r.stderr);
     const { width, height, rgba } = readPngPixels(await readFile(join(cwd, 'out/disc.png')));
     assert.deepEqual({ width, height }, { width: 240, height: 160 });
@@ -104,15 +82,11 @@ describe('CLI: the saved image fits the document', () => {
   });
 
   it('--background transparent refused with a 400 (gpt-image-2): asked once more without it, the background removed locally, and said', async () => {
-    const url = gw.scenarioUrl('refuse-transparent', { width: 240, height: 160, subject: '1' });
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    const r = await runCliProcess(['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent'], {
-      cwd,
-      home,
-      env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY },
-    });
+    const url = bed.gw.scenarioUrl('refuse-transparent', { width: 240, height: 160, subject: '1' });
+    const r = await bed.run(url, ['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent']);
+    const { cwd } = r;
     assert.equal(r.code, 0, r.stderr);
-    const tools = gw.requestsFor(url).map((q) => (q.json as { tools: { background?: string }[] }).tools[0]?.background);
+    const tools = bed.gw.requestsFor(url).map((q) => (q.json as { tools: { background?: string }[] }).tools[0]?.background);
     assert.deepEqual(tools, ['transparent', undefined], 'the second request no longer asks for transparency');
     const { width, rgba } = readPngPixels(await readFile(join(cwd, 'out/disc.png')));
     const alpha = (x: number, y: number) => rgba[(y * width + x) * 4 + 3];
@@ -122,15 +96,11 @@ describe('CLI: the saved image fits the document', () => {
   });
 
   it('a second refusal of the transparent background fails with the gateway\'s words (one retry, not a loop)', async () => {
-    const url = gw.scenarioUrl('refuse-transparent', { always: '1' });
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    const r = await runCliProcess(['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent'], {
-      cwd,
-      home,
-      env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY },
-    });
+    const url = bed.gw.scenarioUrl('refuse-transparent', { always: '1' });
+    const r = await bed.run(url, ['--prompt', 'a blue disc', '--output', 'out/disc.png', '--background', 'transparent']);
+    const { cwd } = r;
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(gw.requestsFor(url).length, 2, 'the first request and one without transparency');
+    assert.equal(bed.gw.requestsFor(url).length, 2, 'the first request and one without transparency');
     assert.match(r.stderr, /Transparent background is not supported for this model/);
     assert.deepEqual(await readdir(cwd), [], 'no file');
   });

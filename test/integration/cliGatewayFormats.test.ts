@@ -4,47 +4,26 @@
  * code (bio_policy) reads as a refusal; a response.incomplete is reported with its reason, after one request.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestGateway, type TestGateway } from '../gateway/server';
-import { CANARY, buildCli, filesBelow, runCliProcess } from '../reliability/support';
+import { describe, it } from 'node:test';
+import { cliTestBed } from '../support/cliTestBed';
+import { filesBelow } from '../reliability/support';
 
 const PREFIX = 'cpa-gpt-image: ';
 
 describe('CLI: real gateway formats', () => {
-  let gw: TestGateway;
-  let scratch: string;
-  let home: string;
-  before(async () => {
-    buildCli();
-    gw = await startTestGateway({ expectedKey: CANARY });
-    scratch = await mkdtemp(join(tmpdir(), 'cpa-formats-'));
-    home = await mkdtemp(join(tmpdir(), 'cpa-formats-home-'));
-  });
-  after(async () => {
-    await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-  });
+  const bed = cliTestBed('formats');
 
   async function run(url: string, args: string[]) {
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    const result = await runCliProcess(['--prompt', 'a cute squirrel', '--output', 'out/squirrel.png', ...args], {
-      cwd,
-      home,
-      env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY },
-    });
-    const line = result.stderr.split('\n').filter(Boolean).at(-1) ?? '';
-    assert.ok(line.startsWith(PREFIX), result.stderr);
-    assert.deepEqual(await filesBelow(cwd), [], 'nothing written');
-    return { ...result, line: line.slice(PREFIX.length), requests: gw.requestsFor(url).filter((r) => r.path.endsWith('/v1/responses')).length };
+    const r = await bed.run(url, ['--prompt', 'a cute squirrel', '--output', 'out/squirrel.png', ...args]);
+    const line = r.stderr.split('\n').filter(Boolean).at(-1) ?? '';
+    assert.ok(line.startsWith(PREFIX), r.stderr);
+    assert.deepEqual(r.files, [], 'nothing written');
+    return { ...r, line: line.slice(PREFIX.length), requests: r.requests.filter((q) => q.path.endsWith('/v1/responses')).length };
   }
 
   for (const args of [['--background', 'transparent', '--format', 'jpeg'], ['--background', 'transparent', '--output', 'out/squirrel.jpg']]) {
     it(`${args.join(' ')}: exit 1 before any request, the message says why and what to change`, async () => {
-      const url = gw.scenarioUrl('transparent-jpeg');
+      const url = bed.gw.scenarioUrl('transparent-jpeg');
       const r = await run(url, args);
       assert.equal(r.code, 1);
       assert.equal(r.requests, 0, 'no request was sent (no quota spent)');
@@ -53,13 +32,9 @@ describe('CLI: real gateway formats', () => {
   }
 
   it('--background transparent --format png still reaches the gateway and saves the image', async () => {
-    const url = gw.scenarioUrl('transparent-jpeg');
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    const r = await runCliProcess(['--prompt', 'x', '--output', 'out/x.png', '--background', 'transparent', '--format', 'png'], {
-      cwd,
-      home,
-      env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY },
-    });
+    const url = bed.gw.scenarioUrl('transparent-jpeg');
+    const r = await bed.run(url, ['--prompt', 'x', '--output', 'out/x.png', '--background', 'transparent', '--format', 'png']);
+    const { cwd } = r;
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await filesBelow(cwd), ['out/x.png']);
   });
@@ -69,7 +44,7 @@ describe('CLI: real gateway formats', () => {
     const label = stream ? 'stream' : 'non-stream';
 
     it(`request-too-large (${label}): exit 1 after one request, "the request is too large", no rate-limit retries`, async () => {
-      const url = gw.scenarioUrl('request-too-large');
+      const url = bed.gw.scenarioUrl('request-too-large');
       const r = await run(url, mode);
       assert.equal(r.code, 1);
       assert.equal(r.requests, 1);
@@ -78,7 +53,7 @@ describe('CLI: real gateway formats', () => {
     });
 
     it(`policy-refusal bio_policy (${label}): a refusal, not "the gateway failed"`, async () => {
-      const url = gw.scenarioUrl('policy-refusal');
+      const url = bed.gw.scenarioUrl('policy-refusal');
       const r = await run(url, mode);
       assert.equal(r.code, 1);
       assert.equal(r.requests, 1);
@@ -87,7 +62,7 @@ describe('CLI: real gateway formats', () => {
     });
 
     it(`incomplete-tools-empty (${label}): the reason, not the tool list, after one request`, async () => {
-      const url = gw.scenarioUrl('incomplete-tools-empty');
+      const url = bed.gw.scenarioUrl('incomplete-tools-empty');
       const r = await run(url, mode);
       assert.equal(r.code, 1);
       assert.equal(r.requests, 1, 'not retried as a text fallback');

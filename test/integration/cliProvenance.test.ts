@@ -4,13 +4,11 @@
  * an XMP packet with it. The files are read with test-side walkers, independent of src/core.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestGateway, type TestGateway } from '../gateway/server';
+import { describe, it } from 'node:test';
+import { cliTestBed } from '../support/cliTestBed';
 import { checkPng, checkWebp } from '../gateway/inspect';
-import { CANARY, buildCli, runCliProcess } from '../reliability/support';
 
 /** keyword → text of every uncompressed iTXt chunk. */
 function pngITxt(bytes: Buffer): Map<string, string> {
@@ -32,27 +30,12 @@ function pngITxt(bytes: Buffer): Map<string, string> {
 }
 
 describe('CLI: provenance in the saved file', () => {
-  let gw: TestGateway;
-  let scratch: string;
-  let home: string;
   const prompt = 'a lighthouse </x:xmpmeta> & "friends"';
-  before(async () => {
-    buildCli();
-    gw = await startTestGateway({ expectedKey: CANARY });
-    scratch = await mkdtemp(join(tmpdir(), 'cpa-prov-'));
-    home = await mkdtemp(join(tmpdir(), 'cpa-prov-home-'));
-  });
-  after(async () => {
-    await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-  });
+  const bed = cliTestBed('prov');
 
   async function run(args: string[]) {
-    const url = gw.scenarioUrl('ignores-size');
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    const result = await runCliProcess(['--prompt', prompt, '--no-size-in-prompt', ...args], { cwd, home, env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY } });
-    return { ...result, cwd, url };
+    const url = bed.gw.scenarioUrl('ignores-size');
+    return { ...(await bed.run(url, ['--prompt', prompt, '--no-size-in-prompt', ...args])), url };
   }
 
   it('the saved PNG (kept as the gateway sent it) has iTXt chunks with the prompt, model, date, software and settings', async () => {
@@ -69,7 +52,7 @@ describe('CLI: provenance in the saved file', () => {
     assert.equal(settings.outputFormat, 'png');
     assert.equal(settings.fit, 'crop');
     // The gateway's own bytes are all still there: only chunks were added before IEND.
-    const delivered = gw.imageFor(r.url);
+    const delivered = bed.gw.imageFor(r.url);
     assert.ok(bytes.length > delivered.length);
     assert.ok(bytes.subarray(0, 33).equals(delivered.subarray(0, 33)), 'signature and IHDR unchanged');
   });
@@ -79,7 +62,7 @@ describe('CLI: provenance in the saved file', () => {
     assert.equal(r.code, 0, r.stderr);
     const bytes = await readFile(join(r.cwd, 'out/tower.png'));
     assert.equal(pngITxt(bytes).size, 0);
-    assert.ok(bytes.equals(gw.imageFor(r.url)));
+    assert.ok(bytes.equals(bed.gw.imageFor(r.url)));
   });
 
   it('--save-format webp: a valid WebP with an XMP chunk and the VP8X XMP flag', async () => {

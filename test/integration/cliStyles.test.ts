@@ -4,40 +4,25 @@
  * (one image) or fails that document's images (fill). The built CLI in a child process against the test gateway.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestGateway, type TestGateway } from '../gateway/server';
-import { CANARY, buildCli, runCliProcess } from '../reliability/support';
+import { describe, it } from 'node:test';
+import { cliTestBed } from '../support/cliTestBed';
 import { BUILT_IN_STYLES } from '../../src/core/prompt/styles';
 
 describe('CLI: styles', () => {
-  let gw: TestGateway;
-  let scratch: string;
-  let home: string;
-  before(async () => {
-    buildCli();
-    gw = await startTestGateway({ expectedKey: CANARY });
-    scratch = await mkdtemp(join(tmpdir(), 'cpa-styles-'));
-    home = await mkdtemp(join(tmpdir(), 'cpa-styles-home-'));
-  });
-  after(async () => {
-    await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-  });
+  const bed = cliTestBed('styles');
 
   async function run(args: string[], files: Record<string, string> = {}) {
-    const url = gw.scenarioUrl('ok');
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    for (const [name, text] of Object.entries(files)) {
-      await mkdir(join(cwd, name, '..'), { recursive: true });
-      await writeFile(join(cwd, name), text);
-    }
-    const result = await runCliProcess(args, { cwd, home, env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY } });
-    const inputs = gw.requestsFor(url).map((q) => (q.json as { input?: unknown }).input as string);
-    return { ...result, cwd, inputs };
+    const r = await bed.run(bed.gw.scenarioUrl('ok'), args, {
+      prepare: async (cwd) => {
+        for (const [name, text] of Object.entries(files)) {
+          await mkdir(join(cwd, name, '..'), { recursive: true });
+          await writeFile(join(cwd, name), text);
+        }
+      },
+    });
+    return { ...r, inputs: r.requests.map((q) => (q.json as { input?: unknown }).input as string) };
   }
 
   it('--style watercolor: the style text follows the prompt in what is sent', async () => {

@@ -4,35 +4,18 @@
  * child process against the test gateway.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestGateway, type TestGateway } from '../gateway/server';
-import { CANARY, buildCli, filesBelow, runCliProcess } from '../reliability/support';
+import { describe, it } from 'node:test';
+import type { TestGateway } from '../gateway/server';
+import { cliTestBed } from '../support/cliTestBed';
 
 describe('CLI: --variants', () => {
-  let gw: TestGateway;
-  let scratch: string;
-  let home: string;
-  before(async () => {
-    buildCli();
-    gw = await startTestGateway({ expectedKey: CANARY });
-    scratch = await mkdtemp(join(tmpdir(), 'cpa-variants-'));
-    home = await mkdtemp(join(tmpdir(), 'cpa-variants-home-'));
-  });
-  after(async () => {
-    await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-  });
+  const bed = cliTestBed('variants');
 
   async function run(args: string[], scenario = 'slow', params: Record<string, string> = { delayMs: '100' }, prepare?: (cwd: string) => Promise<void>) {
-    const url = gw.scenarioUrl(scenario as Parameters<TestGateway['scenarioUrl']>[0], params);
-    const cwd = await mkdtemp(join(scratch, 'w'));
-    await prepare?.(cwd);
-    const result = await runCliProcess(args, { cwd, home, env: { IMAGE_GEN_BASE_URL: url, IMAGE_GEN_KEY: CANARY } });
-    return { ...result, cwd, url, files: await filesBelow(cwd), requests: gw.requestsFor(url) };
+    const url = bed.gw.scenarioUrl(scenario as Parameters<TestGateway['scenarioUrl']>[0], params);
+    return { ...(await bed.run(url, args, prepare ? { prepare } : {})), url };
   }
 
   it('--variants 3 -o out/fox.png: three requests at the same time, three distinct files, every path printed', async () => {
@@ -42,7 +25,7 @@ describe('CLI: --variants', () => {
     assert.deepEqual([...r.files].sort(), ['out/fox-2.png', 'out/fox-3.png', 'out/fox.png']);
     assert.equal(r.requests.length, 3);
     assert.ok(r.requests.every((q) => (q.json as { input?: unknown }).input === 'a fox'), 'the same prompt each time');
-    assert.equal(gw.mostInFlight(r.url), 3, 'the candidates are asked at the same time, not one after the other');
+    assert.equal(bed.gw.mostInFlight(r.url), 3, 'the candidates are asked at the same time, not one after the other');
     for (const file of r.files) assert.deepEqual([...(await readFile(join(r.cwd, file))).subarray(1, 4)], [0x50, 0x4e, 0x47], `${file} is a PNG`);
   });
 

@@ -55,7 +55,11 @@ type EchoMode =
   | 'not-base64'
   | 'truncated-json'
   | 'redirect'
-  | 'event-name';
+  | 'event-name'
+  | 'images-stream-everywhere'
+  | 'images-json-everywhere'
+  | 'images-error-event-long'
+  | 'images-empty-data';
 
 const echoModes: { mode: EchoMode; expect: 'image' | GatewayError['kind'] }[] = [
   { mode: 'stream-everywhere', expect: 'image' },
@@ -70,6 +74,11 @@ const echoModes: { mode: EchoMode; expect: 'image' | GatewayError['kind'] }[] = 
   { mode: 'truncated-json', expect: 'protocol' },
   { mode: 'redirect', expect: 'config' },
   { mode: 'event-name', expect: 'image' },
+  // The Images route (issue 14): its previews, completed event, JSON body, error event and empty answer.
+  { mode: 'images-stream-everywhere', expect: 'image' },
+  { mode: 'images-json-everywhere', expect: 'image' },
+  { mode: 'images-error-event-long', expect: 'server' },
+  { mode: 'images-empty-data', expect: 'no_image' },
 ];
 
 /**
@@ -157,6 +166,27 @@ function echo(mode: EchoMode, key: string, res: ServerResponse): void {
       res.writeHead(200, { 'content-type': 'application/json' });
       const start = '{"output":[{"type":"message","text":"';
       res.end(`${start}${straddling(key, 200 - start.length)}`);
+      return;
+    }
+    case 'images-stream-everywhere': {
+      const events: { event?: string; data: string }[] = [{ event: key, data: `not json ${key}` }];
+      events.push({ event: 'image_generation.partial_image', data: JSON.stringify({ type: 'image_generation.partial_image', b64_json: `${key}!!`, partial_image_index: key }) });
+      events.push({
+        event: 'image_generation.completed',
+        data: JSON.stringify({ type: 'image_generation.completed', b64_json: tinyPng.toString('base64'), revised_prompt: `A squirrel, as ${key} asked`, usage: { total_tokens: key } }),
+      });
+      return sse(res, events);
+    }
+    case 'images-json-everywhere': {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-echo': key });
+      res.end(JSON.stringify({ created: key, size: `1x1 ${key}`, data: [{ b64_json: tinyPng.toString('base64'), revised_prompt: `A squirrel, as ${key} asked` }], usage: { note: key } }));
+      return;
+    }
+    case 'images-error-event-long':
+      return sse(res, [{ event: 'error', data: JSON.stringify({ error: { type: `weird_${key}`, code: `weird_${key}`, message: straddling(key, 300, 'y'), param: key } }) }]);
+    case 'images-empty-data': {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ created: 1, data: [], note: straddling(key, 200, 'w') }));
       return;
     }
     case 'redirect': {
@@ -301,7 +331,7 @@ describe('key safety through the client', () => {
   for (const { mode, expect } of echoModes) {
     it(`a gateway that echoes the key (${mode}): ${expect === 'image' ? 'the image' : expect}, and the key only as [REDACTED]`, async () => {
       const before = echoServer.received.length;
-      const result = await clientRun(echoServer.url(mode), { stream: mode.includes('stream') });
+      const result = await clientRun(echoServer.url(mode), { stream: mode.includes('stream'), ...(mode.startsWith('images-') ? { api: 'images' } : {}) });
       assert.equal(echoServer.received[before], CANARY, 'the echo server got the key to echo');
       if (expect === 'image') {
         assert.equal(result.error, undefined, result.error?.message);
@@ -391,6 +421,9 @@ describe('key safety through the CLI (node dist/cli.js --verbose)', () => {
           ...(row.settings?.timeoutSeconds ? ['--timeout', String(row.settings.timeoutSeconds)] : []),
           ...(row.settings?.background ? ['--background', row.settings.background] : []),
           ...(row.settings?.outputFormat ? ['--format', row.settings.outputFormat] : []),
+          // The Images route's rows (issue 14) run on that route here too, with their previews.
+          ...(row.settings?.api ? ['--api', row.settings.api] : []),
+          ...(row.settings?.partialImages && mode.stream ? ['--partial-images', String(row.settings.partialImages)] : []),
         ];
         jobs.push({ label: `${row.scenario} (${mode.label})`, baseUrl: gw.scenarioUrl(row.scenario, params), args, exit: 'error' in expected ? 1 : 0 });
       }
@@ -414,7 +447,7 @@ describe('key safety through the CLI (node dist/cli.js --verbose)', () => {
     const jobs: Job[] = echoModes.map(({ mode, expect }) => ({
       label: `echo ${mode}`,
       baseUrl: echoServer.url(mode),
-      args: mode.includes('stream') ? ['--stream'] : [],
+      args: [...(mode.includes('stream') ? ['--stream'] : []), ...(mode.startsWith('images-') ? ['--api', 'images'] : [])],
       exit: expect === 'image' ? 0 : 1,
     }));
     const results = await pool(jobs, 12, runJob);

@@ -12,15 +12,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { streamByteBudget } from '../../src/core/gateway/answerBounds';
 import { ImageClient } from '../../src/core/gateway/client';
 import { tinyPng } from '../gateway/images';
+import { cliTestBed } from '../support/cliTestBed';
 import { startTestGateway, type ScenarioName, type TestGateway } from '../gateway/server';
-import { CANARY, CLI, RecordingLogger, assertNoCanary, buildCli, filesBelow, settingsFor, within } from './support';
+import { CANARY, CLI, RecordingLogger, assertNoCanary, filesBelow, settingsFor, within } from './support';
 
 const MIB = 1024 * 1024;
 const HEAP_MIB = 256;
@@ -78,20 +78,7 @@ function runCliMeasured(args: readonly string[], options: { cwd: string; home: s
 }
 
 describe('memory stays bounded on a 400 MiB hostile stream (the CLI in a 256 MiB heap)', () => {
-  let gw: TestGateway;
-  let scratch: string;
-  let home: string;
-  before(async () => {
-    buildCli();
-    gw = await startTestGateway({ expectedKey: CANARY });
-    scratch = await mkdtemp(join(tmpdir(), 'cpa-membound-'));
-    home = await mkdtemp(join(tmpdir(), 'cpa-membound-home-'));
-  });
-  after(async () => {
-    await gw.close();
-    await rm(scratch, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-  });
+  const bed = cliTestBed('membound');
 
   const cases: { scenario: ScenarioName; what: string }[] = [
     { scenario: 'flood-text-deltas', what: '400 MiB of response.output_text.delta events' },
@@ -99,9 +86,9 @@ describe('memory stays bounded on a 400 MiB hostile stream (the CLI in a 256 MiB
   ];
   for (const c of cases) {
     it(`${c.scenario}: ${c.what} → exit 1 with a too_large line, no crash, peak RSS under ${HEAP_MIB} MiB`, { timeout: 300_000 }, async () => {
-      const cwd = await mkdtemp(join(scratch, 'w'));
-      const url = gw.scenarioUrl(c.scenario, { bytes: FLOOD_BYTES });
-      const run = await runCliMeasured(['--prompt', 'a cute squirrel', '--output', 'out/squirrel.png', '--stream'], { cwd, home, baseUrl: url });
+      const cwd = await mkdtemp(join(bed.scratch, 'w'));
+      const url = bed.gw.scenarioUrl(c.scenario, { bytes: FLOOD_BYTES });
+      const run = await runCliMeasured(['--prompt', 'a cute squirrel', '--output', 'out/squirrel.png', '--stream'], { cwd, home: bed.home, baseUrl: url });
       const peakMiB = run.peakRssKiB / 1024;
       // The measured peak is printed for RELIABILITY.md.
       process.stdout.write(`# ${c.scenario}: exit ${run.code} signal ${run.signal}, peak RSS ${peakMiB.toFixed(1)} MiB\n`);
@@ -123,7 +110,7 @@ describe('memory stays bounded on a 400 MiB hostile stream (the CLI in a 256 MiB
       assert.ok(peakMiB < HEAP_MIB, `peak RSS ${peakMiB.toFixed(1)} MiB is under ${HEAP_MIB} MiB`);
 
       // The CLI stopped reading at its budget and went away: the gateway never got to the end of its 400 MiB.
-      const outcome = await within(10_000, 'the gateway seeing the client leave', gw.waitForOutcome(url));
+      const outcome = await within(10_000, 'the gateway seeing the client leave', bed.gw.waitForOutcome(url));
       assert.equal(outcome.finished, false, 'the client closed the connection instead of reading the whole stream');
     });
   }

@@ -182,6 +182,8 @@ describe('toGatewaySettings', () => {
       timeoutMs: 600_000,
       maxResponseBytes: 64 * 1024 * 1024,
       retry: { maxRateLimitWaitMs: 30_000, textFallbackRetries: 2, transientRetries: 3, rateLimitRetries: 3, maxAttempts: 5, totalTimeoutMs: 900_000 },
+      api: 'responses',
+      imageModel: 'gpt-image-2',
       sizePhrase: true,
       processing: { fit: 'crop', format: 'original', quality: 80 },
     });
@@ -305,7 +307,7 @@ describe('describeResolvedConfig', () => {
     const rows = describeResolvedConfig(resolvedWith());
     assert.deepEqual(
       rows.map((r) => r.name),
-      ['Base URL', 'API key', 'Model', 'Output format', 'User agent', 'Version', 'Originator', 'Session id'],
+      ['Base URL', 'API key', 'Model', 'Output format', 'User agent', 'Version', 'Originator', 'Session id', 'Route', 'Image model'],
     );
     const key = rows.find((r) => r.name === 'API key');
     assert.deepEqual(key, { name: 'API key', value: '…9876', source: 'environment IMAGE_GEN_KEY' });

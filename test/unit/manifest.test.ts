@@ -10,6 +10,8 @@ import {
   generateFromAltTextCommand,
   illustrateSectionCommand,
   generateAllMissingImagesCommand,
+  writeAltTextCommand,
+  writeAltTextForAllCommand,
   generateImageToolName,
   generatingContextKey,
   historyViewId,
@@ -60,7 +62,7 @@ describe('package.json', () => {
   it('contributes exactly the commands of constants.ts', () => {
     assert.deepEqual(
       manifest.contributes.commands.map((c) => c.command).sort(),
-      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, regenerateFromFileCommand, generateFromAltTextCommand, illustrateSectionCommand, generateAllMissingImagesCommand].sort(),
+      [...Object.values(Commands), ...Object.values(PreviewCommands), editImageCommand, regenerateFromFileCommand, generateFromAltTextCommand, illustrateSectionCommand, generateAllMissingImagesCommand, writeAltTextCommand, writeAltTextForAllCommand].sort(),
     );
   });
 
@@ -87,6 +89,8 @@ describe('package.json', () => {
       'cpaImage.regenerateFromFile': 'Regenerate from File',
       'cpaImage.illustrateSection': 'Illustrate This Section',
       'cpaImage.generateAllMissingImages': 'Generate All Missing Images',
+      'cpaImage.writeAltText': 'Write Alt Text',
+      'cpaImage.writeAltTextForAll': 'Write Alt Text for All Images',
     });
     for (const c of manifest.contributes.commands) assert.equal(english(c.category), 'CPA Image', c.command);
   });
@@ -184,11 +188,13 @@ describe('package.json', () => {
 
   it('contributes exactly the settings the extension reads', () => {
     assert.deepEqual(Object.keys(settings).sort(), [
+      'cpaImage.api',
       'cpaImage.background',
       'cpaImage.baseUrl',
       'cpaImage.concurrency',
       'cpaImage.destination',
       'cpaImage.fit',
+      'cpaImage.imageModel',
       'cpaImage.insertFormat',
       'cpaImage.insertPosition',
       'cpaImage.instructions',

@@ -6,7 +6,7 @@
  * information in, which keeps this file pure and testable.
  */
 
-import type { FitMode, GatewaySettings, ImageProcessing, ImageStyle, OutputFormat, ProxySettings, SaveFormat } from '../types';
+import type { FitMode, GatewaySettings, ImageApi, ImageProcessing, ImageStyle, OutputFormat, ProxySettings, SaveFormat } from '../types';
 import { GatewayError, keyHint } from '../errors';
 import { redactUrlCredentials } from '../text/redaction';
 import type { OpenClawInfo } from './openclaw';
@@ -61,6 +61,10 @@ export interface UserSettings {
   styles?: unknown;
   /** The exact style text, which wins over the name's (Regenerate repeats the text an image was made with). */
   styleText?: string;
+  /** The route: `responses` (default), `images` or `auto` (issue 14). */
+  api?: string;
+  /** The Images route's model (default gpt-image-2); must be an image model. */
+  imageModel?: string;
 }
 
 /** A value together with a human-readable description of where it came from. */
@@ -73,6 +77,9 @@ export interface ResolvedConfig {
   version: Resolved<string>;
   originator: Resolved<string>;
   sessionId: Resolved<string>;
+  /** The route (cpaImage.api, --api, IMAGE_GEN_API), and the Images route's model (cpaImage.imageModel, --image-model, IMAGE_GEN_IMAGE_MODEL). */
+  api: Resolved<ImageApi>;
+  imageModel: Resolved<string>;
   /**
    * Values that were set but unusable (e.g. `IMAGE_GEN_OUTPUT_FORMAT=gif`). Resolution itself never
    * throws so that "Show Resolved Configuration" always works; `toGatewaySettings` reports the first one.
@@ -106,10 +113,12 @@ export const defaultSettings = {
   fit: 'crop' as FitMode,
   saveFormat: 'original' as SaveFormat,
   saveQuality: 80,
+  api: 'responses' as ImageApi,
+  imageModel: 'gpt-image-2',
 } as const;
 
 /** Names of the settings that can win a resolution, used for the source label. */
-type ResolvedSettingName = 'baseUrl' | 'model' | 'outputFormat' | 'userAgent' | 'version' | 'originator' | 'sessionId';
+type ResolvedSettingName = 'baseUrl' | 'model' | 'outputFormat' | 'userAgent' | 'version' | 'originator' | 'sessionId' | 'api' | 'imageModel';
 
 export interface ResolveInputs {
   settings: UserSettings;
@@ -128,6 +137,9 @@ const BASE_URL_ENV = ['IMAGE_GEN_BASE_URL', 'OTCBOT_BASE_URL', 'CPA_BASE_URL', '
 const API_KEY_ENV = ['IMAGE_GEN_KEY', 'OTCBOT_API_KEY', 'CPA_API_KEY', 'OPENAI_API_KEY'] as const;
 const MODEL_ENV = ['IMAGE_GEN_MODEL', 'OTCBOT_IMAGE_MODEL', 'CPA_MODEL'] as const;
 const OUTPUT_FORMAT_ENV = 'IMAGE_GEN_OUTPUT_FORMAT';
+const API_ENV = 'IMAGE_GEN_API';
+const IMAGE_MODEL_ENV = 'IMAGE_GEN_IMAGE_MODEL';
+const IMAGE_APIS: readonly ImageApi[] = ['responses', 'images', 'auto'];
 const IDENTITY_ENV = {
   sessionId: 'CPA_SESSION_ID',
   userAgent: 'CPA_USER_AGENT',
@@ -215,6 +227,11 @@ export function resolveConfig(inputs: ResolveInputs): ResolvedConfig {
   ]) ?? { value: defaultSettings.model, source: 'default' };
 
   const outputFormat = resolveOutputFormat(settings, env, describe, problems);
+  const api = resolveApi(settings, env, describe, problems);
+  const imageModel = firstSet([fromSetting(settings.imageModel, describe('imageModel')), fromEnv(env, IMAGE_MODEL_ENV)]) ?? {
+    value: defaultSettings.imageModel,
+    source: 'default',
+  };
 
   const identity = (name: keyof typeof IDENTITY_ENV): Resolved<string> =>
     firstSet([fromSetting(settings[name], describe(name)), fromEnv(env, IDENTITY_ENV[name])]) ?? {
@@ -231,8 +248,31 @@ export function resolveConfig(inputs: ResolveInputs): ResolvedConfig {
     version: identity('version'),
     originator: identity('originator'),
     sessionId: identity('sessionId'),
+    api,
+    imageModel,
     ...(problems.length > 0 ? { problems } : {}),
   };
+}
+
+/** `responses`, `images` or `auto` in any case, from the setting or IMAGE_GEN_API; a set but unknown value is a problem. */
+function resolveApi(
+  settings: UserSettings,
+  env: Record<string, string | undefined>,
+  describe: (name: ResolvedSettingName) => string,
+  problems: string[],
+): Resolved<ImageApi> {
+  const candidates: Resolved<string | undefined>[] = [
+    { value: trimmedString(settings.api), source: describe('api') },
+    { value: trimmedString(env[API_ENV]), source: `environment ${API_ENV}` },
+  ];
+  for (const candidate of candidates) {
+    if (candidate.value === undefined) continue;
+    const api = IMAGE_APIS.find((a) => a === candidate.value?.toLowerCase());
+    if (api) return { value: api, source: candidate.source };
+    problems.push(`The route '${candidate.value}' (from ${candidate.source}) is not known. Use responses, images or auto.`);
+    return { value: defaultSettings.api, source: 'default' };
+  }
+  return { value: defaultSettings.api, source: 'default' };
 }
 
 function resolveOutputFormat(
@@ -363,12 +403,23 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
   }
 
   const model = resolved.model.value.trim();
-  if (isImageModel(model)) {
+  const api = resolved.api.value;
+  // The seed's rule holds on the Responses route (also tried first by auto); the Images route never sends the text model.
+  if (api !== 'images' && isImageModel(model)) {
     throw new GatewayError(
       'config',
       `The model '${model}' (from ${resolved.model.source}) is an image model and cannot be used as the request model. ` +
         'Images are made by a text model such as gpt-5.4 that calls the gateway\'s image_generation tool, and the gateway ' +
         'picks the image model for that tool. Set cpaImage.model or IMAGE_GEN_MODEL to a text model such as gpt-5.4.',
+    );
+  }
+
+  const imageModel = resolved.imageModel.value.trim();
+  if (api !== 'responses' && !isImageModel(imageModel)) {
+    throw new GatewayError(
+      'config',
+      `The image model '${imageModel}' (from ${resolved.imageModel.source}) is not an image model. On the Images route the request ` +
+        `names the image model itself: set cpaImage.imageModel (or --image-model) to one such as gpt-image-2.`,
     );
   }
 
@@ -459,6 +510,8 @@ export function toGatewaySettings(resolved: ResolvedConfig, settings: UserSettin
       totalTimeoutMs: Math.round(totalTimeoutSeconds * 1000),
     },
     ...(settings.proxy ? { proxy: settings.proxy } : {}),
+    api,
+    imageModel,
     sizePhrase: settings.sizePhrase !== false,
     processing,
     ...resolveStyle(settings),
@@ -485,6 +538,8 @@ export function describeResolvedConfig(resolved: ResolvedConfig): { name: string
     { name: 'Version', value: resolved.version.value, source: resolved.version.source },
     { name: 'Originator', value: resolved.originator.value, source: resolved.originator.source },
     { name: 'Session id', value: resolved.sessionId.value, source: resolved.sessionId.source },
+    { name: 'Route', value: resolved.api.value, source: resolved.api.source },
+    { name: 'Image model', value: resolved.imageModel.value, source: resolved.imageModel.source },
   ];
 }
 

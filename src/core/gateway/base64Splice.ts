@@ -16,8 +16,8 @@
  * with what clean base64 of that many characters gives (Node's decoder skips what is not base64).
  *
  * The caller decides what each key's values are worth (`decode`, `keep` as text, `drop`), forgets the values of an
- * event it has dealt with (`releaseThrough`), and once it has the image stops keeping anything (`stopKeeping`) and
- * may end the body where the event that only repeats the image begins (`endAfter`, `endMarkers`).
+ * event it has dealt with (`releaseThrough`), and once it has the image stops keeping anything (`stopKeeping`): the
+ * event that repeats the image then passes as a skeleton, its copy dropped unread.
  *
  * Chunks are kept by reference while a value is being read or kept (never modified): the transport must not
  * reuse a chunk after yielding it, which holds for undici and Node streams.
@@ -38,12 +38,6 @@ export interface SpliceOptions {
   maxTotalBytes?: number;
   /** An upper bound of the first decoded value's size (e.g. from Content-Length), to decode it into one buffer. */
   sizeHint?: number;
-  /**
-   * Lines (their beginnings) that start a part of the body the caller may not need: after `endAfter(value)`, the
-   * body ends before the first of them that follows that value, e.g. `event: response.completed`, which only
-   * repeats the image of `response.output_item.done`.
-   */
-  endMarkers?: readonly string[];
 }
 
 /** A value taken out of the body. */
@@ -228,8 +222,6 @@ class Payload implements SplicedValue {
   length = 0;
   closed = false;
   broken = false;
-  /** Offset in the body of the closing quote, once closed. */
-  endOffset = -1;
   #action: ValueAction;
   #decoder: Base64Decoder | undefined;
   #text: ByteList | undefined;
@@ -318,13 +310,6 @@ export class Base64Splicer {
   #keeping = true;
   /** Largest decoded size seen so far: the first block of the next decoded value (partials announce the final). */
   #largestDecoded = 0;
-  readonly #endMarkers: readonly Buffer[];
-  readonly #longestMarker: number;
-  /** Offset in the body of the latest end marker's line. */
-  #lastMarkerAt = -1;
-  /** Set by endAfter: the body ends at the first end marker past this offset. */
-  #endAfterOffset: number | undefined;
-  #endNow = false;
   /** Every byte of the body so far. */
   rawBytes = 0;
 
@@ -335,8 +320,6 @@ export class Base64Splicer {
     this.#maxValueBytes = options.maxValueBytes;
     this.#maxTotalBytes = options.maxTotalBytes;
     this.#sizeHint = options.sizeHint;
-    this.#endMarkers = (options.endMarkers ?? []).map((m) => Buffer.from(m, 'latin1'));
-    this.#longestMarker = Math.max(0, ...this.#endMarkers.map((m) => m.length));
   }
 
   /** Whether `text` is a placeholder (of any splicer). */
@@ -375,16 +358,6 @@ export class Base64Splicer {
     this.#payloads.clear();
   }
 
-  /**
-   * Ends the body at the first end marker line after `value` (see `SpliceOptions.endMarkers`), whether it was
-   * already read (the body then ends before any more is read) or is still to come (the body ends before that line).
-   */
-  endAfter(value: SplicedValue): void {
-    if (!(value instanceof Payload) || !value.closed || this.#endMarkers.length === 0) return;
-    if (this.#lastMarkerAt > value.endOffset) this.#endNow = true;
-    else this.#endAfterOffset = value.endOffset;
-  }
-
   /** The skeleton of `body`. Throws `GatewayError('too_large')` past a cap. */
   async *splice(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     type State = 'scan' | 'colon' | 'quote' | 'value';
@@ -392,23 +365,10 @@ export class Base64Splicer {
     let key = '';
     let tail: Buffer | undefined;
     let value: ValueState | undefined;
-    let markerTail = Buffer.alloc(0);
 
     for await (const piece of body) {
-      if (this.#endNow) return;
-      let chunk = asBuffer(piece);
-      const chunkStart = this.rawBytes;
+      const chunk = asBuffer(piece);
       this.rawBytes += chunk.length;
-      if (this.#endMarkers.length > 0) {
-        const cut = this.#findEnd(chunk, chunkStart, markerTail);
-        const keep = this.#longestMarker + 1;
-        markerTail = chunk.length >= keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : Buffer.concat([markerTail, chunk]).subarray(-keep);
-        if (cut !== undefined && cut <= 0) return; // the line began in what was already passed on
-        if (cut !== undefined) {
-          chunk = chunk.subarray(0, cut);
-          this.#endNow = true;
-        }
-      }
       if (this.#maxTotalBytes !== undefined && this.rawBytes > this.#maxTotalBytes) throw tooLargeError(this.#maxTotalBytes);
       const out: Buffer[] = [];
       let emitted = 0; // skeleton bytes of this chunk before this index are in `out`
@@ -467,7 +427,7 @@ export class Base64Splicer {
             current.payload.drop();
             resumeAt = scanned.bail;
           } else if (scanned.end !== -1) {
-            this.#close(current.payload, chunkStart + scanned.end);
+            this.#close(current.payload);
             resumeAt = scanned.end;
           }
         } else {
@@ -489,7 +449,7 @@ export class Base64Splicer {
               current.raw = new ByteList();
               current.clean = new ByteList();
               if (scanned.end !== -1) {
-                this.#close(payload.value, chunkStart + scanned.end);
+                this.#close(payload.value);
                 resumeAt = scanned.end;
               }
             }
@@ -519,7 +479,6 @@ export class Base64Splicer {
         const skeleton = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
         if (skeleton.length > 0) yield skeleton;
       }
-      if (this.#endNow) return;
     }
     // A body cut inside a value that was still only read: its text is passed on as it came.
     if (state === 'value' && value && !value.payload && value.raw.length > 0) yield value.raw.concat();
@@ -625,38 +584,8 @@ export class Base64Splicer {
     return Math.min(DEFAULT_FIRST_BLOCK, cap);
   }
 
-  /**
-   * Records the end marker lines of `chunk` (at `chunkStart` in the body; `before` holds the bytes just before it)
-   * and returns where the body must end in this chunk, if it must: the start of the marker's line, which may lie
-   * in the previous chunk (then zero or less).
-   */
-  #findEnd(chunk: Buffer, chunkStart: number, before: Buffer): number | undefined {
-    let first: number | undefined;
-    const found = (at: number, previous: number | undefined): void => {
-      // A marker counts at the start of a line only.
-      if (!(chunkStart + at === 0 || previous === LF || previous === CR)) return;
-      this.#lastMarkerAt = Math.max(this.#lastMarkerAt, chunkStart + at);
-      if (this.#endAfterOffset !== undefined && chunkStart + at > this.#endAfterOffset && (first === undefined || at < first)) first = at;
-    };
-    for (const marker of this.#endMarkers) {
-      // Cut by the chunk boundary: searched in the seam. `before` holds one byte more than the longest marker, so a
-      // marker that starts in it has the byte before it at hand, and one that ends in it was seen with its chunk.
-      if (before.length > 0) {
-        const seam = Buffer.concat([before, chunk.subarray(0, marker.length - 1)]);
-        for (let i = seam.indexOf(marker, 1); i !== -1; i = seam.indexOf(marker, i + 1)) {
-          if (i + marker.length > before.length && i < before.length) found(i - before.length, seam[i - 1]);
-        }
-      }
-      for (let i = chunk.indexOf(marker); i !== -1; i = chunk.indexOf(marker, i + 1)) {
-        found(i, i > 0 ? chunk[i - 1] : before[before.length - 1]);
-      }
-    }
-    return first;
-  }
-
-  #close(payload: Payload, endOffset: number): void {
+  #close(payload: Payload): void {
     payload.closed = true;
-    payload.endOffset = endOffset;
     this.#largestDecoded = Math.max(this.#largestDecoded, Math.floor((payload.length * 3) / 4));
   }
 }

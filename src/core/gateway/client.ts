@@ -3,12 +3,12 @@
  * what the policy allows, and returns the decoded image with its real type. Everything it throws is
  * a `GatewayError` with the key redacted; everything it logs goes through a redacting logger.
  */
-import type { Clock, GatewaySettings, GeneratedImage, ImageMime, ImageRequest, Logger, Phase, ProgressEvent } from '../types';
+import type { Clock, GatewaySettings, GeneratedImage, ImageMime, ImageRequest, ImageRoute, Logger, Phase, ProgressEvent } from '../types';
 import { GatewayError, cancelledError, isCancellation, redactSecrets, throwIfAborted } from '../errors';
 import { nullLogger, redactingLogger } from '../logger';
 import { redactForDisplay, redactUrlCredentials, secretPrefixLength } from '../text/redaction';
 import { systemClock } from '../clock';
-import { buildModelsRequest, buildResponsesRequest, type HttpRequest } from './request';
+import { buildModelsRequest, buildResponsesRequest, buildTextRequest, type HttpRequest, type TextRequest } from './request';
 import { createUndiciTransport, type HttpResponse, type HttpTransport } from './transport';
 import {
   bodyExcerpt,
@@ -24,15 +24,28 @@ import {
 import { decideRetry, decideTransparencyRetry, finalError, initialRetryState, nextRetryState, overallBudget, overallTimeoutError, withinOverallBudget } from './retry';
 import { describeBytes, detectImageType } from './imageType';
 import type { SplicedValue } from './base64Splice';
-import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInHand } from './responseEvents';
+import { BASE64, StreamEventReader, readBodyBytes, readJsonAnswer, type ImageInHand, type Preview } from './responseEvents';
+import { buildImagesMultipartEdit, buildImagesProbeRequest, buildImagesRequest } from './imagesRequest';
+import { readImagesJson, readImagesStream } from './imagesAnswer';
+import { imageToolUnavailable, jsonEditRefused, listsImageModel, probeShowsImagesRoute } from './routeChoice';
+import { checkEditInputs } from './editInputs';
 import { FinishedItems, TextPrefix } from './answerBounds';
 import { asRecord } from '../json';
 import { oneLineExcerpt } from '../text/describe';
+import { readTokenUsage, type TokenUsage } from './usage';
+import { readCodexQuota, type QuotaStatus } from './quota';
 
 export interface ImageClientOptions {
   transport?: HttpTransport;
   clock?: Clock;
   logger?: Logger;
+}
+
+/** The words of a text answer (`describe`), and what it took. */
+export interface TextAnswer {
+  text: string;
+  attempts: number;
+  elapsedMs: number;
 }
 
 export interface GenerateOptions {
@@ -47,6 +60,8 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
 const CHECK_TIMEOUT_MS = 30_000;
 /** The most previews the image tool makes (`partial_images` is 0–3); the cap when the request asked for none. */
 const MAX_PARTIAL_IMAGES = 3;
+/** The most characters of a text answer (Write Alt Text) kept: one sentence is asked for. */
+export const MAX_TEXT_ANSWER_CHARS = 4096;
 /** Longest model text quoted in a "no image" message. */
 const MAX_MODEL_TEXT = 500;
 
@@ -236,14 +251,47 @@ function progressReporter(listener: ((event: ProgressEvent) => void) | undefined
 }
 type Progress = ReturnType<typeof progressReporter>;
 
+/**
+ * Reports previews as progress events. Only what was asked for counts (issue 9): no "partial image 1506/3", no fourth
+ * preview of three. The gateway's index is taken when it is one of the asked-for places, else the preview's own rank.
+ */
+function partialReporter(settings: GatewaySettings, progress: Progress) {
+  let partialCount = 0;
+  return {
+    report(preview: Preview, given: unknown, outputFormat: unknown): void {
+      const expected = settings.tool.partialImages;
+      const limit = expected ?? MAX_PARTIAL_IMAGES;
+      if (partialCount >= limit) return;
+      const index = typeof given === 'number' && Number.isInteger(given) && given >= 0 && given < limit ? given : partialCount;
+      partialCount += 1;
+      const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(outputFormat ?? settings.tool.outputFormat);
+      progress.emit({
+        type: 'partialImage',
+        index,
+        get bytes(): Uint8Array {
+          return preview.bytes();
+        },
+        mime,
+        ...(expected !== undefined ? { expected } : {}),
+      });
+    },
+  };
+}
+
 interface AttemptResult {
   found: FoundImage;
   /** The image's bytes when they were taken out of the body as they arrived (`found.base64` is then a placeholder). */
   spliced?: SplicedValue;
   responseId?: string;
+  /** From the answer's `usage` (JSON body, or the stream's `response.completed`). */
+  usage?: TokenUsage;
+  /** From the answer's `x-codex-*` headers. */
+  quota?: QuotaStatus;
 }
 
 interface AttemptContext {
+  /** Which route the answer comes from, so it is read as that route's answer. */
+  route: ImageRoute;
   settings: GatewaySettings;
   signal?: AbortSignal;
   progress: Progress;
@@ -282,7 +330,80 @@ export class ImageClient {
     return transport;
   }
 
+  /**
+   * One image on the configured route (`settings.api`): `responses` (the default), `images`, or `auto`, which uses the
+   * Responses route and, when the gateway shows that its image tool is unavailable and it offers the Images route,
+   * asks once more there; the result's `routeSwitch` then says so.
+   */
   async generate(settings: GatewaySettings, request: ImageRequest, options: GenerateOptions = {}): Promise<GeneratedImage> {
+    const api = settings.api ?? 'responses';
+    if (api !== 'auto') return this.#generateOn(api, settings, request, options);
+    try {
+      return await this.#generateOn('responses', settings, request, options);
+    } catch (err) {
+      const reason = err instanceof GatewayError ? imageToolUnavailable(err) : undefined;
+      if (!reason || options.signal?.aborted) throw err;
+      const secrets = [settings.apiKey];
+      const log = redactingLogger(this.#logger, () => secrets);
+      const offered = await this.imagesRouteOffered(settings, { ...(options.signal ? { signal: options.signal } : {}) }).catch(() => false);
+      if (!offered) {
+        log.info(`The Responses route has no image tool (${reason}), and the gateway does not offer the Images route; not switching.`);
+        throw err;
+      }
+      const imageModel = settings.imageModel ?? '';
+      log.warn(`The Responses route has no image tool (${reason}); asking once more on the Images route (${imageModel}).`);
+      try {
+        const image = await this.#generateOn('images', settings, request, options);
+        return { ...image, routeSwitch: { reason, imageModel } };
+      } catch (imagesErr) {
+        const error = toGatewayError(imagesErr, options.signal);
+        if (error.kind === 'cancelled') throw error;
+        const first = err as GatewayError;
+        throw new GatewayError(
+          error.kind,
+          `The gateway's Responses route has no image tool, and the Images route failed too: ${error.message} (Responses route: ${first.message})`,
+          { ...error.details },
+        );
+      }
+    }
+  }
+
+  /**
+   * Whether the gateway offers the Images route: `GET /v1/models` lists an image model, or the free probe
+   * (`POST /v1/images/generations` with `{}`, refused for its missing prompt without reaching the upstream) answers.
+   */
+  async imagesRouteOffered(settings: GatewaySettings, options: { signal?: AbortSignal; models?: readonly string[] } = {}): Promise<boolean> {
+    const { signal } = options;
+    try {
+      const models = options.models ?? (await this.checkConnection(settings, { ...(signal ? { signal } : {}) })).models;
+      if (listsImageModel(models, settings.imageModel)) return true;
+    } catch (err) {
+      if (signal?.aborted) throw toGatewayError(err, signal);
+    }
+    return this.#probeImagesRoute(settings, { ...(signal ? { signal } : {}) });
+  }
+
+  async #probeImagesRoute(settings: GatewaySettings, options: { signal?: AbortSignal }): Promise<boolean> {
+    const { signal } = options;
+    const secrets = [settings.apiKey];
+    const log = redactingLogger(this.#logger, () => secrets);
+    try {
+      const httpRequest = buildImagesProbeRequest(settings);
+      const shownUrl = redactUrlCredentials(httpRequest.url);
+      const response = await this.#transportFor(settings).send(httpRequest, { ...(signal ? { signal } : {}), timeoutMs: Math.min(settings.timeoutMs, CHECK_TIMEOUT_MS) });
+      const bytes = await readBodyBytes(response.body, { ...(signal ? { signal } : {}), maxBytes: 64 * 1024, truncate: true });
+      const offered = probeShowsImagesRoute(response.status, bytes.toString('utf8'));
+      log.info(`${httpRequest.method} ${shownUrl} (Images route probe) → ${response.status}: ${offered ? 'offered' : 'not offered'}`);
+      return offered;
+    } catch (err) {
+      const error = toGatewayError(err, signal);
+      if (error.kind === 'cancelled') throw error;
+      log.info(`The Images route probe failed (${error.kind}).`);
+      return false;
+    }
+  }
+
+  async #generateOn(route: ImageRoute, settings: GatewaySettings, request: ImageRequest, options: GenerateOptions): Promise<GeneratedImage> {
     const { signal } = options;
     const secrets = [settings.apiKey];
     const log = redactingLogger(this.#logger, () => secrets);
@@ -290,7 +411,13 @@ export class ImageClient {
     const started = this.#clock.now();
     try {
       throwIfAborted(signal);
-      let httpRequest = buildResponsesRequest(settings, request);
+      checkEditInputs(request);
+      const edit = (request.inputImages?.length ?? 0) > 0;
+      // The Images route's edit goes as JSON; a gateway that refuses that form gets the multipart form, once.
+      let asForm = false;
+      const build = (s: GatewaySettings): HttpRequest =>
+        route === 'responses' ? buildResponsesRequest(s, request) : asForm ? buildImagesMultipartEdit(s, request) : buildImagesRequest(s, request);
+      let httpRequest = build(settings);
       const transport = this.#transportFor(settings);
       let state = initialRetryState;
       const askedTransparency = settings.tool.background?.trim().toLowerCase() === 'transparent';
@@ -303,7 +430,7 @@ export class ImageClient {
         const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
         try {
           progress.resetPhase();
-          const result = await this.#attempt(transport, httpRequest, { settings: attemptSettings, signal, progress, log, secrets }, attempt);
+          const result = await this.#attempt(transport, httpRequest, { route, settings: attemptSettings, signal, progress, log, secrets }, attempt);
           const image = decodeImage(result.found, secrets, result.spliced);
           const elapsedMs = this.#clock.now() - started;
           log.info(`Image received: ${image.mime}, ${image.bytes.length} bytes, attempt ${attempt}, ${elapsedMs} ms in all.`);
@@ -316,6 +443,9 @@ export class ImageClient {
             ...(state.transparencyRetries > 0 ? { transparencyRefused: true } : {}),
             attempts: attempt,
             elapsedMs,
+            ...(result.usage ? { usage: result.usage } : {}),
+            ...(result.quota ? { quota: result.quota } : {}),
+            ...(route === 'images' ? { route } : {}),
           };
         } catch (err) {
           let error = redactError(toGatewayError(err, signal), secrets);
@@ -324,6 +454,12 @@ export class ImageClient {
             throw error;
           }
           if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
+          if (route === 'images' && edit && !asForm && jsonEditRefused(error)) {
+            asForm = true;
+            httpRequest = build(settings);
+            log.warn(`Attempt ${attempt}: the gateway refused the JSON edit (${error.details.status ?? '?'}); sending it as a multipart form. ${error.message}`);
+            continue;
+          }
           const decision = withinOverallBudget(
             decideTransparencyRetry(error, state, askedTransparency) ?? decideRetry(error, state, settings.retry, () => this.#clock.random()),
             attempt,
@@ -339,7 +475,7 @@ export class ImageClient {
             // The same request without `background`; the settings the caller holds still say transparent, so the
             // post-process stage removes the background from what comes back.
             const { background: _refused, ...tool } = settings.tool;
-            httpRequest = buildResponsesRequest({ ...settings, tool }, request);
+            httpRequest = build({ ...settings, tool });
           }
           log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
           progress.emit({ type: 'retry', attempt: attempt + 1, delayMs: decision.delayMs, reason: decision.reason, message: error.message });
@@ -384,9 +520,15 @@ export class ImageClient {
     if (settings.stream) progress.phase('generating');
     const contentType = response.headers['content-type'] ?? '';
     const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
-    const result = isSse ? await this.#readStream(response, context) : await this.#readJson(response, context);
+    const result =
+      context.route === 'images'
+        ? await this.#readImagesAnswer(response, context, isSse)
+        : isSse
+          ? await this.#readStream(response, context)
+          : await this.#readJson(response, context);
     log.info(`Answer read in ${this.#clock.now() - sentAt} ms.`);
-    return result;
+    const quota = readCodexQuota(response.headers, this.#clock.now());
+    return quota ? { ...result, quota } : result;
   }
 
   async #errorFromResponse(response: HttpResponse, context: AttemptContext): Promise<GatewayError> {
@@ -408,13 +550,35 @@ export class ImageClient {
     const json = answer.parsed.value;
     if (answer.image) {
       const id = asRecord(json)?.id;
-      return { ...answer.image, ...(typeof id === 'string' ? { responseId: id } : {}) };
+      const usage = readTokenUsage(json);
+      return { ...answer.image, ...(typeof id === 'string' ? { responseId: id } : {}), ...(usage ? { usage } : {}) };
     }
     if (isErrorBody(json)) {
       // The CPA keep-alive quirk: status 200 was committed early, then the error was written as the body.
       throw readHttpError(response.status, response.headers, answer.text, this.#clock.now());
     }
     throw noImageError(json, '');
+  }
+
+  /** The Images route's answer (imagesAnswer.ts), its previews reported as the Responses route's are. */
+  async #readImagesAnswer(response: HttpResponse, context: AttemptContext, isSse: boolean): Promise<AttemptResult> {
+    const { signal, settings, progress, log, secrets } = context;
+    const now = (): number => this.#clock.now();
+    if (!isSse) {
+      progress.phase('receiving');
+      return readImagesJson(response, { settings, signal, secrets, now });
+    }
+    const partials = partialReporter(settings, progress);
+    return readImagesStream(response, {
+      settings,
+      signal,
+      log,
+      secrets,
+      now,
+      keepPreviews: progress.hasListener,
+      onPhase: (phase) => progress.phase(phase),
+      onPartial: (preview, given, outputFormat) => partials.report(preview, given, outputFormat),
+    });
   }
 
   async #readStream(response: HttpResponse, context: AttemptContext): Promise<AttemptResult> {
@@ -427,34 +591,16 @@ export class ImageClient {
     const textRedactor = streamingRedactor(secrets);
     // For a text-only answer: the finished items, since some backends send a bare final response (`output: []`).
     const doneItems = new FinishedItems();
-    let partialCount = 0;
+    const partials = partialReporter(settings, progress);
 
     for await (const event of reader.events()) {
       switch (event.type) {
         case 'phase':
           progress.phase(event.phase);
           break;
-        case 'partialImage': {
-          // Only what was asked for counts (issue 9): no "partial image 1506/3", no fourth preview of three. The
-          // gateway's index is taken when it is one of the asked-for places, else the preview's own rank.
-          const expected = settings.tool.partialImages;
-          const limit = expected ?? MAX_PARTIAL_IMAGES;
-          if (partialCount >= limit) break;
-          const { preview, given } = event;
-          const index = typeof given === 'number' && Number.isInteger(given) && given >= 0 && given < limit ? given : partialCount;
-          partialCount += 1;
-          const mime = detectImageType(preview.start)?.mime ?? mimeForFormat(event.outputFormat ?? settings.tool.outputFormat);
-          progress.emit({
-            type: 'partialImage',
-            index,
-            get bytes(): Uint8Array {
-              return preview.bytes();
-            },
-            mime,
-            ...(expected !== undefined ? { expected } : {}),
-          });
+        case 'partialImage':
+          partials.report(event.preview, event.given, event.outputFormat);
           break;
-        }
         case 'image':
           image = event.image;
           break;
@@ -487,7 +633,11 @@ export class ImageClient {
     const heldText = textRedactor.flush();
     if (heldText) progress.emit({ type: 'text', text: heldText });
 
-    if (image) return { ...image, ...(reader.responseId !== undefined ? { responseId: reader.responseId } : {}) };
+    if (image) {
+      // The usage is in response.completed, which the reader reads to its end with the image in it dropped unread.
+      const usage = end ? readTokenUsage(end.response) : undefined;
+      return { ...image, ...(reader.responseId !== undefined ? { responseId: reader.responseId } : {}), ...(usage ? { usage } : {}) };
+    }
     if (!end) {
       throw new GatewayError(
         'protocol',
@@ -505,12 +655,114 @@ export class ImageClient {
     throw noImageError({ ...final, ...status, output, ...(tools ? { tools } : {}) }, streamedText.text(secrets));
   }
 
+  /**
+   * A text answer about images (Write Alt Text, issue 14 item 5): `buildTextRequest`'s request, with no image tool,
+   * read as SSE or JSON with the same bounds, retry policy and overall budget as an image. The model's words, at most
+   * `MAX_TEXT_ANSWER_CHARS` of them, redacted; a `protocol` error when it said nothing.
+   */
+  async describe(settings: GatewaySettings, request: TextRequest, options: { signal?: AbortSignal } = {}): Promise<TextAnswer> {
+    const { signal } = options;
+    const secrets = [settings.apiKey];
+    const log = redactingLogger(this.#logger, () => secrets);
+    const progress = progressReporter(undefined, log);
+    const started = this.#clock.now();
+    try {
+      throwIfAborted(signal);
+      const httpRequest = buildTextRequest(settings, request);
+      const transport = this.#transportFor(settings);
+      let state = initialRetryState;
+      const budget = overallBudget(settings.retry);
+      for (let attempt = 1; ; attempt += 1) {
+        const remainingMs = budget.totalTimeoutMs - (this.#clock.now() - started);
+        const cutByDeadline = remainingMs < settings.timeoutMs;
+        const attemptSettings = cutByDeadline ? { ...settings, timeoutMs: Math.max(1, Math.ceil(remainingMs)) } : settings;
+        try {
+          const text = await this.#textAttempt(transport, httpRequest, { route: 'responses', settings: attemptSettings, signal, progress, log, secrets }, attempt);
+          const elapsedMs = this.#clock.now() - started;
+          log.info(`Text answer received: ${text.length} characters, attempt ${attempt}, ${elapsedMs} ms in all.`);
+          return { text, attempts: attempt, elapsedMs };
+        } catch (err) {
+          let error = redactError(toGatewayError(err, signal), secrets);
+          if (error.kind === 'cancelled') throw error;
+          if (error.kind === 'timeout' && cutByDeadline) error = overallTimeoutError(budget, error);
+          const decision = withinOverallBudget(decideRetry(error, state, settings.retry, () => this.#clock.random()), attempt, this.#clock.now() - started, budget);
+          if (!decision.retry) {
+            log.error(`Attempt ${attempt} failed (${error.kind}); not retrying: ${decision.why}. ${error.message}`);
+            throw finalError(error, attempt, decision.stoppedBy);
+          }
+          state = nextRetryState(state, decision);
+          log.warn(`Attempt ${attempt} failed (${error.kind}); retrying in ${decision.delayMs} ms (${decision.reason}). ${error.message}`);
+          try {
+            await this.#clock.sleep(decision.delayMs, signal);
+          } catch (sleepError) {
+            throw toGatewayError(sleepError, signal);
+          }
+          throwIfAborted(signal);
+        }
+      }
+    } catch (err) {
+      throw redactError(toGatewayError(err, signal), secrets);
+    }
+  }
+
+  /** One exchange of `describe`: the model's text, cut to MAX_TEXT_ANSWER_CHARS, or an error. */
+  async #textAttempt(transport: HttpTransport, httpRequest: HttpRequest, context: AttemptContext, attempt: number): Promise<string> {
+    const { settings, signal, log, secrets } = context;
+    const sentAt = this.#clock.now();
+    const shownUrl = redactUrlCredentials(httpRequest.url);
+    log.info(`${httpRequest.method} ${shownUrl} (text answer, attempt ${attempt}, ${settings.stream ? 'streaming' : 'non-streaming'})`);
+    let response: HttpResponse;
+    try {
+      response = await transport.send(httpRequest, { signal, timeoutMs: settings.timeoutMs });
+    } catch (err) {
+      throw toGatewayError(err, signal);
+    }
+    log.info(`${httpRequest.method} ${shownUrl} → ${response.status} after ${this.#clock.now() - sentAt} ms`);
+    if (response.status < 200 || response.status >= 300) throw await this.#errorFromResponse(response, context);
+    const contentType = response.headers['content-type'] ?? '';
+    const isSse = /text\/event-stream/i.test(contentType) || (settings.stream && contentType === '');
+    let text: string;
+    let final: unknown;
+    if (isSse) {
+      const reader = new StreamEventReader(response, { settings, signal, log, secrets, keepPreviews: false, now: () => this.#clock.now() });
+      const streamed = new TextPrefix(MAX_TEXT_ANSWER_CHARS);
+      const doneItems = new FinishedItems();
+      let end: { terminal: string; response: unknown } | undefined;
+      for await (const event of reader.events()) {
+        if (event.type === 'textDelta') streamed.add(event.delta);
+        else if (event.type === 'itemDone') doneItems.add(event.item);
+        else if (event.type === 'end') end = event;
+        else if (event.type === 'failed') throw event.error ?? new GatewayError('server', 'The gateway reported a failure without details.');
+        else if (event.type === 'strayError' && event.error) throw event.error;
+      }
+      if (!end) {
+        throw new GatewayError('protocol', `The stream ended before the answer was complete (no response.completed; last event: ${reader.lastType}). Try again.`, { retryable: true });
+      }
+      const finalResponse = asRecord(end.response) ?? {};
+      final = { ...finalResponse, ...(end.terminal === 'response.incomplete' && finalResponse.status === undefined ? { status: 'incomplete' } : {}) };
+      text = modelText(final) || modelText({ output: doneItems.output(secrets) }) || streamed.text(secrets);
+    } else {
+      const answer = await readJsonAnswer(response, { settings, signal, secrets });
+      if (!answer.parsed.ok) throw readHttpError(response.status, response.headers, bodyExcerpt(answer.text, 2000), this.#clock.now());
+      if (isErrorBody(answer.parsed.value)) throw readHttpError(response.status, response.headers, answer.text, this.#clock.now());
+      final = answer.parsed.value;
+      text = modelText(final);
+    }
+    text = redactSecrets(text.slice(0, MAX_TEXT_ANSWER_CHARS), secrets).trim();
+    if (text) return text;
+    const stoppedFor = incompleteReason(final);
+    if (stoppedFor !== undefined) {
+      throw new GatewayError('protocol', `The response stopped early${stoppedFor ? ` (${stoppedFor})` : ''} before the model said anything. Try again.`, { retryable: false });
+    }
+    throw new GatewayError('protocol', 'The model answered without any text. Try again, or check that the model is a text model that reads images.', { retryable: false });
+  }
+
   /** `GET <base>/v1/models`: does the gateway answer, and does it accept the key? */
   async checkConnection(settings: GatewaySettings, options: { signal?: AbortSignal } = {}): Promise<{ status: number; models: string[] }> {
     const { signal } = options;
     const secrets = [settings.apiKey];
     const log = redactingLogger(this.#logger, () => secrets);
-    const context: AttemptContext = { settings, signal, progress: progressReporter(undefined, log), log, secrets };
+    const context: AttemptContext = { route: 'responses', settings, signal, progress: progressReporter(undefined, log), log, secrets };
     const started = this.#clock.now();
     try {
       throwIfAborted(signal);

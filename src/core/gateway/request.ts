@@ -2,7 +2,7 @@
  * Builds the exact HTTP requests the gateway expects (SPEC §1): URL, headers and body.
  * Pure: no I/O, so every byte we send can be checked by a unit test.
  */
-import type { GatewaySettings, ImageRequest, ImageToolOptions } from '../types';
+import type { GatewaySettings, ImageRequest, ImageToolOptions, InputImage } from '../types';
 import { GatewayError } from '../errors';
 import { parseSize, sizePhrase } from '../image/fit';
 import { promptWithStyle } from '../prompt/styles';
@@ -12,6 +12,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string;
+  /** The bytes of a multipart form (the Images route's edit fallback), sent instead of `body`. */
+  formBody?: Uint8Array;
 }
 
 /**
@@ -67,7 +69,20 @@ export function modelsUrl(baseUrl: string): string {
   return url.toString();
 }
 
-function baseHeaders(settings: GatewaySettings, accept: string): Record<string, string> {
+/**
+ * `<base>/v1/images/generations` or `/v1/images/edits` (the Images route, issue 14), derived as `modelsUrl` derives
+ * its sibling: a `/responses` URL becomes `/images/…` beside it.
+ */
+export function imagesUrl(baseUrl: string, kind: 'generations' | 'edits'): string {
+  const url = parseBaseUrl(baseUrl);
+  const path = trimmedPath(url);
+  if (path.endsWith('/responses')) url.pathname = `${path.slice(0, -'/responses'.length)}/images/${kind}`;
+  else if (path.endsWith('/v1')) url.pathname = `${path}/images/${kind}`;
+  else url.pathname = `${path}/v1/images/${kind}`;
+  return url.toString();
+}
+
+export function baseHeaders(settings: GatewaySettings, accept: string): Record<string, string> {
   const { identity } = settings;
   return {
     authorization: `Bearer ${settings.apiKey}`,
@@ -80,8 +95,14 @@ function baseHeaders(settings: GatewaySettings, accept: string): Record<string, 
   };
 }
 
+/** An image as the data URL both routes take (`data:image/png;base64,…`). */
+export function dataUrl(image: InputImage): string {
+  const base64 = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64');
+  return `data:${image.mime};base64,${base64}`;
+}
+
 /** The `image_generation` tool: `type`, `output_format`, then each optional field only when set. */
-function imageTool(options: ImageToolOptions, edit: boolean): Record<string, unknown> {
+function imageTool(options: ImageToolOptions, edit: boolean, mask?: InputImage): Record<string, unknown> {
   const tool: Record<string, unknown> = { type: 'image_generation' };
   if (edit) tool.action = 'edit';
   tool.output_format = options.outputFormat;
@@ -91,6 +112,8 @@ function imageTool(options: ImageToolOptions, edit: boolean): Record<string, unk
   if (options.outputCompression !== undefined) tool.output_compression = options.outputCompression;
   if (options.partialImages !== undefined) tool.partial_images = options.partialImages;
   if (options.moderation !== undefined) tool.moderation = options.moderation;
+  // The tool's mask (OpenAI's image_generation tool field; CPA forwards it): transparent pixels mark the edit.
+  if (edit && mask) tool.input_image_mask = { image_url: dataUrl(mask) };
   return tool;
 }
 
@@ -100,10 +123,7 @@ function imageTool(options: ImageToolOptions, edit: boolean): Record<string, unk
  */
 function editInput(request: ImageRequest, prompt: string): unknown[] {
   const content: unknown[] = [{ type: 'input_text', text: prompt }];
-  for (const image of request.inputImages ?? []) {
-    const base64 = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64');
-    content.push({ type: 'input_image', image_url: `data:${image.mime};base64,${base64}` });
-  }
+  for (const image of request.inputImages ?? []) content.push({ type: 'input_image', image_url: dataUrl(image) });
   return [{ type: 'message', role: 'user', content }];
 }
 
@@ -123,7 +143,7 @@ export function buildResponsesRequest(settings: GatewaySettings, request: ImageR
   const body = {
     model: settings.model,
     input: edit ? editInput(request, prompt) : prompt,
-    tools: [imageTool(settings.tool, edit)],
+    tools: [imageTool(settings.tool, edit, request.mask)],
     instructions: settings.instructions,
     tool_choice: 'auto',
     stream: settings.stream,
@@ -142,4 +162,35 @@ export function buildModelsRequest(settings: GatewaySettings): HttpRequest {
   const headers = baseHeaders(settings, 'application/json');
   delete headers['content-type'];
   return { url: modelsUrl(settings.baseUrl), method: 'GET', headers };
+}
+
+/** A request for words about images: the text model reads the instruction and the images and answers in text. */
+export interface TextRequest {
+  text: string;
+  images: readonly { mime: string; bytes: Uint8Array }[];
+}
+
+/**
+ * A text-only request (Write Alt Text, issue 14 item 5): one user message with the instruction and each image as an
+ * `input_image` data URL, and no `tools` (nor `tool_choice`), so no image is generated and no image quota is spent.
+ */
+export function buildTextRequest(settings: GatewaySettings, request: TextRequest): HttpRequest {
+  const content: unknown[] = [{ type: 'input_text', text: request.text }];
+  for (const image of request.images) {
+    const base64 = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64');
+    content.push({ type: 'input_image', image_url: `data:${image.mime};base64,${base64}` });
+  }
+  const body = {
+    model: settings.model,
+    input: [{ type: 'message', role: 'user', content }],
+    instructions: settings.instructions,
+    stream: settings.stream,
+    store: false,
+  };
+  return {
+    url: responsesUrl(settings.baseUrl),
+    method: 'POST',
+    headers: baseHeaders(settings, settings.stream ? 'text/event-stream' : 'application/json'),
+    body: JSON.stringify(body),
+  };
 }

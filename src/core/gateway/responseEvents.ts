@@ -15,16 +15,6 @@ import { Base64Splicer, type SplicedValue } from './base64Splice';
 import { StreamBudget, eventByteLimit, eventTooLargeError } from './answerBounds';
 import type { HttpResponse } from './transport';
 
-/**
- * How a `response.completed` event begins on the wire, with or without its `event:` line; once the image is in
- * hand, the stream is not read past it (the event repeats the image).
- */
-const COMPLETED_LINES = [
-  ...['event: response.completed', 'event:response.completed'].flatMap((line) => [`${line}\n`, `${line}\r`]),
-  'data: {"type":"response.completed"',
-  'data:{"type":"response.completed"',
-];
-
 /** Chunks smaller than this are copied into shared blocks of `BODY_BLOCK_BYTES` (see readBodyBytes). */
 const SMALL_CHUNK_BYTES = 4096;
 const BODY_BLOCK_BYTES = 64 * 1024;
@@ -90,7 +80,7 @@ export interface Preview {
  * (the command line only counts previews; the preview panel shows them), a short one still in the text is
  * decoded at once. Undefined when there is none, it was dropped, or it is not base64.
  */
-function readPreview(splicer: Base64Splicer, value: unknown): Preview | undefined {
+export function readPreview(splicer: Base64Splicer, value: unknown): Preview | undefined {
   const text = typeof value === 'string' ? value : '';
   const spliced = splicer.take(text);
   if (spliced) {
@@ -170,7 +160,6 @@ export class StreamEventReader {
     this.#splicer = new Base64Splicer({
       keys: { result: 'decode', partial_image_b64: keepPreviews ? 'keep' : 'drop' },
       maxValueBytes: settings.maxResponseBytes,
-      endMarkers: COMPLETED_LINES,
     });
   }
 
@@ -235,11 +224,10 @@ export class StreamEventReader {
           if (item && !this.#image) {
             const spliced = splicer.take(item.base64);
             this.#image = { found: item, ...(spliced ? { spliced } : {}) };
-            // The image is in hand: later copies are skipped unread, and the stream ends where response.completed,
-            // which repeats it, begins; the events before that are still read for the model's trailing text
+            // The image is in hand: later copies are dropped unread (never decoded nor held), so response.completed,
+            // which repeats it, reaches the JSON reader as a skeleton of a few KiB and its `usage` is read
             // (BENCHMARKS.md F3). A stream that ends after the image still gives the image.
             splicer.stopKeeping();
-            if (spliced) splicer.endAfter(spliced);
             yield { type: 'image', image: this.#image };
             yield { type: 'phase', phase: 'receiving' };
           }

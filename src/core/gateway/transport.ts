@@ -252,7 +252,8 @@ export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { 
         // The body as an iterable that undici pulls from: when it asks for more after the last piece, every byte has
         // been handed to the connection, which is when the gateway has the request. The length is stated, so the
         // request is sent as it would be from a string (no chunked encoding).
-        const bytes = request.body !== undefined ? Buffer.from(request.body, 'utf8') : undefined;
+        const form = request.formBody;
+        const bytes = form !== undefined ? Buffer.from(form.buffer, form.byteOffset, form.byteLength) : request.body !== undefined ? Buffer.from(request.body, 'utf8') : undefined;
         const sentSignal = onSent;
         async function* requestBody(whole: Buffer): AsyncGenerator<Buffer> {
           yield whole;

@@ -40,7 +40,7 @@ export interface EmptyImageLink {
 }
 
 /** A half-open range [start, end) of the text that is code, HTML, a comment or front matter. */
-interface Span {
+export interface Span {
   start: number;
   end: number;
   /** A code or HTML block, or front matter: it ends the paragraph around it. */
@@ -120,7 +120,7 @@ export function filledTarget(destination: string): string {
 }
 
 /** Whether the character at `index` is escaped by an odd number of backslashes before it. */
-function isEscaped(text: string, index: number): boolean {
+export function isEscaped(text: string, index: number): boolean {
   let count = 0;
   for (let i = index - 1; i >= 0 && text[i] === '\\'; i--) count++;
   return count % 2 === 1;
@@ -131,7 +131,7 @@ function isEscaped(text: string, index: number): boolean {
  * are skipped, and a blank line or a code block ends a paragraph (link text never spans one). One pass with a stack,
  * so a text full of unclosed brackets costs no more than any other.
  */
-function matchBrackets(text: string, excluded: readonly Span[]): Map<number, number> {
+export function matchBrackets(text: string, excluded: readonly Span[]): Map<number, number> {
   const closers = new Map<number, number>();
   const open: number[] = [];
   let next = 0; // the next excluded span
@@ -194,7 +194,7 @@ function referenceDefinitions(text: string, excluded: readonly Span[]): Set<stri
 }
 
 /** A lookup over sorted, disjoint spans. */
-function spanLookup(spans: readonly Span[]): (offset: number) => boolean {
+export function spanLookup(spans: readonly Span[]): (offset: number) => boolean {
   return (offset) => {
     let low = 0;
     let high = spans.length - 1;
@@ -210,7 +210,7 @@ function spanLookup(spans: readonly Span[]): (offset: number) => boolean {
 }
 
 /** Front matter, code and HTML blocks, HTML comments and code spans, in document order and disjoint. */
-function excludedSpans(text: string): Span[] {
+export function excludedSpans(text: string): Span[] {
   const blocks = blockSpans(text);
   const comments = new CommentEnds(text);
   const spans: Span[] = [];

@@ -53,6 +53,8 @@ export interface GenerationRequest {
   prompt: string;
   /** Edit Image: sent as input_image data URLs. */
   inputImages?: InputImage[];
+  /** A PNG whose transparent pixels mark where the first input image is edited (issue 14); sent on either route. */
+  mask?: InputImage;
   /** The document the image is for: its folder's settings apply and its images folder is used. */
   document?: TextDocument;
   /** Default: `{ kind: 'destination' }`. */
@@ -233,7 +235,11 @@ export class GenerationPipeline implements Disposable {
     throwIfAborted(signal);
     const image = await client.generate(
       gateway,
-      { prompt: request.prompt, ...(request.inputImages?.length ? { inputImages: request.inputImages } : {}) },
+      {
+        prompt: request.prompt,
+        ...(request.inputImages?.length ? { inputImages: request.inputImages } : {}),
+        ...(request.inputImages?.length && request.mask ? { mask: request.mask } : {}),
+      },
       {
         signal,
         onProgress: (event) => {
@@ -249,9 +255,35 @@ export class GenerationPipeline implements Disposable {
         `after ${(image.elapsedMs / 1000).toFixed(1)} s in ${image.attempts} attempt(s)`,
     );
     if (image.revisedPrompt) log.debug(`#${generation.id} revised prompt: ${image.revisedPrompt}`);
+    if (image.routeSwitch) this.announceRouteSwitch(generation.id, image.routeSwitch);
     throwIfAborted(signal);
     return image;
   }
+
+  /**
+   * `auto` made the image on the Images route (issue 14): logged every time, said in a notification once per session
+   * (a batch would otherwise say it for every image), with the setting that goes there directly.
+   */
+  private announceRouteSwitch(id: number, change: NonNullable<GeneratedImage['routeSwitch']>): void {
+    this.services.log.warn(`#${id} the Responses route has no image tool (${change.reason}); the image was made on the Images route (${change.imageModel})`);
+    if (this.routeSwitchShown) return;
+    this.routeSwitchShown = true;
+    const why =
+      change.reason === 'tool_not_found'
+        ? l10n.t("it said Tool choice 'image_generation' not found")
+        : change.reason === 'tool_forbidden'
+          ? l10n.t('it refused the image_generation tool (403)')
+          : l10n.t('it answered with text, not an image');
+    void window.showInformationMessage(
+      l10n.t(
+        "The gateway's Responses route has no image tool ({0}), so the image was made on its Images route (model {1}). Set cpaImage.api to images to go there directly.",
+        why,
+        notificationText(change.imageModel),
+      ),
+    );
+  }
+
+  private routeSwitchShown = false;
 
   private async save(generation: Generation, image: GeneratedImage, request: GenerationRequest, loaded: LoadedConfiguration): Promise<Uri> {
     const { log } = this.services;

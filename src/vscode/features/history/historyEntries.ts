@@ -6,6 +6,8 @@
 import type { GenerationSettings } from '../../../core/config/generationSettings';
 import type { OutputFormat } from '../../../core/types';
 import { asRecord, nonEmptyString } from '../../../core/json';
+import { parseStoredUsage, type TokenUsage } from '../../../core/gateway/usage';
+import { parseStoredQuota, type QuotaStatus } from '../../../core/gateway/quota';
 
 export interface HistoryEntry {
   /** Unique across restarts (generation numbers start again at 1 in each session). */
@@ -27,6 +29,10 @@ export interface HistoryEntry {
   /** Length of the saved file in bytes. */
   bytes: number;
   mime: string;
+  /** What the answer said the image cost (issue 13 item 6); absent in entries of older versions. */
+  usage?: TokenUsage;
+  /** The plan quota left right after, when the gateway passed the Codex headers on. */
+  quota?: QuotaStatus;
 }
 
 /** Older entries beyond this many are forgotten (the image files stay). */
@@ -72,6 +78,8 @@ export function parseHistoryEntry(value: unknown): HistoryEntry | undefined {
   const revisedPrompt = nonEmptyString(raw['revisedPrompt']);
   const documentUri = nonEmptyString(raw['documentUri']);
   const size = nonEmptyString(raw['size']);
+  const usage = parseStoredUsage(raw['usage']);
+  const quota = parseStoredQuota(raw['quota']);
   return {
     id,
     prompt,
@@ -84,6 +92,8 @@ export function parseHistoryEntry(value: unknown): HistoryEntry | undefined {
     ...(size !== undefined ? { size } : {}),
     bytes: finiteNumber(raw['bytes']) ?? 0,
     mime: nonEmptyString(raw['mime']) ?? 'image/png',
+    ...(usage !== undefined ? { usage } : {}),
+    ...(quota !== undefined ? { quota } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { markdownText, treeItemText } from '../../../core/text/inertText';
 import { PreviewCommands, historyViewId } from '../../constants';
 import { formatLocalDate, promptExcerpt } from '../../ui/format';
 import { displayPath } from '../../generation/insertion';
+import { quotaLine, tokensText } from '../../ui/usageText';
 import type { ImageHistory } from './imageHistory';
 
 /** The elements are entry ids. */
@@ -45,6 +46,12 @@ class HistoryTreeData implements TreeDataProvider<string>, Disposable {
     tooltip.appendText(
       markdownText([entry.size ?? entry.settings.size, entry.settings.outputFormat, entry.settings.model].filter(Boolean).join(' · ')),
     );
+    // What the image cost and the quota left after it, when the gateway said (issue 13 item 6).
+    for (const line of [tokensText(entry.usage, env.language), quotaLine(entry.quota, Date.now(), env.language)]) {
+      if (line === undefined) continue;
+      tooltip.appendMarkdown('\n\n');
+      tooltip.appendText(markdownText(line));
+    }
     item.tooltip = tooltip;
     item.contextValue = exists ? 'cpaImage.historyEntry' : 'cpaImage.historyEntry.deleted';
     item.command = { command: PreviewCommands.showPreview, title: l10n.t('Show Image Preview'), arguments: [entry.id] };

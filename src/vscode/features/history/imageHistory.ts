@@ -74,6 +74,8 @@ export class ImageHistory implements Disposable {
       ...(result.image.size ? { size: result.image.size } : {}),
       bytes: result.image.bytes.length,
       mime: result.image.mime,
+      ...(result.image.usage ? { usage: result.image.usage } : {}),
+      ...(result.image.quota ? { quota: result.image.quota } : {}),
     };
     this.entries = addHistoryEntry(this.entries, entry, maxHistoryEntries);
     this.persist();

@@ -67,6 +67,10 @@ export interface HistoryItemView {
   created: string;
   elapsed: string;
   bytes: string;
+  /** `1,601 tokens (input 1,200 · output 80 · image 321)`, when the gateway reported a usage. */
+  tokens?: string;
+  /** `81% of 5 h left (resets in 4 h 23 min) · …`, when the gateway sent the Codex quota headers. */
+  quota?: string;
 }
 
 /** What the top of the panel shows. */

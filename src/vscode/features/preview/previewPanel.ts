@@ -27,6 +27,7 @@ import { formatElapsed, formatLocalDate } from '../../ui/format';
 import type { GenerationPipeline } from '../../generation/pipeline';
 import { partialImageCaption, type Generation, type GenerationRegistry } from '../../generation/generations';
 import { displayPath } from '../../generation/insertion';
+import { quotaText, tokensText } from '../../ui/usageText';
 import type { HistoryActions } from '../history/historyActions';
 import type { HistoryEntry } from '../history/historyEntries';
 import type { ImageHistory } from '../history/imageHistory';
@@ -363,6 +364,8 @@ function rootsKey(roots: readonly Uri[]): string {
 function itemView(entry: HistoryEntry, exists: boolean, panel: WebviewPanel): HistoryItemView {
   const uri = Uri.parse(entry.uri);
   const { settings } = entry;
+  const tokens = tokensText(entry.usage, env.language);
+  const quota = quotaText(entry.quota, Date.now(), env.language);
   // The size and the model have rows of their own; these are the other settings the image was asked with.
   const details = [
     settings.outputFormat,
@@ -383,6 +386,8 @@ function itemView(entry: HistoryEntry, exists: boolean, panel: WebviewPanel): Hi
     created: formatLocalDate(entry.createdAt, env.language, 'medium'),
     elapsed: formatTaken(entry.elapsedMs),
     bytes: formatBytes(entry.bytes),
+    ...(tokens !== undefined ? { tokens } : {}),
+    ...(quota !== undefined ? { quota } : {}),
   };
 }
 
@@ -412,6 +417,8 @@ function labels(): Record<string, string> {
     savedTo: l10n.t('Saved to'),
     created: l10n.t('Created'),
     fileSize: l10n.t('File size'),
+    tokens: l10n.t('Tokens'),
+    quotaLeft: l10n.t('Quota left'),
     insert: l10n.t('Insert'),
     regenerate: l10n.t('Regenerate'),
     copyPath: l10n.t('Copy Path'),

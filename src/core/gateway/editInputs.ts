@@ -1,0 +1,42 @@
+/**
+ * What an edit may send (issue 14): how many images and what mask, checked before any request is spent, the same
+ * for both routes. The limits are the ones OpenAI documents for image edits (images-api.md §8): up to 16 images;
+ * the mask a PNG under 4 MB with the first image's dimensions, whose fully transparent pixels mark the area to edit.
+ */
+import type { ImageRequest, InputImage } from '../types';
+import { GatewayError } from '../errors';
+import { detectImageType } from './imageType';
+import { readPixelSize } from '../image/imageSize';
+
+/** `images`: 1–16 on the Images route (spec `EditImageBodyJsonParam`); the Responses route is held to the same. */
+export const MAX_EDIT_IMAGES = 16;
+/** "Must be a valid PNG file, less than 4MB" (spec `CreateImageEditRequest.mask`). */
+export const MAX_MASK_BYTES = 4 * 1024 * 1024;
+
+/** Throws `GatewayError('config')` naming what is wrong with the edit's images or mask; nothing when they are usable. */
+export function checkEditInputs(request: Pick<ImageRequest, 'inputImages' | 'mask'>): void {
+  const images = request.inputImages ?? [];
+  if (images.length > MAX_EDIT_IMAGES) {
+    throw new GatewayError('config', `An edit takes at most ${MAX_EDIT_IMAGES} images; ${images.length} were given.`);
+  }
+  if (request.mask) checkMask(request.mask, images[0]);
+}
+
+function checkMask(mask: InputImage, first: InputImage | undefined): void {
+  if (!first) throw new GatewayError('config', 'A mask needs an image to edit: give the image as well.');
+  if (detectImageType(mask.bytes)?.mime !== 'image/png') {
+    throw new GatewayError('config', 'The mask must be a PNG image (its fully transparent pixels mark the area to edit).');
+  }
+  if (mask.bytes.byteLength >= MAX_MASK_BYTES) {
+    throw new GatewayError('config', `The mask is ${mask.bytes.byteLength} bytes; the image API takes masks under 4 MB.`);
+  }
+  const maskSize = readPixelSize(mask.bytes, 'image/png');
+  const type = detectImageType(first.bytes);
+  const imageSize = type ? readPixelSize(first.bytes, type.mime) : undefined;
+  if (maskSize && imageSize && (maskSize.width !== imageSize.width || maskSize.height !== imageSize.height)) {
+    throw new GatewayError(
+      'config',
+      `The mask is ${maskSize.width}x${maskSize.height} but the image is ${imageSize.width}x${imageSize.height}; the mask must have the image's dimensions.`,
+    );
+  }
+}
