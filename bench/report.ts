@@ -3,6 +3,8 @@
  * BENCHMARKS.md (between the BENCH:RESULTS markers; everything else in that file is written by hand).
  */
 import { renderPostProcess, type PostProcessResults } from './postprocess';
+import { renderExtensionFill, renderFill, type FillResults } from './fill';
+import type { ExtensionFillResults } from './fillExtension';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ActivationReport } from './activation/child';
 import { CONTENDERS, describeFloor, type ContenderId } from './contenders/registry';
@@ -91,6 +93,10 @@ export interface BenchResults {
   sizes: SizeInfo;
   /** Issue 12: a 2048² PNG → 1024² WebP q80, ours against cwebp. */
   postProcess?: PostProcessResults;
+  /** Issue 13: 20 empty links filled at concurrency 1, 3, 6 against a 1 s gateway. */
+  fill?: FillResults;
+  /** The same in code-server's extension host (Generate All Missing Images). */
+  fillExtension?: ExtensionFillResults;
 }
 
 export interface Stat {
@@ -343,6 +349,8 @@ export function renderMarkdown(results: BenchResults, summary: Summary): string 
   }
 
   if (results.postProcess) out.push(...renderPostProcess(results.postProcess));
+  if (results.fill) out.push(...renderFill(results.fill));
+  if (results.fillExtension) out.push(...renderExtensionFill(results.fillExtension));
 
   const floor = describeFloor();
   out.push('The floor, exactly:', '', '```sh', `# non-stream`, floor.nonStream, `# stream`, floor.stream, '```', '', END);

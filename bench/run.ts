@@ -7,7 +7,8 @@
  *
  * Knobs (environment): BENCH_ROUNDS (default 7, plus one warm-up round that is not counted),
  * BENCH_SIZES (default "1024,2048"), BENCH_ACTIVATION_RUNS (default 15), BENCH_ONLY (comma-separated
- * contender ids; `postprocess` for the issue 12 image benchmark), BENCH_NO_WRITE=1 (do not touch BENCHMARKS.md), BENCH_RENDER_ONLY=1 (measure nothing: render
+ * contender ids; `postprocess` for the issue 12 image benchmark, `fill` and `fill-extension` for the issue 13 fill benchmark), BENCH_FILL_ROUNDS
+ * (default 3), BENCH_NO_WRITE=1 (do not touch BENCHMARKS.md), BENCH_RENDER_ONLY=1 (measure nothing: render
  * bench/results/latest.json into BENCHMARKS.md again, after a change to report.ts).
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -22,6 +23,8 @@ import { CONTENDERS, launch, type ContenderId, type LaunchContext } from './cont
 import type { ContenderReport } from './contenders/common';
 import type { ActivationReport } from './activation/child';
 import { measurePostProcess } from './postprocess';
+import { measureFill } from './fill';
+import { measureExtensionFill } from './fillExtension';
 import { renderMarkdown, rewriteResultsSection, summarise, type BenchResults, type MachineInfo, type RunRecord, type SizeInfo } from './report';
 
 const root = resolve(__dirname, '..');
@@ -346,6 +349,25 @@ async function main(): Promise<void> {
     }
   }
 
+  // Issue 13 item 8: filling 20 empty links at concurrency 1, 3, 6 (BENCH_ONLY=fill runs only this and the activation).
+  let fill: BenchResults['fill'];
+  if (!ONLY || ONLY.has('fill')) {
+    try {
+      fill = await measureFill({ root, rounds: Math.max(1, Number(process.env.BENCH_FILL_ROUNDS ?? 3)), log });
+    } catch (err) {
+      log(`fill not measured: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  // The same in code-server's extension host (needs the .vsix and the e2e suite's Playwright; BENCH_ONLY=fill-extension).
+  let fillExtension: BenchResults['fillExtension'];
+  if (!ONLY || ONLY.has('fill-extension')) {
+    try {
+      fillExtension = await measureExtensionFill({ rounds: Math.max(1, Number(process.env.BENCH_FILL_ROUNDS ?? 3)), log });
+    } catch (err) {
+      log(`fill in the extension host not measured: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   machine.loadAfter = loadavg()[0];
   const results: BenchResults = {
     machine,
@@ -358,6 +380,8 @@ async function main(): Promise<void> {
     activation,
     sizes: sizes(),
     ...(postProcess ? { postProcess } : {}),
+    ...(fill ? { fill } : {}),
+    ...(fillExtension ? { fillExtension } : {}),
   };
   const summary = summarise(results);
   mkdirSync(resultsDir, { recursive: true });

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { ImageClient } from './core/gateway/client';
-import { slugFromPrompt } from './core/files/destination';
+import { slugFromPrompt, variantPath } from './core/files/destination';
 import { GatewayError, isCancellation } from './core/errors';
 import { redactForDisplay } from './core/text/redaction';
 import { escapeForTerminal } from './core/text/terminalText';
@@ -163,9 +163,7 @@ function failureMessage(err: unknown): string {
 
 /** The file of candidate `variant`: the named file itself for the first, `name-2.png`, `name-3.png`, … for the others. */
 function variantName(file: string, variant: number): string {
-  if (variant === 1) return file;
-  const extension = path.extname(file);
-  return `${file.slice(0, file.length - extension.length)}-${variant}${extension}`;
+  return variantPath(file, variant);
 }
 
 /** Entry point: wires process streams and signals. A second Ctrl+C exits at once. */

@@ -85,7 +85,7 @@ export function activate(context: ExtensionContext): void {
       { ...coreCommands(services), ...preview.commands, ...authoring.commands, ...editImageCommands(services), ...regenerateFromFileCommands(services) },
       { log, showLog },
     ),
-    registerGenerateImageTool(services),
+    registerGenerateImageTool(services, authoring.missingImages),
     trackNeedsSetup(services, context.secrets.onDidChange, preview.historyView),
   );
   log.info(`CPA GPT Image ${context.extension.packageJSON?.version ?? ''} activated`);

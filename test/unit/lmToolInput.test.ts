@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chosenDestinationPattern, resolveDestination } from '../../src/core/files/destination';
-import { readToolInput } from '../../src/vscode/features/lmTool/toolInput';
+import { MAX_TOOL_DOCUMENT_PATH, readToolInput, type GenerateImageInput } from '../../src/vscode/features/lmTool/toolInput';
 import { FileError } from '../../src/core/files/fileError';
 
 describe('readToolInput (the agent tool input)', () => {
@@ -66,7 +66,7 @@ describe('the agent tool\'s destination: refused before any request, and again w
   ];
   for (const [name, destination, path] of accepted) {
     it(`accepts ${name} and saves it inside the workspace`, () => {
-      const input = readToolInput({ prompt: 'a fox', destination });
+      const input = readToolInput({ prompt: 'a fox', destination }) as GenerateImageInput;
       assert.equal(input.destination, destination);
       assert.equal(resolveDestination({ workspaceFolderPath: '/ws', pattern: chosenDestinationPattern(destination, 'png'), slug: 'a-fox', ext: 'png' }), path);
     });
@@ -74,14 +74,58 @@ describe('the agent tool\'s destination: refused before any request, and again w
 
   it('refuses a destination over 1024 characters before any rule reads it (a million dots would make a trailing-dot regex quadratic)', () => {
     assert.throws(() => readToolInput({ prompt: 'a fox', destination: `${'.'.repeat(1_000_000)}x` }), /"destination" is 1000001 characters long; at most 1024 are allowed\./);
-    assert.equal(readToolInput({ prompt: 'a fox', destination: `${'.'.repeat(1000)}x/y.png` }).destination, `${'.'.repeat(1000)}x/y.png`);
+    assert.equal((readToolInput({ prompt: 'a fox', destination: `${'.'.repeat(1000)}x/y.png` }) as GenerateImageInput).destination, `${'.'.repeat(1000)}x/y.png`);
   });
 
   it('a path out of the workspace still passes the input check and is refused at the save as outside (containment unchanged)', () => {
-    const input = readToolInput({ prompt: 'a fox', destination: '../../etc/x.png' });
+    const input = readToolInput({ prompt: 'a fox', destination: '../../etc/x.png' }) as GenerateImageInput;
     assert.throws(
       () => resolveDestination({ workspaceFolderPath: '/ws', pattern: chosenDestinationPattern(input.destination ?? '', 'png'), slug: 'a-fox', ext: 'png' }),
       /outside the workspace folder \/ws/,
     );
   });
+});
+
+describe('the agent tool\'s variants and fill mode (issue 13 item 7)', () => {
+  const valid: [string, unknown, ReturnType<typeof readToolInput>][] = [
+    ['one variant is the plain call', { prompt: 'a fox', variants: 1 }, { prompt: 'a fox' }],
+    ['two variants', { prompt: 'a fox', variants: 2 }, { prompt: 'a fox', variants: 2 }],
+    ['four variants with a destination', { prompt: 'a fox', variants: 4, destination: 'art/fox.png' }, { prompt: 'a fox', destination: 'art/fox.png', variants: 4 }],
+    ['null variants are left out', { prompt: 'a fox', variants: null }, { prompt: 'a fox' }],
+    ['a document to fill', { fillDocument: 'docs/guide.md' }, { fillDocument: 'docs/guide.md' }],
+    ['a document path trimmed and normalised', { fillDocument: ' docs/./drafts/../guide.markdown ' }, { fillDocument: 'docs/guide.markdown' }],
+    ['a document path with backslashes', { fillDocument: 'docs\\guide.mdx' }, { fillDocument: 'docs/guide.mdx' }],
+    ['a fill with the insert flag off', { fillDocument: 'README.md', insertIntoActiveMarkdown: false }, { fillDocument: 'README.md' }],
+  ];
+  for (const [name, input, expected] of valid) it(`reads ${name}`, () => assert.deepEqual(readToolInput(input), expected));
+
+  const invalid: [string, unknown, RegExp][] = [
+    ['zero variants', { prompt: 'a fox', variants: 0 }, /"variants" must be a whole number from 1 to 4/],
+    ['five variants', { prompt: 'a fox', variants: 5 }, /"variants" must be a whole number from 1 to 4/],
+    ['a fraction of a variant', { prompt: 'a fox', variants: 2.5 }, /"variants" must be a whole number/],
+    ['variants as text', { prompt: 'a fox', variants: '2' }, /"variants" must be a whole number/],
+    ['a huge number of variants', { prompt: 'a fox', variants: 1e9 }, /"variants" must be a whole number from 1 to 4/],
+    ['a fill with a prompt', { fillDocument: 'docs/guide.md', prompt: 'a fox' }, /"prompt" does not apply with "fillDocument"/],
+    ['a fill with variants', { fillDocument: 'docs/guide.md', variants: 2 }, /"variants" does not apply with "fillDocument"/],
+    ['a fill with a destination', { fillDocument: 'docs/guide.md', destination: 'art/' }, /"destination" does not apply with "fillDocument"/],
+    ['a fill that asks to insert at the cursor', { fillDocument: 'docs/guide.md', insertIntoActiveMarkdown: true }, /"insertIntoActiveMarkdown" does not apply/],
+    ['a blank document', { fillDocument: '  ' }, /"fillDocument" must be the workspace-relative path of a markdown document/],
+    ['a document that is not text', { fillDocument: ['docs/guide.md'] }, /"fillDocument" must be the workspace-relative path/],
+    ['an absolute document path', { fillDocument: '/etc/motd.md' }, /not an absolute path/],
+    ['a Windows drive path', { fillDocument: 'C:\\notes\\a.md' }, /not an absolute path/],
+    ['a path out of the workspace', { fillDocument: 'docs/../../secrets.md' }, /leads out of the workspace folder/],
+    ['a file that is not markdown', { fillDocument: 'docs/notes.txt' }, /must name a markdown document/],
+    ['a document inside .git', { fillDocument: '.git/description.md' }, /"fillDocument" writes inside \.git\//],
+    ['a control character', { fillDocument: 'docs/\u001b[31mred.md' }, /"fillDocument" contains the control character U\+001B/],
+    ['an overlong path', { fillDocument: `${'a/'.repeat(MAX_TOOL_DOCUMENT_PATH)}x.md` }, /"fillDocument" is \d+ characters long; at most 1024/],
+  ];
+  for (const [name, input, message] of invalid) {
+    it(`refuses ${name}`, () =>
+      assert.throws(() => readToolInput(input), (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.match(e.message, message);
+        assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/, 'no raw control character goes back to the model');
+        return true;
+      }));
+  }
 });

@@ -443,3 +443,16 @@ export async function assertInsideWorkspace(targetPath: string, workspaceFolderP
     );
   }
 }
+
+/**
+ * The file of candidate `variant` of one prompt (the CLI's `--variants`, the agent tool's `variants`): the path
+ * itself for the first, `name-2.png`, `name-3.png`, … for the others (only the last segment changes).
+ */
+export function variantPath(filePath: string, variant: number): string {
+  if (variant <= 1) return filePath;
+  const slash = Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\'));
+  const base = filePath.slice(slash + 1);
+  const dot = base.lastIndexOf('.');
+  const cut = dot > 0 ? slash + 1 + dot : filePath.length;
+  return `${filePath.slice(0, cut)}-${variant}${filePath.slice(cut)}`;
+}

@@ -78,6 +78,11 @@ export interface GenerationRequest {
   variant?: VariantSlot;
   /** Called once the run has started, with its generation (a variants run cancels all its runs when one is cancelled). */
   onStart?: (generation: Generation) => void;
+  /**
+   * Candidate `candidate` (2–4) of several made from one prompt at once (the agent tool's `variants`): saved as
+   * `name-<candidate>.png` beside candidate 1's `name.png`, so parallel candidates never race for one name.
+   */
+  candidate?: number;
 }
 
 /** How the document wants links written, read with the run's settings (for the feature that places the link). */
@@ -310,6 +315,7 @@ export class GenerationPipeline implements Disposable {
       ...(loaded.settings.destination !== undefined ? { destinationPattern: loaded.settings.destination } : {}),
       ...(target.kind === 'nextTo' ? { saveNextTo: target.file, ...(target.suffix !== undefined ? { saveNextToSuffix: target.suffix } : {}) } : {}),
       ...(target.kind === 'path' ? { destination: target.path } : {}),
+      ...(request.candidate !== undefined ? { variant: request.candidate } : {}),
       signal: generation.signal,
     });
     if (!saved) {

@@ -19,6 +19,7 @@ import {
   resolveDestinationOrDefault,
   slugFromPrompt,
   uniquePath,
+  variantPath,
 } from '../../core/files/destination';
 import { matchCopyFilesDestination } from '../../core/files/copyFilesGlob';
 import { GatewayError, throwIfAborted } from '../../core/errors';
@@ -44,6 +45,8 @@ export interface SaveRequest {
   saveNextToSuffix?: string;
   /** A workspace-relative file path chosen by the caller (the agent tool), instead of the pattern. */
   destination?: string;
+  /** Candidate 2–4 of one prompt: `-<variant>` after the file name the destination gives (core variantPath). */
+  variant?: number;
   signal: AbortSignal;
 }
 
@@ -77,7 +80,7 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
   const { image, prompt, signal } = request;
   if (request.saveNextTo) return saveNextTo(request.saveNextTo, image, signal, request.saveNextToSuffix ?? 'edit');
   const document = savedDocument(request.document);
-  if (request.destination !== undefined) return saveAtChosenDestination(request.destination, document, prompt, image, signal);
+  if (request.destination !== undefined) return saveAtChosenDestination(request.destination, document, prompt, image, signal, request.variant);
   const folder: WorkspaceFolder | undefined =
     (document ? workspace.getWorkspaceFolder(document.uri) : undefined) ?? (document ? undefined : workspace.workspaceFolders?.[0]);
 
@@ -118,7 +121,7 @@ export async function saveGeneratedImage(request: SaveRequest): Promise<SavedIma
     notes.push(`${patternSource}: ${resolved.refusedPattern}`);
     patternSource = 'default';
   }
-  const target = resolved.path;
+  const target = variantPath(resolved.path, request.variant ?? 1);
   const targetUri = base.with({ path: target, query: '', fragment: '' });
   // The same root resolveDestination contained the path in: the workspace folder, else the document's folder.
   await assertReallyInside(targetUri, folder?.uri.path ?? posix.dirname((document as TextDocument).uri.path));
@@ -151,13 +154,14 @@ async function saveAtChosenDestination(
   prompt: string,
   image: SaveRequest['image'],
   signal: AbortSignal,
+  variant = 1,
 ): Promise<SavedImage> {
   const folder = (document ? workspace.getWorkspaceFolder(document.uri) : undefined) ?? workspace.workspaceFolders?.[0];
   if (!folder) {
     throw new FileError(`Cannot save the image to ${destination}: no workspace folder is open. Open a folder first.`);
   }
   const pattern = chosenDestinationPattern(destination, image.extension);
-  const target = resolveDestination({ pattern, workspaceFolderPath: folder.uri.path, slug: slugFromPrompt(prompt), ext: image.extension });
+  const target = variantPath(resolveDestination({ pattern, workspaceFolderPath: folder.uri.path, slug: slugFromPrompt(prompt), ext: image.extension }), variant);
   const targetUri = folder.uri.with({ path: target, query: '', fragment: '' });
   await assertReallyInside(targetUri, folder.uri.path);
   const uri = await writeUnique(targetUri, image.bytes, signal);

@@ -96,17 +96,21 @@ export class AltTextFill implements Disposable {
     const destination = markdownImageDestination({ imagePath: imageUri.path, ...linkBase(imageUri, document.uri) });
     const fullLink = `![${this.link.rawAlt}]${filledTarget(destination)}`;
 
-    const unshown = !isOpenInAnyTab(document);
-    const saveAfter = options.saveUnshown === true && unshown && !document.isClosed && !document.isDirty;
-    if (unshown && !saveAfter) {
+    // Decided, written and saved one fill at a time: another fill of the same run that has just written an unshown
+    // document leaves it dirty until its save, and must not make this one think the user has unsaved changes there.
+    const placed = await oneAtATime(async (): Promise<string | 'unshown' | undefined> => {
+      const unshown = !isOpenInAnyTab(document);
+      const saveAfter = options.saveUnshown === true && unshown && !document.isClosed && !document.isDirty;
+      if (unshown && !saveAfter) return 'unshown';
+      const written = await this.fillTarget(destination);
+      if (written !== undefined && saveAfter) await document.save();
+      return written;
+    });
+    if (placed === 'unshown') {
       await env.clipboard.writeText(fullLink);
       return { kind: 'copied', text: fullLink };
     }
-    const placed = await oneAtATime(() => this.fillTarget(destination));
-    if (placed) {
-      if (saveAfter) await document.save();
-      return { kind: 'inserted', text: placed };
-    }
+    if (placed !== undefined) return { kind: 'inserted', text: placed };
     await env.clipboard.writeText(fullLink);
     void window.showWarningMessage(
       l10n.t('The image link changed while the image was generated, so it was left as it is. Its new link was copied to the clipboard: {0}', notificationText(fullLink)),

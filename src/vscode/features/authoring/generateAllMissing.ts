@@ -8,17 +8,18 @@
  * progress notification for the whole run; at the end a summary, with Retry Failed when some failed.
  */
 import { CancellationTokenSource, ProgressLocation, RelativePattern, Uri, l10n, window, workspace } from 'vscode';
-import type { TextDocument } from 'vscode';
+import type { CancellationToken, TextDocument } from 'vscode';
 import { MAX_FILL_ALL_LINKS, planFill, tallyStates, type PlannedLink } from '../../../core/batch/fillPlan';
 import { clampConcurrency, runQueue, type QueueItemState } from '../../../core/batch/workQueue';
 import { findEmptyImageLinks } from '../../../core/markdown/emptyImageLinks';
 import { isMarkdownLanguage } from '../../../core/markdown/links';
 import { iconLabelText, notificationText } from '../../../core/text/inertText';
 import { configSection } from '../../constants';
-import type { Services } from '../../services';
+import type { MissingImageResult, MissingImagesReport, Services } from '../../services';
 import { describeError, errorLogDetails } from '../../ui/errorMessages';
 import { promptExcerpt } from '../../ui/format';
 import type { AltTextFill, AltTextFills } from './altTextFills';
+import { startEventLoopProbe } from './eventLoopProbe';
 
 /** Markdown files a folder run reads (the languages the CodeLens serves), and how many files at most. */
 const MARKDOWN_GLOB = '**/*.{md,markdown,mdx,qmd,rmd,MD}';
@@ -172,14 +173,19 @@ async function runBatch(
   services: Services,
   entries: readonly AltTextFill[],
   concurrency: number,
-): Promise<{ results: Outcome[]; errors: unknown[]; unlinked: number }> {
+  outerToken?: CancellationToken,
+): Promise<{ results: Outcome[]; errors: unknown[]; unlinked: number; saved: (Placed | undefined)[] }> {
   const states: QueueItemState['kind'][] = entries.map(() => 'queued');
   const errors: unknown[] = entries.map(() => undefined);
+  const stopProbe = await startEventLoopProbe(services.log);
   const results = await window.withProgress(
     { location: ProgressLocation.Notification, cancellable: true, title: l10n.t('Generating {0} missing images', entries.length) },
     async (progress, token) => {
       const controller = new AbortController();
       const onCancel = token.onCancellationRequested(() => controller.abort());
+      // The agent tool's run is also cancelled from the chat.
+      const onOuterCancel = outerToken?.onCancellationRequested(() => controller.abort());
+      if (outerToken?.isCancellationRequested) controller.abort();
       const report = (increment?: number): void => {
         const tally = tallyStates(states);
         const message =
@@ -210,18 +216,26 @@ async function runBatch(
         });
       } finally {
         onCancel.dispose();
+        onOuterCancel?.dispose();
       }
     },
   );
-  const unlinked = results.filter((r) => r.kind === 'done' && !r.value).length;
-  return { results: results.map((r) => r.kind), errors, unlinked };
+  stopProbe();
+  const unlinked = results.filter((r) => r.kind === 'done' && !r.value.linked).length;
+  return { results: results.map((r) => r.kind), errors, unlinked, saved: results.map((r) => (r.kind === 'done' ? r.value : undefined)) };
+}
+
+/** Where one link's image went: saved at `uri`, and whether its own target was filled. */
+interface Placed {
+  uri: Uri;
+  linked: boolean;
 }
 
 /**
- * One link: generate with its document's settings (no notification of its own), then fill only its target. True
- * when the link was written; false when the image was saved but its link had changed meanwhile.
+ * One link: generate with its document's settings (no notification of its own), then fill only its target.
+ * `linked` is false when the image was saved but its link had changed meanwhile.
  */
-async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal): Promise<boolean> {
+async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal): Promise<Placed> {
   const source = new CancellationTokenSource();
   const onAbort = (): void => source.cancel();
   if (signal.aborted) source.cancel();
@@ -240,9 +254,56 @@ async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal
     );
     const outcome = await fill.place(output.uri, { saveUnshown: true });
     services.log.info(`#${output.id} ${outcome.kind} link: ${outcome.kind === 'none' ? '(left as it was)' : outcome.text}`);
-    return outcome.kind === 'inserted';
+    return { uri: output.uri, linked: outcome.kind === 'inserted' };
   } finally {
     signal.removeEventListener('abort', onAbort);
     source.dispose();
   }
+}
+
+/** The links the agent tool would fill in `document` now: the plan's, less those already being made. */
+export function planMissingImages(fills: AltTextFills, document: TextDocument): { planned: PlannedLink<TextDocument>[]; found: number } {
+  const plan = planFill([{ document, text: document.getText() }], MAX_FILL_ALL_LINKS);
+  return { planned: plan.links.filter((planned) => !fills.isPending(planned.document, planned.link)), found: plan.total };
+}
+
+/**
+ * Generate All Missing Images for the agent tool: every empty link of `document` (no quick pick: the tool's
+ * confirmation listed them), through the same queue, progress notification and fills as the command; no summary
+ * notification and no Retry Failed (the tool's answer tells the model, which may call again). A configuration
+ * error is thrown before anything starts, like the command.
+ */
+export async function fillMissingImagesOf(services: Services, fills: AltTextFills, document: TextDocument, token: CancellationToken): Promise<MissingImagesReport> {
+  await services.pipeline.checkConfigured({ document });
+  const plan = planFill([{ document, text: document.getText() }], MAX_FILL_ALL_LINKS);
+  const links: MissingImageResult[] = [];
+  const entries: AltTextFill[] = [];
+  const entryResult: MissingImageResult[] = [];
+  for (const planned of plan.links) {
+    const result: MissingImageResult = { prompt: planned.link.prompt, line: planned.line, outcome: 'busy' };
+    links.push(result);
+    const fill = fills.start(document, planned.link, 'queued');
+    if (!fill) continue;
+    entries.push(fill);
+    entryResult.push(result);
+  }
+  if (entries.length === 0) return { found: plan.total, links };
+  const concurrency = workspace.getConfiguration(configSection, document.uri).get<number>('concurrency', DEFAULT_CONCURRENCY);
+  const { results, errors, saved } = await runBatch(services, entries, clampConcurrency(concurrency), token);
+  for (const [i, fill] of entries.entries()) {
+    const result = entryResult[i] as MissingImageResult;
+    const placed = saved[i];
+    const outcome = results[i];
+    if (outcome === 'done' && placed) {
+      result.outcome = placed.linked ? 'linked' : 'unlinked';
+      result.uri = placed.uri;
+    } else if (outcome === 'failed') {
+      result.outcome = 'failed';
+      result.error = describeError(errors[i]).message;
+    } else {
+      result.outcome = 'cancelled';
+    }
+    fill.dispose();
+  }
+  return { found: plan.total, links };
 }

@@ -7,7 +7,7 @@ import { Disposable } from 'vscode';
 import type { CommandHandler } from '../../commandTable';
 import { generateAllMissingImagesCommand, generateFromAltTextCommand, illustrateSectionCommand } from '../../constants';
 import { writeAltTextCommand, writeAltTextForAllCommand } from '../../constants';
-import type { Services } from '../../services';
+import type { MissingImagesFiller, Services } from '../../services';
 import { AltTextFills } from './altTextFills';
 import { registerAltTextProviders } from './altTextProviders';
 import { AltDescriptions } from './altDescriptions';
@@ -24,6 +24,8 @@ export interface AuthoringFeature {
     | typeof writeAltTextForAllCommand,
     CommandHandler
   >;
+  /** Generate All Missing Images of one document without its quick pick: the agent tool's fill mode. */
+  missingImages: MissingImagesFiller;
 }
 
 export function registerAuthoring(services: Services): AuthoringFeature {
@@ -39,6 +41,13 @@ export function registerAuthoring(services: Services): AuthoringFeature {
       [illustrateSectionCommand]: async () => (await import('./illustrateSection')).illustrateSection(services),
       [writeAltTextCommand]: async (...args) => (await import('./writeAltText')).writeAltTextCommand(services, descriptions, ...args),
       [writeAltTextForAllCommand]: async (...args) => (await import('./writeAltText')).writeAltTextForAllCommand(services, descriptions, ...args),
+    },
+    missingImages: {
+      plan: async (document) => {
+        const { planned, found } = (await import('./generateAllMissing')).planMissingImages(fills, document);
+        return { altTexts: planned.map((p) => p.link.prompt), found };
+      },
+      fill: async (document, token) => (await import('./generateAllMissing')).fillMissingImagesOf(services, fills, document, token),
     },
   };
 }

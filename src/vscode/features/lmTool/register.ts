@@ -5,11 +5,12 @@
 import { Disposable, lm } from 'vscode';
 import type { LanguageModelTool } from 'vscode';
 import { generateImageToolName } from '../../constants';
-import type { Services } from '../../services';
+import type { MissingImagesFiller, Services } from '../../services';
 import type { GenerateImageTool } from './generateImageTool';
-import type { GenerateImageInput } from './toolInput';
+import type { ToolInputSchema } from './toolInput';
 
-export function registerGenerateImageTool(services: Services): Disposable {
+/** `missingImages`: the authoring feature's Generate All Missing Images without its quick pick (the fill mode). */
+export function registerGenerateImageTool(services: Services, missingImages: MissingImagesFiller): Disposable {
   // `lm` is typed as always present, but hosts built on older or trimmed VS Code versions may lack it.
   const api = lm as Partial<typeof lm> | undefined;
   if (typeof api?.registerTool !== 'function') {
@@ -18,8 +19,8 @@ export function registerGenerateImageTool(services: Services): Disposable {
   }
   let loaded: Promise<GenerateImageTool> | undefined;
   const tool = (): Promise<GenerateImageTool> =>
-    (loaded ??= import('./generateImageTool').then(({ GenerateImageTool }) => new GenerateImageTool(services)));
-  const onFirstUse: LanguageModelTool<GenerateImageInput> = {
+    (loaded ??= import('./generateImageTool').then(({ GenerateImageTool }) => new GenerateImageTool(services, missingImages)));
+  const onFirstUse: LanguageModelTool<ToolInputSchema> = {
     prepareInvocation: async (options) => (await tool()).prepareInvocation(options),
     invoke: async (options, token) => (await tool()).invoke(options, token),
   };
