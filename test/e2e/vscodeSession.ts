@@ -326,9 +326,18 @@ export class Workbench {
 
   /** Command palette: runs the command whose palette label is exactly `title` ("Category: Title"). */
   async runCommand(title: string): Promise<void> {
-    await this.openQuickInput(`>${title}`);
     const row = this.quickPickRow(title).first();
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    // The palette lists the commands registered when it opened: a command a workbench part registers later (the
+    // Extensions view's, early in a window's life) shows only when the palette is opened again.
+    for (let attempt = 1; ; attempt += 1) {
+      await this.openQuickInput(`>${title}`);
+      try {
+        await row.waitFor({ state: 'visible', timeout: attempt < 3 ? 10_000 : 30_000 });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
     await row.click();
     // The palette either closes or turns into the command's own input: either way it no longer shows `>title`.
     await waitFor(`the palette to run "${title}"`, async () => {
