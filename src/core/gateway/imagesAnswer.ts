@@ -10,9 +10,10 @@ import type { GatewaySettings, Logger } from '../types';
 import { readTokenUsage, type TokenUsage } from './usage';
 import { GatewayError, redactSecrets } from '../errors';
 import { asRecord, type JsonObject } from '../json';
-import { abortableChunks, readSseEvents } from './sse';
+import { abortableChunks } from './sse';
+import { readJsonEvents } from './jsonEvents';
 import { Base64Splicer } from './base64Splice';
-import { StreamBudget, eventByteLimit, eventTooLargeError } from './answerBounds';
+import { StreamBudget } from './answerBounds';
 import { bodyExcerpt, isErrorBody, parseJsonBody, readEventError, readHttpError, type FoundImage } from './responseReader';
 import { readBodyBytes, readPreview, type ImageInHand, type Preview } from './responseEvents';
 import type { HttpResponse } from './transport';
@@ -130,25 +131,9 @@ export async function readImagesStream(response: HttpResponse, options: ImagesRe
     keys: Object.fromEntries(IMAGE_KEYS.map((key) => [key, 'keep'])),
     maxValueBytes: settings.maxResponseBytes,
   });
-  const events = readSseEvents(splicer.splice(budget.count(abortableChunks(response.body, signal))), {
-    signal,
-    maxEventBytes: eventByteLimit(settings.maxResponseBytes),
-    eventTooLarge: eventTooLargeError,
-  });
+  const events = readJsonEvents(splicer.splice(budget.count(abortableChunks(response.body, signal))), { signal, settings, log, secrets });
   let lastType = '(none)';
-  for await (const event of events) {
-    const raw = redactSecrets(event.data, secrets).trim();
-    if (!raw || raw === '[DONE]') continue;
-    let data: unknown;
-    try {
-      data = JSON.parse(raw);
-    } catch {
-      log.debug(`Ignored an SSE event whose data is not JSON (${event.event ?? 'message'}, ${raw.length} chars).`);
-      continue;
-    }
-    const object = asRecord(data);
-    if (!object) continue;
-    const type = typeof object.type === 'string' ? object.type : (event.event ?? '');
+  for await (const { type, object, raw } of events) {
     lastType = type || lastType;
     if (isPartial(type)) {
       options.onPhase('generating');

@@ -9,10 +9,11 @@ import type { GatewaySettings, Logger, Phase } from '../types';
 import type { GatewayError } from '../errors';
 import { redactSecrets } from '../errors';
 import { asRecord } from '../json';
-import { abortableChunks, readSseEvents, tooLargeError } from './sse';
+import { abortableChunks, tooLargeError } from './sse';
+import { readJsonEvents } from './jsonEvents';
 import { parseJsonBody, readEventError, readImageFromResponse, type FoundImage } from './responseReader';
 import { Base64Splicer, type SplicedValue } from './base64Splice';
-import { StreamBudget, eventByteLimit, eventTooLargeError } from './answerBounds';
+import { StreamBudget } from './answerBounds';
 import type { HttpResponse } from './transport';
 
 /** Chunks smaller than this are copied into shared blocks of `BODY_BLOCK_BYTES` (see readBodyBytes). */
@@ -175,25 +176,8 @@ export class StreamEventReader {
   async *events(): AsyncGenerator<StreamEvent> {
     const { signal, settings, log, secrets, now } = this.#options;
     const splicer = this.#splicer;
-    const events = readSseEvents(splicer.splice(this.#budget.count(abortableChunks(this.response.body, signal))), {
-      signal,
-      maxEventBytes: eventByteLimit(settings.maxResponseBytes),
-      eventTooLarge: eventTooLargeError,
-    });
-    for await (const event of events) {
-      // Redacted before it is parsed, quoted or cut (responseReader's contract); the base64 of an image never holds a key.
-      const raw = redactSecrets(event.data, secrets).trim();
-      if (!raw || raw === '[DONE]') continue;
-      let data: unknown;
-      try {
-        data = JSON.parse(raw);
-      } catch {
-        log.debug(`Ignored an SSE event whose data is not JSON (${event.event ?? 'message'}, ${raw.length} chars).`);
-        continue;
-      }
-      const object = asRecord(data);
-      if (!object) continue;
-      const type = typeof object.type === 'string' ? object.type : (event.event ?? '');
+    const events = readJsonEvents(splicer.splice(this.#budget.count(abortableChunks(this.response.body, signal))), { signal, settings, log, secrets });
+    for await (const { type, object, raw } of events) {
       this.lastType = type || this.lastType;
       const responseObject = asRecord(object.response);
       if (typeof responseObject?.id === 'string') this.responseId = responseObject.id;
