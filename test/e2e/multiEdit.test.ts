@@ -149,11 +149,11 @@ describe('Edit Image… on several images selected in the Explorer, in a real VS
 
       await editSelection(['real.png', 'fake.png'], 'real.png');
       const error = await waitFor('the error notification', async () =>
-        (await h.workbench.notificationTexts()).find((t) => t.includes('cannot be edited')),
+        (await h.workbench.notificationTexts()).find((t) => t.includes('Nothing was sent')),
       );
       assert.equal(
         error,
-        '1 of the 2 selected files cannot be edited, so nothing was sent: fake.png is not a PNG, JPEG or WebP image (it starts with: hello, I am text pretend…).',
+        'fake.png is not a PNG, JPEG or WebP image (it starts with: hello, I am text pretend…). Nothing was sent: 1 of the 2 selected files cannot be edited.',
       );
       assert.equal(await h.workbench.quickInput.isVisible(), false, 'no instruction is asked for');
       await h.screenshot('multi-edit-refused');

@@ -125,10 +125,11 @@ async function readImagesForEdit(uris: readonly Uri[], services: Services): Prom
   for (const refusal of refusals) services.log.warn(`Edit Image: ${refusal.uri.toString(true)} refused: ${refusal.reason}`);
   if (uris.length === 1 && refusals[0]) throw new UnusableImage(refusals[0].message);
   if (refusals.length > 0) {
-    // In the selection's order, so the list reads like the Explorer.
+    // In the selection's order, so the list reads like the Explorer; the reasons come first, as a collapsed
+    // notification shows only its beginning.
     const order = (refusal: Refusal) => uris.indexOf(refusal.uri);
-    const reasons = refusals.sort((a, b) => order(a) - order(b)).map((refusal) => refusal.reason);
-    throw new UnusableImage(l10n.t('{0} of the {1} selected files cannot be edited, so nothing was sent: {2}.', refusals.length, uris.length, reasons.join('; ')));
+    const reasons = refusals.sort((a, b) => order(a) - order(b)).map((refusal) => refusal.reason.replace(/[.。]$/, ''));
+    throw new UnusableImage(l10n.t('{0}. Nothing was sent: {1} of the {2} selected files cannot be edited.', reasons.join('; '), refusals.length, uris.length));
   }
   return kinds.images.map(({ image }) => image);
 }
