@@ -2,7 +2,8 @@
  * End to end (issue 14 item 4): Edit Image… on a multi-selection in the Explorer of the packaged extension. Two PNGs
  * selected with a click and a Ctrl+click, the menu opened on the second: both go to the gateway as `input_image` data
  * URLs, the clicked one first, and the result lands next to it as `<name>-edit.png`. A selection holding a file that
- * only pretends to be a PNG is refused before any request, naming that file.
+ * only pretends to be a PNG is refused before any request, naming that file; so is a selection of 17 images (the
+ * limit is 16).
  *
  * Every case works in the workspace folder `multi/` (removed before each case).
  * Run: export PATH=$(bash scripts/node24.sh):$PATH; E2E_FILES="test/e2e/multiEdit.test.ts" bash scripts/test.sh e2e
@@ -63,11 +64,12 @@ describe('Edit Image… on several images selected in the Explorer, in a real VS
   }
 
   /**
-   * Selects `names` in the Explorer as a user does (a click on the first, Ctrl+click on the others), right-clicks
-   * `clicked` and clicks "Edit Image…". The Explorer re-renders rows when it notices files the case has just written,
-   * which can drop a selection or close a menu opened a moment before: then the selection is made again.
+   * Selects `names` in the Explorer as a user does (a click on the first, then Ctrl+click on each other, or with
+   * `range` a Shift+click on the last), right-clicks `clicked` and clicks "Edit Image…". The Explorer re-renders rows
+   * when it notices files the case has just written, which can drop a selection or close a menu opened a moment
+   * before: then the selection is made again.
    */
-  async function editSelection(names: string[], clicked: string): Promise<string[]> {
+  async function editSelection(names: string[], clicked: string, range = false): Promise<string[]> {
     await h.openFile(readme);
     await h.workbench.runCommand('File: Reveal Active File in Explorer View');
     for (const name of names) await row(name).waitFor({ state: 'visible', timeout: 15_000 });
@@ -79,7 +81,8 @@ describe('Edit Image… on several images selected in the Explorer, in a real VS
         if ((await item.isVisible()) && JSON.stringify(await selectedRows()) === JSON.stringify(wanted)) return true;
         await h.page.keyboard.press('Escape');
         await row(names[0] as string).click();
-        for (const name of names.slice(1)) await row(name).click({ modifiers: ['Control'] });
+        if (range) await row(names[names.length - 1] as string).click({ modifiers: ['Shift'] });
+        else for (const name of names.slice(1)) await row(name).click({ modifiers: ['Control'] });
         if (JSON.stringify(await selectedRows()) !== JSON.stringify(wanted)) return false;
         await row(clicked).click({ button: 'right' });
         return (await item.isVisible()) && JSON.stringify(await selectedRows()) === JSON.stringify(wanted);
@@ -159,5 +162,23 @@ describe('Edit Image… on several images selected in the Explorer, in a real VS
       await h.screenshot('multi-edit-refused');
       assert.equal(h.gateway.requestsFor(scenario.url).length, 0, 'nothing reached the gateway');
       assert.deepEqual(await h.listFiles(folder), ['multi/fake.png', 'multi/readme.md', 'multi/real.png']);
+    }));
+
+  it('17 images selected (click, Shift+click): refused before any request, saying the limit of 16', caseTimeout, () =>
+    scene('too-many', async () => {
+      const scenario = await h.useScenario('ok');
+      await writeCaseFile('readme.md', '# Pictures\n');
+      const names = Array.from({ length: 17 }, (_, i) => `img-${String(i + 1).padStart(2, '0')}.png`);
+      for (const [i, name] of names.entries()) await writeCaseFile(name, makePng(8, 8, { seed: i }));
+
+      await editSelection(names, 'img-05.png', true);
+      const error = await waitFor('the error notification', async () =>
+        (await h.workbench.notificationTexts()).find((t) => t.includes('at most')),
+      );
+      assert.equal(error, 'Edit Image sends at most 16 images at once; 17 files are selected. Select fewer and try again. Nothing was sent.');
+      assert.equal(await h.workbench.quickInput.isVisible(), false, 'no instruction is asked for');
+      await h.screenshot('multi-edit-too-many');
+      assert.equal(h.gateway.requestsFor(scenario.url).length, 0, 'nothing reached the gateway');
+      assert.equal((await h.listFiles(folder)).length, 18, 'no file was added');
     }));
 });
