@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { editSelection, sortEditFiles } from '../../src/core/files/editSelection';
-import { MAX_EDIT_IMAGES } from '../../src/core/gateway/editInputs';
+import { MAX_EDIT_IMAGES, MAX_EDIT_TOTAL_BYTES, checkEditInputs } from '../../src/core/gateway/editInputs';
+import { GatewayError } from '../../src/core/errors';
 import { makePng } from '../gateway/images';
 
 /** Files as VS Code hands them over: Uri-like objects, the same file possibly as two different objects. */
@@ -106,5 +107,17 @@ describe('sortEditFiles: images by their bytes, not their names', () => {
     const kinds = sortEditFiles([{ item: 'cut.png', bytes: png.subarray(0, 7) }]);
     assert.deepEqual(kinds.images, []);
     assert.equal(kinds.notImages[0]?.item, 'cut.png');
+  });
+});
+
+describe('checkEditInputs: the bytes of one edit, all images together', () => {
+  const image = (mib: number) => ({ mime: 'image/png', bytes: new Uint8Array(mib * 1024 * 1024) });
+  it(`up to ${MAX_EDIT_TOTAL_BYTES / 1024 / 1024} MiB in all is sent; one byte more is refused before any request, saying how much`, () => {
+    assert.doesNotThrow(() => checkEditInputs({ inputImages: [image(20), image(20), image(24)] }));
+    const over = [image(20), image(20), image(20), { mime: 'image/png', bytes: new Uint8Array(4 * 1024 * 1024 + 1) }];
+    assert.throws(
+      () => checkEditInputs({ inputImages: over }),
+      (error: unknown) => error instanceof GatewayError && error.kind === 'config' && /are 64\.0 MiB together; at most 64 MiB are sent at once/.test(error.message),
+    );
   });
 });

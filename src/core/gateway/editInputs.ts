@@ -10,6 +10,11 @@ import { readPixelSize } from '../image/imageSize';
 
 /** `images`: 1–16 on the Images route (spec `EditImageBodyJsonParam`); the Responses route is held to the same. */
 export const MAX_EDIT_IMAGES = 16;
+/**
+ * The most image bytes one edit sends, all images together: 16 images of up to 20 MiB each would be a request of
+ * ~430 MiB of base64, which no gateway takes and which the extension host would hold in memory at once.
+ */
+export const MAX_EDIT_TOTAL_BYTES = 64 * 1024 * 1024;
 /** "Must be a valid PNG file, less than 4MB" (spec `CreateImageEditRequest.mask`). */
 export const MAX_MASK_BYTES = 4 * 1024 * 1024;
 
@@ -18,6 +23,11 @@ export function checkEditInputs(request: Pick<ImageRequest, 'inputImages' | 'mas
   const images = request.inputImages ?? [];
   if (images.length > MAX_EDIT_IMAGES) {
     throw new GatewayError('config', `An edit takes at most ${MAX_EDIT_IMAGES} images; ${images.length} were given.`);
+  }
+  const total = images.reduce((sum, image) => sum + image.bytes.byteLength, 0);
+  if (total > MAX_EDIT_TOTAL_BYTES) {
+    const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    throw new GatewayError('config', `The images of one edit are ${mib(total)} MiB together; at most ${MAX_EDIT_TOTAL_BYTES / 1024 / 1024} MiB are sent at once. Pick fewer or smaller images.`);
   }
   if (request.mask) checkMask(request.mask, images[0]);
 }
