@@ -50,7 +50,7 @@ describe('parseWebviewRequest: what the preview webview may ask', () => {
     ['save to workspace without an entry', { type: 'saveToWorkspace' }],
     ['Edit Region… without a mask', { type: 'editRegion', entryId: 'a-1' }],
     ['Edit Region… with a mask that is not base64', { type: 'editRegion', entryId: 'a-1', maskBase64: 'data:image/png;base64,AAAA' }],
-    ['Edit Region… with a mask too long to be under 4 MB', { type: 'editRegion', entryId: 'a-1', maskBase64: 'A'.repeat(5_592_408) }],
+    ['Edit Region… with a mask too long to be under 4 MB', { type: 'editRegion', entryId: 'a-1', maskBase64: 'A'.repeat(5_592_412) }],
     ['Edit Region… with a path for an entry', { type: 'editRegion', entryId: '../a.png', maskBase64: 'AAAA' }],
   ];
   for (const [name, raw] of refused) {
