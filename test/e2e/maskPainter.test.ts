@@ -4,8 +4,8 @@
  * for the instruction, and the request the gateway records carries the image and a mask PNG of the image's size whose
  * painted pixels are fully transparent and the rest opaque (the image API's convention); the result is saved next to
  * the image as <name>-edit.png. Once on the Images route (the mask in the JSON edit body), once on the Responses route
- * (the tool's input_image_mask). A third case: Next stays disabled until something is painted, Undo takes the stroke
- * back, Escape closes the painter without any request.
+ * (the tool's input_image_mask). A third case: Next stays disabled until something is painted, Undo (and Ctrl+Z) takes
+ * the stroke back, Escape closes the painter without any request.
  *
  * Run: export PATH=$(bash scripts/node24.sh):$PATH; E2E_FILES="test/e2e/maskPainter.test.ts" bash scripts/test.sh e2e
  */
@@ -185,7 +185,7 @@ describe('Edit Region… with a mask painter in the preview, in a real VS Code',
       await assertSavedNextTo(image, scenario, 2);
     }));
 
-  it('Next waits for paint; Undo takes the stroke back; Escape closes the painter and sends nothing', caseTimeout, () =>
+  it('Next waits for paint; Undo and Ctrl+Z take the stroke back; Escape closes the painter and sends nothing', caseTimeout, () =>
     scene('next-undo-escape', async () => {
       const scenario = await h.useScenario('ok', { width, height }, { 'cpaImage.api': 'responses', 'cpaImage.preview.openOnGenerate': true });
       await generateImage();
@@ -198,8 +198,11 @@ describe('Edit Region… with a mask painter in the preview, in a real VS Code',
       await frame.locator('[data-testid="mask-undo"]').click();
       await frame.locator('[data-testid="mask-painter"][data-painted="false"][data-strokes="0"]').waitFor({ state: 'attached', timeout: 15_000 });
       assert.equal(await next.isDisabled(), true, 'undone: Next is disabled again');
+      // Ctrl+Z undoes too (the stroke just painted left the keyboard in the panel).
       await paintStroke(frame);
-      await frame.locator('[data-testid="mask-canvas"]').focus().catch(() => undefined);
+      await h.page.keyboard.press('Control+Z');
+      await frame.locator('[data-testid="mask-painter"][data-painted="false"][data-strokes="0"]').waitFor({ state: 'attached', timeout: 15_000 });
+      await paintStroke(frame);
       await h.page.keyboard.press('Escape');
       await previewShowing('entry');
       assert.equal(h.gateway.requestsFor(scenario.url).length, 1, 'only the generation: no edit was sent');
