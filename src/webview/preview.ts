@@ -14,6 +14,7 @@
  * and says it again, less and less often, until a state has reached it: a message can be lost while the webview is
  * still being set up, and without a state the page would stay blank.
  */
+import { MaskPainter } from './maskPainter';
 import type { CurrentView, ExtensionMessage, HistoryItemView, VariantCardView, ViewState, WebviewRequest } from '../vscode/features/preview/messages';
 
 /** What this page keeps across reloads (`vscode.getState`/`setState`). */
@@ -34,7 +35,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 type RunningView = Extract<CurrentView, { kind: 'running' }>;
 type VariantsView = Extract<CurrentView, { kind: 'variants' }>;
 type PartialView = NonNullable<RunningView['partial']>;
-type EntryRequest = Extract<WebviewRequest, { entryId: string }>['type'];
+type EntryRequest = Exclude<Extract<WebviewRequest, { entryId: string }>['type'], 'editRegion'>;
 
 const vscode = acquireVsCodeApi();
 
@@ -87,6 +88,8 @@ function row(name: string, value: string | undefined, testid: string): HTMLEleme
 }
 
 function renderCurrent(): void {
+  // The painter keeps its canvas (and the strokes on it) while states come and go; it closes itself.
+  if (painter) return;
   const current = state.current || { kind: 'none' };
   currentRoot.replaceChildren();
   currentRoot.setAttribute('data-kind', current.kind);
@@ -244,6 +247,7 @@ function renderEntry(entry: HistoryItemView): void {
       button(label('copyPath'), 'action-copy-path', () => entryRequest('copyPath', id), { secondary: true }),
       button(label('reveal'), 'action-reveal', () => entryRequest('reveal', id), { secondary: true, disabled: !entry.exists }),
       button(label('edit'), 'action-edit', () => entryRequest('edit', id), { secondary: true, disabled: !entry.exists }),
+      button(label('editRegion'), 'action-edit-region', () => openPainter(entry), { secondary: true, disabled: !entry.exists || !entry.src }),
     ]),
     el('dl', { className: 'meta', testid: 'current-meta', attrs: { 'data-entry-id': id } }, [
       row(label('prompt'), entry.prompt, 'current-prompt'),
@@ -259,6 +263,41 @@ function renderEntry(entry: HistoryItemView): void {
       row(label('created'), entry.created, 'current-created'),
     ]),
   );
+}
+
+/** The Edit Region… painter while it is open (it replaces the top of the panel). */
+let painter: MaskPainter | undefined;
+
+function openPainter(entry: HistoryItemView): void {
+  if (!entry.src) return;
+  const entryId = entry.id;
+  const close = () => {
+    painter = undefined;
+    renderCurrent();
+  };
+  painter = new MaskPainter({
+    src: entry.src,
+    alt: entry.prompt,
+    labels: {
+      title: label('maskTitle'),
+      hint: label('maskHint'),
+      brush: label('maskBrush'),
+      eraser: label('maskEraser'),
+      size: label('maskSize'),
+      undo: label('maskUndo'),
+      clear: label('maskClear'),
+      cancel: label('cancel'),
+      next: label('maskNext'),
+      paintFirst: label('maskPaintFirst'),
+    },
+    onNext: (maskBase64) => {
+      vscode.postMessage({ type: 'editRegion', entryId, maskBase64 });
+      close();
+    },
+    onClose: close,
+  });
+  currentRoot.replaceChildren(painter.root);
+  currentRoot.setAttribute('data-kind', 'painter');
 }
 
 function renderHistory(): void {

@@ -306,7 +306,7 @@ describe('Image preview panel and history in a real VS Code', { timeout: 20 * 60
       assert.match(await currentText(frame, 'current-time'), /^\d+\.\d s$/);
       assert.equal(await currentText(frame, 'current-path'), streamedImage);
       const buttons = (await frame.locator('#current .actions button').allInnerTexts()).map((t) => t.trim());
-      assert.deepEqual(buttons, ['Insert', 'Regenerate', 'Copy Path', 'Reveal in Explorer', 'Edit…']);
+      assert.deepEqual(buttons, ['Insert', 'Regenerate', 'Copy Path', 'Reveal in Explorer', 'Edit…', 'Edit Region…']);
       await h.screenshot('preview-final');
 
       // The CSP of the panel: nothing remote, scripts only with a nonce.

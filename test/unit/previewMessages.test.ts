@@ -20,6 +20,7 @@ describe('parseWebviewRequest: what the preview webview may ask', () => {
     ['extra fields are dropped', { type: 'insert', entryId: 'a-1', uri: 'file:///etc/passwd' }, { type: 'insert', entryId: 'a-1' }],
     ['use this variant', { type: 'useVariant', entryId: 'a-1' }, { type: 'useVariant', entryId: 'a-1' }],
     ['save a stored variant to the workspace', { type: 'saveToWorkspace', entryId: 'a-1' }, { type: 'saveToWorkspace', entryId: 'a-1' }],
+    ['Edit Region… with its mask', { type: 'editRegion', entryId: 'a-1', maskBase64: 'iVBORw0KGgo=' }, { type: 'editRegion', entryId: 'a-1', maskBase64: 'iVBORw0KGgo=' }],
     ['a variant is picked by its entry, never by a path', { type: 'useVariant', entryId: 'a-1', uri: 'file:///etc/passwd', runId: 2 }, { type: 'useVariant', entryId: 'a-1' }],
   ];
   for (const [name, raw, expected] of accepted) {
@@ -47,6 +48,10 @@ describe('parseWebviewRequest: what the preview webview may ask', () => {
     ['a prototype-named type', { type: 'constructor', entryId: 'a' }],
     ['a variant by a path', { type: 'useVariant', entryId: '../variants/r1/a.png' }],
     ['save to workspace without an entry', { type: 'saveToWorkspace' }],
+    ['Edit Region… without a mask', { type: 'editRegion', entryId: 'a-1' }],
+    ['Edit Region… with a mask that is not base64', { type: 'editRegion', entryId: 'a-1', maskBase64: 'data:image/png;base64,AAAA' }],
+    ['Edit Region… with a mask too long to be under 4 MB', { type: 'editRegion', entryId: 'a-1', maskBase64: 'A'.repeat(5_592_412) }],
+    ['Edit Region… with a path for an entry', { type: 'editRegion', entryId: '../a.png', maskBase64: 'AAAA' }],
   ];
   for (const [name, raw] of refused) {
     it(`refuses: ${name}`, () => assert.equal(parseWebviewRequest(raw), undefined));

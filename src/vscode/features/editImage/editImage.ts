@@ -134,6 +134,14 @@ async function readImagesForEdit(uris: readonly Uri[], services: Services): Prom
   return kinds.images.map(({ image }) => image);
 }
 
+/** One image for an edit (Edit Region…): its bytes and real type, or `UnusableImage` with the message one file gets. */
+export async function readImageForEdit(uri: Uri, services: Services): Promise<InputImage> {
+  const [image] = await readImagesForEdit([uri], services);
+  // One file in, one image out or a throw: the check is for the type only.
+  if (!image) throw new UnusableImage(l10n.t('{0} could not be read.', displayName(uri)));
+  return image;
+}
+
 /** The file's bytes, or why it is not read: a folder, or a file over the size limit (checked again after reading). */
 async function readWithinLimit(uri: Uri): Promise<Uint8Array | Refusal> {
   const name = displayName(uri);

@@ -4,7 +4,9 @@
  * looks it up.
  */
 import { Disposable, window } from 'vscode';
-import type { Memento, TreeView, Uri } from 'vscode';
+import type { Memento, TreeView } from 'vscode';
+import { Uri } from 'vscode';
+import { reportFailure } from '../../commandTable';
 import type { CommandHandler } from '../../commandTable';
 import { HistoryActions } from '../history/historyActions';
 import { createHistoryTreeView } from '../history/historyTree';
@@ -26,7 +28,12 @@ export function registerPreview(services: Services, workspaceState: Memento, ext
   const { pipeline, registry, configuration, variants, log } = services;
   const history = new ImageHistory(workspaceState, pipeline, log);
   const actions = new HistoryActions({ pipeline, history, configuration, variants, log });
-  const preview = new ImagePreview({ extensionUri, pipeline, registry, history, actions, variants, log });
+  // Edit Region…: loaded on first use, and reported like a failed command (it runs outside the command table).
+  const editRegion = (uri: Uri, mask: Uint8Array): Promise<void> =>
+    import('../editImage/editRegion')
+      .then((module) => module.editRegion(services, uri, mask))
+      .catch((err: unknown) => reportFailure('Edit Region', err, services));
+  const preview = new ImagePreview({ extensionUri, pipeline, registry, history, actions, variants, log, editRegion });
   // The cap on the stored variants never removes a file that the newest entries still show.
   variants.protect(() => history.list().slice(0, PROTECTED_NEWEST_ENTRIES).filter((entry) => entry.stored).map((entry) => entry.uri));
   const historyTree = createHistoryTreeView(history);

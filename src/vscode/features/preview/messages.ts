@@ -21,10 +21,19 @@ export type WebviewRequest =
   | { type: 'cancel'; generationId: number }
   /** One of the fix actions the failed state offers (Set Up Gateway…, Set API Key, Open Settings), by its place. */
   | { type: 'fix'; index: number }
-  | { type: 'clearHistory' };
+  | { type: 'clearHistory' }
+  /**
+   * Edit Region…: Next in the mask painter, with the mask as PNG bytes in base64 (painted pixels transparent). Only
+   * its shape is checked here; the extension judges the bytes themselves (core/image/paintedMask.ts).
+   */
+  | { type: 'editRegion'; entryId: string; maskBase64: string };
 
 const entryActions = ['select', 'insert', 'regenerate', 'copyPath', 'reveal', 'edit', 'remove', 'useVariant', 'saveToWorkspace'] as const;
 type EntryAction = (typeof entryActions)[number];
+
+/** Base64 of anything under the API's 4 MB mask cap fits in this many characters; longer is refused unread. */
+export const maxMaskBase64Length = Math.ceil((4 * 1024 * 1024) / 3) * 4;
+const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Entry ids are ours (`newHistoryId`): short, plain characters. */
 const entryIdPattern = /^[0-9a-z-]{1,40}$/;
@@ -46,6 +55,13 @@ export function parseWebviewRequest(raw: unknown): WebviewRequest | undefined {
   if (type === 'fix') {
     const index = message['index'];
     return typeof index === 'number' && Number.isSafeInteger(index) && index >= 0 && index < 8 ? { type, index } : undefined;
+  }
+  if (type === 'editRegion') {
+    const entryId = message['entryId'];
+    const mask = message['maskBase64'];
+    if (typeof entryId !== 'string' || !entryIdPattern.test(entryId)) return undefined;
+    if (typeof mask !== 'string' || mask.length === 0 || mask.length > maxMaskBase64Length || mask.length % 4 !== 0 || !base64Pattern.test(mask)) return undefined;
+    return { type, entryId, maskBase64: mask };
   }
   if (isEntryAction(type)) {
     const entryId = message['entryId'];

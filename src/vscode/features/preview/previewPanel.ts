@@ -48,6 +48,8 @@ export interface PreviewServices {
   actions: HistoryActions;
   variants: VariantRuns;
   log: Logger;
+  /** Edit Region… with the painter's mask (PNG bytes, not yet checked): asks the instruction and runs the edit. */
+  editRegion: (uri: Uri, mask: Uint8Array) => Promise<void>;
 }
 
 interface PartialImage {
@@ -321,6 +323,10 @@ export class ImagePreview implements Disposable {
       case 'saveToWorkspace':
         await commands.executeCommand(PreviewCommands.saveHistoryImageToWorkspace, entry.id);
         return;
+      case 'editRegion':
+        // The mask is judged by its bytes there, before anything is sent.
+        await this.services.editRegion(Uri.parse(entry.uri), new Uint8Array(Buffer.from(request.maskBase64, 'base64')));
+        return;
     }
   }
 
@@ -524,6 +530,16 @@ function labels(): Record<string, string> {
     copyPath: l10n.t('Copy Path'),
     reveal: l10n.t('Reveal in Explorer'),
     edit: l10n.t('Edit…'),
+    editRegion: l10n.t('Edit Region…'),
+    maskTitle: l10n.t('Paint the area to change'),
+    maskHint: l10n.t('Painted pixels are sent as the transparent part of the mask: only they are changed. Escape cancels, Ctrl+Z undoes.'),
+    maskBrush: l10n.t('Brush'),
+    maskEraser: l10n.t('Eraser'),
+    maskSize: l10n.t('Brush size'),
+    maskUndo: l10n.t('Undo'),
+    maskClear: l10n.t('Clear'),
+    maskNext: l10n.t('Next'),
+    maskPaintFirst: l10n.t('Paint the area to change first.'),
     remove: l10n.t('Remove from History'),
     cancel: l10n.t('Cancel'),
     history: l10n.t('History'),
