@@ -10,7 +10,7 @@
  * skipped as a whole), and alts that say something. A remote target (`http:`, `https:`, `//host`) is found but marked
  * `remote`: the callers skip it with a note, since only a local file is sent.
  */
-import { excludedSpans, isEscaped, matchBrackets, promptFromAlt, spanLookup } from './emptyImageLinks';
+import { imageOpenings, promptFromAlt } from './emptyImageLinks';
 
 /**
  * Alts that say nothing about the picture, compared after `normalizedPlaceholder` (lower case, trailing numbers and
@@ -195,18 +195,11 @@ export function destinationPath(raw: string): string {
 
 /** The images of `text` whose alt is empty or a placeholder, in document order. */
 export function findImagesNeedingAlt(text: string): AltTextImage[] {
-  const excluded = excludedSpans(text);
-  const isExcluded = spanLookup(excluded);
-  const closers = matchBrackets(text, excluded);
   const found: AltTextImage[] = [];
-  let from = 0;
-  for (;;) {
-    const bang = text.indexOf('![', from);
-    if (bang === -1) break;
-    from = bang + 1;
-    if (isExcluded(bang) || isEscaped(text, bang) || text[bang - 1] === '#') continue;
-    const close = closers.get(bang + 1);
-    if (close === undefined || text[close + 1] !== '(') continue;
+  // An image's target is not searched for images of its own.
+  let skipUntil = 0;
+  for (const { bang, close } of imageOpenings(text)) {
+    if (bang < skipUntil || text[close + 1] !== '(') continue;
     const rawAlt = text.slice(bang + 2, close);
     if (!isPlaceholderAlt(promptFromAlt(rawAlt))) continue;
     const target = inlineTarget(text, close + 1);
@@ -226,7 +219,7 @@ export function findImagesNeedingAlt(text: string): AltTextImage[] {
       remote,
       unsupported,
     });
-    from = target.end;
+    skipUntil = target.end;
   }
   return found;
 }

@@ -56,23 +56,34 @@ const ESCAPABLE = /[!-/:-@[-`{-~]/;
  */
 const EMPTY_TARGET = /\([ \t]*(\r?\n)?[ \t]*(?:<>[ \t]*(\r?\n)?[ \t]*)?\)/y;
 
-export function findEmptyImageLinks(text: string): EmptyImageLink[] {
-  const excluded = excludedSpans(text);
-  const definitions = referenceDefinitions(text, excluded);
+/**
+ * Each `![` of `text` that opens an image, with the `]` that closes its alt, in document order: none in code, HTML,
+ * comments or front matter (`excluded`), none escaped (`\![`), none right after `#` (`#![…]`: a Rust attribute in a
+ * code span's absence, never an image).
+ */
+export function* imageOpenings(text: string, excluded: ReturnType<typeof excludedSpans> = excludedSpans(text)): Generator<{ bang: number; close: number }> {
   const isExcluded = spanLookup(excluded);
   const closers = matchBrackets(text, excluded);
-  const found: EmptyImageLink[] = [];
-
   let from = 0;
   for (;;) {
     const bang = text.indexOf('![', from);
-    if (bang === -1) break;
+    if (bang === -1) return;
     from = bang + 1;
     if (isExcluded(bang) || isEscaped(text, bang) || text[bang - 1] === '#') continue;
-
-    const altStart = bang + 2;
     const close = closers.get(bang + 1);
-    if (close === undefined) continue;
+    if (close !== undefined) yield { bang, close };
+  }
+}
+
+export function findEmptyImageLinks(text: string): EmptyImageLink[] {
+  const excluded = excludedSpans(text);
+  const definitions = referenceDefinitions(text, excluded);
+  const found: EmptyImageLink[] = [];
+  // A link's own text is not searched for links of its own.
+  let skipUntil = 0;
+  for (const { bang, close } of imageOpenings(text, excluded)) {
+    if (bang < skipUntil) continue;
+    const altStart = bang + 2;
     const rawAlt = text.slice(altStart, close);
     const prompt = promptFromAlt(rawAlt);
     if (prompt === '') continue;
@@ -90,7 +101,7 @@ export function findEmptyImageLinks(text: string): EmptyImageLink[] {
     }
     if (link) {
       found.push(link);
-      from = link.end;
+      skipUntil = link.end;
     }
   }
   return found;
@@ -120,7 +131,7 @@ export function filledTarget(destination: string): string {
 }
 
 /** Whether the character at `index` is escaped by an odd number of backslashes before it. */
-export function isEscaped(text: string, index: number): boolean {
+function isEscaped(text: string, index: number): boolean {
   let count = 0;
   for (let i = index - 1; i >= 0 && text[i] === '\\'; i--) count++;
   return count % 2 === 1;
@@ -131,7 +142,7 @@ export function isEscaped(text: string, index: number): boolean {
  * are skipped, and a blank line or a code block ends a paragraph (link text never spans one). One pass with a stack,
  * so a text full of unclosed brackets costs no more than any other.
  */
-export function matchBrackets(text: string, excluded: readonly Span[]): Map<number, number> {
+function matchBrackets(text: string, excluded: readonly Span[]): Map<number, number> {
   const closers = new Map<number, number>();
   const open: number[] = [];
   let next = 0; // the next excluded span
@@ -194,7 +205,7 @@ function referenceDefinitions(text: string, excluded: readonly Span[]): Set<stri
 }
 
 /** A lookup over sorted, disjoint spans. */
-export function spanLookup(spans: readonly Span[]): (offset: number) => boolean {
+function spanLookup(spans: readonly Span[]): (offset: number) => boolean {
   return (offset) => {
     let low = 0;
     let high = spans.length - 1;
@@ -210,7 +221,7 @@ export function spanLookup(spans: readonly Span[]): (offset: number) => boolean 
 }
 
 /** Front matter, code and HTML blocks, HTML comments and code spans, in document order and disjoint. */
-export function excludedSpans(text: string): Span[] {
+function excludedSpans(text: string): Span[] {
   const blocks = blockSpans(text);
   const comments = new CommentEnds(text);
   const spans: Span[] = [];

@@ -8,8 +8,9 @@
  * progress notification for the whole run; at the end a summary, with Retry Failed when some failed.
  */
 import { CancellationTokenSource, ProgressLocation, RelativePattern, Uri, l10n, window, workspace } from 'vscode';
+import { batchProgressReporter } from '../../ui/batchProgress';
 import type { CancellationToken, TextDocument } from 'vscode';
-import { MAX_FILL_ALL_LINKS, planFill, tallyStates, type PlannedLink } from '../../../core/batch/fillPlan';
+import { MAX_FILL_ALL_LINKS, planFill, type PlannedLink } from '../../../core/batch/fillPlan';
 import { clampConcurrency, runQueue, type QueueItemState } from '../../../core/batch/workQueue';
 import { findEmptyImageLinks } from '../../../core/markdown/emptyImageLinks';
 import { isMarkdownLanguage } from '../../../core/markdown/links';
@@ -186,14 +187,7 @@ async function runBatch(
       // The agent tool's run is also cancelled from the chat.
       const onOuterCancel = outerToken?.onCancellationRequested(() => controller.abort());
       if (outerToken?.isCancellationRequested) controller.abort();
-      const report = (increment?: number): void => {
-        const tally = tallyStates(states);
-        const message =
-          tally.failed > 0
-            ? l10n.t('{0} of {1} done, {2} failed', tally.done, tally.total, tally.failed)
-            : l10n.t('{0} of {1} done', tally.done, tally.total);
-        progress.report({ message, ...(increment !== undefined ? { increment } : {}) });
-      };
+      const report = batchProgressReporter(progress, states);
       report();
       try {
         return await runQueue(entries, {
@@ -206,7 +200,7 @@ async function runBatch(
             else if (state.kind === 'running') fill.setState('generating');
             else if (state.kind === 'failed') fill.setState('failed');
             const settled = state.kind === 'done' || state.kind === 'failed' || state.kind === 'cancelled';
-            report(settled ? 100 / entries.length : undefined);
+            report(settled);
           },
           run: (fill, index, signal) => runOne(services, fill, signal).catch((err: unknown) => {
             errors[index] = err;

@@ -11,10 +11,10 @@
  * that cannot be sent are skipped with a note.
  */
 import * as path from 'node:path';
+import { batchProgressReporter } from '../../ui/batchProgress';
 import { Position, ProgressLocation, Range, Uri, l10n, window, workspace } from 'vscode';
 import type { TextDocument, TextEditor } from 'vscode';
 import { clampConcurrency, runQueue } from '../../../core/batch/workQueue';
-import { tallyStates } from '../../../core/batch/fillPlan';
 import type { QueueItemState } from '../../../core/batch/workQueue';
 import type { AltTextImage } from '../../../core/markdown/altTextImages';
 import { skipProblem, writeAltText as describeImage, type AltTextOutcome, type SkipProblem } from '../../../core/markdown/altTextWriter';
@@ -178,12 +178,7 @@ export async function writeAltTextForAllCommand(services: Services, descriptions
       async (progress, token) => {
         const controller = new AbortController();
         const onCancel = token.onCancellationRequested(() => controller.abort());
-        const report = (increment?: number): void => {
-          const tally = tallyStates(states);
-          const message =
-            tally.failed > 0 ? l10n.t('{0} of {1} done, {2} failed', tally.done, tally.total, tally.failed) : l10n.t('{0} of {1} done', tally.done, tally.total);
-          progress.report({ message, ...(increment !== undefined ? { increment } : {}) });
-        };
+        const report = batchProgressReporter(progress, states);
         report();
         try {
           return await runQueue(entries, {
@@ -192,7 +187,7 @@ export async function writeAltTextForAllCommand(services: Services, descriptions
             onState: (index, state) => {
               states[index] = state.kind;
               const settled = state.kind === 'done' || state.kind === 'failed' || state.kind === 'cancelled';
-              report(settled ? 100 / entries.length : undefined);
+              report(settled);
             },
             run: (description, index, signal) =>
               describeAndPlace(services, description, settings, signal).catch((err: unknown) => {
