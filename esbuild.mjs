@@ -14,7 +14,7 @@
 // dist/image.js, required by src/core/image/loadCodecs.ts when a generation first has to change pixels; their .wasm
 // files are copied to dist/wasm/, where codecs.ts reads them (issue 12).
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,7 +33,6 @@ export const librariesBeside = {
 /** The codecs' .wasm files (see WASM_FILES in src/core/image/codecs.ts), copied flat into dist/wasm/. */
 export const wasmFiles = [
   '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
-  '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm',
   '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
   '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm',
   '@jsquash/webp/codec/dec/webp_dec.wasm',
@@ -197,6 +196,9 @@ async function main() {
   writeAtomically(
     wasmFiles.map((file) => ({ path: resolve(root, 'dist/wasm', file.split('/').pop()), contents: readFileSync(resolveWasm(require, file)) })),
   );
+  // A codec dropped from the list leaves no stale .wasm behind for the package to carry.
+  const shipped = new Set(wasmFiles.map((file) => file.split('/').pop()));
+  for (const name of readdirSync(resolve(root, 'dist/wasm'))) if (!shipped.has(name)) rmSync(resolve(root, 'dist/wasm', name));
   writeAtomically([{ path: resolve(root, 'dist/meta.json'), contents: Buffer.from(JSON.stringify(results.map((r) => r.metafile))) }]);
   writeAtomically([{ path: resolve(root, 'dist/THIRD-PARTY-NOTICES.txt'), contents: Buffer.from(thirdPartyNotices(results.map((r) => r.metafile))) }]);
 }

@@ -190,15 +190,21 @@ export function renderPostProcess(r: PostProcessResults): string[] {
   );
   const pick = <T,>(runs: T[], f: (x: T) => number | undefined) => median(runs.map(f).filter((v): v is number => v !== undefined));
   out.push(
-    `| ours (Squoosh libwebp + resize, WebAssembly) | ${ms(pick(r.ours.runs, (x) => x.processMs))} | ${ms(pick(r.ours.runs, (x) => x.processCpuMs))} | ${ms(pick(r.ours.runs, (x) => x.coldMs))} | ${ms(median(r.ours.runs.flatMap((x) => x.warmMs)))} | ${kib(r.ours.bytes)} | ${r.ours.psnr?.toFixed(2) ?? 'n/a'} dB |`,
+    `| ours (Squoosh PNG and libwebp on WebAssembly, pica Lanczos3) | ${ms(pick(r.ours.runs, (x) => x.processMs))} | ${ms(pick(r.ours.runs, (x) => x.processCpuMs))} | ${ms(pick(r.ours.runs, (x) => x.coldMs))} | ${ms(median(r.ours.runs.flatMap((x) => x.warmMs)))} | ${kib(r.ours.bytes)} | ${r.ours.psnr?.toFixed(2) ?? 'n/a'} dB |`,
   );
   if (r.cwebp) {
     out.push(`| \`cwebp -q 80 -resize 1024 1024\` (libwebp ${r.cwebp.version}, native) | ${ms(pick(r.cwebp.runs, (x) => x.processMs))} | ${ms(pick(r.cwebp.runs, (x) => x.processCpuMs))} | – | – | ${kib(r.cwebp.bytes)} | ${r.cwebp.psnr?.toFixed(2) ?? 'n/a'} dB |`);
-    const timeRatio = pick(r.ours.runs, (x) => x.processMs) / pick(r.cwebp.runs, (x) => x.processMs);
+    const native = pick(r.cwebp.runs, (x) => x.processMs);
+    const timeRatio = pick(r.ours.runs, (x) => x.processMs) / native;
+    // What a user of the extension waits: the host is running, so no Node start; the first image of a session pays the
+    // codecs' first call, the next ones the later calls.
+    const firstRatio = pick(r.ours.runs, (x) => x.coldMs) / native;
+    const laterRatio = median(r.ours.runs.flatMap((x) => x.warmMs)) / native;
     const sizeRatio = r.ours.bytes / r.cwebp.bytes;
+    const mark = (ratio: number) => (ratio <= 1.5 ? '✅' : '❌');
     out.push(
       '',
-      `Goals: time ≤ 1.5× cwebp: **${timeRatio.toFixed(2)}×** (whole process) ${timeRatio <= 1.5 ? '✅' : '❌'}; size within 10 % of cwebp's: **${((sizeRatio - 1) * 100).toFixed(1)} %** ${Math.abs(sizeRatio - 1) <= 0.1 ? '✅' : '❌'}. Peak RSS of our process: ${r.ours.rssMiB.toFixed(0)} MiB.`,
+      `Goals: time ≤ 1.5× cwebp's whole process: **${timeRatio.toFixed(2)}×** for our whole process ${mark(timeRatio)}, **${firstRatio.toFixed(2)}×** for the first call in a running process ${mark(firstRatio)}, **${laterRatio.toFixed(2)}×** for later calls ${mark(laterRatio)}; size within 10 % of cwebp's: **${((sizeRatio - 1) * 100).toFixed(1)} %** ${Math.abs(sizeRatio - 1) <= 0.1 ? '✅' : '❌'}. Peak RSS of our process: ${r.ours.rssMiB.toFixed(0)} MiB.`,
     );
   } else {
     out.push('', `cwebp: not measured (${r.cwebpMissing ?? 'missing'}).`);

@@ -50,7 +50,6 @@ describe('packaged extension', () => {
       'dist/wasm/mozjpeg_dec.wasm',
       'dist/wasm/mozjpeg_enc.wasm',
       'dist/wasm/squoosh_png_bg.wasm',
-      'dist/wasm/squoosh_resize_bg.wasm',
       'dist/wasm/webp_dec.wasm',
       'dist/wasm/webp_enc.wasm',
       'dist/wasm/webp_enc_simd.wasm',
@@ -78,9 +77,9 @@ describe('packaged extension', () => {
         if (match?.[1]) bundled.add(match[1]);
       }
     }
-    for (const codec of ['@jsquash/png', '@jsquash/jpeg', '@jsquash/webp', '@jsquash/resize']) bundled.add(codec);
+    for (const codec of ['@jsquash/png', '@jsquash/jpeg', '@jsquash/webp']) bundled.add(codec);
     const notices = readFileSync(path.join(root, 'dist/THIRD-PARTY-NOTICES.txt'), 'utf8');
-    for (const name of ['undici', 'markdown-it', 'picomatch', 'eventsource-parser', 'json5']) assert.ok(bundled.has(name), `${name} is bundled`);
+    for (const name of ['undici', 'markdown-it', 'picomatch', 'eventsource-parser', 'json5', 'pica']) assert.ok(bundled.has(name), `${name} is bundled`);
     for (const name of bundled) {
       const version = (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
       assert.ok(notices.includes(`${name} ${version} (`), `the notices name ${name} ${version}`);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePng } from '../gateway/images';
 import { checkPng } from '../gateway/inspect';
-import { decode, encode } from '../../src/core/image/codecs';
+import { decode, encode, resize } from '../../src/core/image/codecs';
 import { readPixelSize } from '../../src/core/image/imageSize';
 import { describeProcessing, processImage, type ImageProcessing } from '../../src/core/image/process';
 import type { GeneratedImage } from '../../src/core/types';
@@ -25,6 +25,43 @@ describe('the real size from the bytes', () => {
     const translucent = { ...image, data: image.data.map((v, i) => (i % 4 === 3 ? 128 : v)) };
     assert.deepEqual(readPixelSize(await encode(translucent, 'webp', 80), 'image/webp'), { width: 300, height: 200 });
     assert.equal(readPixelSize(new Uint8Array([0x89, 0x50]), 'image/png'), undefined);
+  });
+});
+
+describe('resize (pica, Lanczos3)', () => {
+  /** A 64×64 image: left half red, right half blue, opaque. */
+  const halves = (): Uint8Array => {
+    const data = new Uint8Array(64 * 64 * 4);
+    for (let i = 0; i < 64 * 64; i++) data.set((i % 64) < 32 ? [255, 0, 0, 255] : [0, 0, 255, 255], i * 4);
+    return data;
+  };
+
+  it('a view into a larger buffer gives the same pixels as a copy of it (the decoders hand back views)', async () => {
+    const pixels = halves();
+    const larger = new Uint8Array(4096 + pixels.length);
+    larger.fill(77);
+    larger.set(pixels, 4096);
+    const view = { width: 64, height: 64, data: larger.subarray(4096) };
+    const fromView = await resize(view, 32, 16);
+    const fromCopy = await resize({ width: 64, height: 64, data: pixels }, 32, 16);
+    assert.deepEqual([fromView.width, fromView.height, fromView.data.length], [32, 16, 32 * 16 * 4]);
+    assert.deepEqual([...fromView.data], [...fromCopy.data]);
+    assert.deepEqual([...fromView.data.subarray(0, 4)], [255, 0, 0, 255], 'the left edge is red');
+    assert.deepEqual([...fromView.data.subarray(31 * 4, 32 * 4)], [0, 0, 255, 255], 'the right edge is blue');
+  });
+
+  it('transparent pixels do not darken their neighbours: a white square on transparent black stays white at its edge', async () => {
+    const data = new Uint8Array(64 * 64 * 4);
+    for (let y = 16; y < 48; y++) for (let x = 17; x < 48; x++) data.set([255, 255, 255, 255], (y * 64 + x) * 4);
+    const out = await resize({ width: 64, height: 64, data }, 32, 32);
+    // Pixel (8, 20) of the result covers source columns 16 (transparent) and 17 (white): half covered, so partly
+    // transparent, and white (averaged without weighting by alpha it would be grey).
+    const at = (x: number, y: number) => [...out.data.subarray((y * 32 + x) * 4, (y * 32 + x) * 4 + 4)];
+    const [r, g, b, a] = at(8, 20);
+    assert.ok((a ?? 0) > 60 && (a ?? 0) < 200, `the edge is partly transparent (alpha ${a})`);
+    assert.ok((r ?? 0) >= 250 && (g ?? 0) >= 250 && (b ?? 0) >= 250, `the edge is still white, not grey (${r},${g},${b})`);
+    assert.deepEqual(at(16, 16), [255, 255, 255, 255], 'inside stays white');
+    assert.equal(at(0, 0)[3], 0, 'outside stays transparent');
   });
 });
 
