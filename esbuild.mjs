@@ -3,9 +3,9 @@
 // preview's page script dist/webview/preview.js (for the browser), so that the .vsix ships no node_modules.
 //
 // undici is about 80 % of what the extension would otherwise bundle, and it is only needed for the first request
-// (src/core/gateway/transport.ts loads it lazily). Left out of extension.js and cli.js, its import becomes a require of
-// ./undici.js beside them, read from disk on the first request instead of being parsed at every activation
-// (BENCHMARKS.md F8). markdown-it (the empty-image-link finder, src/core/markdown/markdownBlocks.ts) and picomatch
+// (src/core/gateway/transport.ts loads it lazily, and only the agent and request API: src/core/gateway/undiciSubset.ts).
+// Left out of extension.js and cli.js, that import becomes a require of ./undici.js beside them, read from disk on the
+// first request instead of being parsed at every activation (BENCHMARKS.md F8). markdown-it (the empty-image-link finder, src/core/markdown/markdownBlocks.ts) and picomatch
 // (markdown.copyFiles.destination, src/core/files/copyFilesGlob.ts) are kept out the same way: they are required when a
 // markdown document is first scanned or a save first reads that setting, not at activation. Importing this file
 // gives the same plugin and options to tests without building anything.
@@ -23,7 +23,8 @@ const root = dirname(fileURLToPath(import.meta.url));
 
 /** The libraries left out of the bundles, and the file beside them that each one's import becomes. */
 export const librariesBeside = {
-  undici: './undici.js',
+  // Our own module, not the package: the part of undici the transport uses (src/core/gateway/undiciSubset.ts).
+  './undiciSubset': './undici.js',
   'markdown-it': './markdown-it.js',
   'picomatch/posix': './picomatch.js',
   // Our own module, not a package: the codecs' WebAssembly glue, loaded on first need (src/core/image/loadCodecs.ts).
@@ -40,11 +41,15 @@ export const wasmFiles = [
   '@jsquash/webp/codec/enc/webp_enc_simd.wasm',
 ];
 
-/** Leaves the libraries out of a bundle: `import('undici')`, `require('markdown-it')`, … require the file beside it. */
+/** Leaves the libraries out of a bundle: `import('./undiciSubset')`, `require('markdown-it')`, … require the file beside it. */
 export const librariesBesideBundle = {
   name: 'libraries-beside-bundle',
   setup(build) {
-    build.onResolve({ filter: /^(undici|markdown-it|picomatch\/posix)$/ }, (args) => ({ path: librariesBeside[args.path], external: true }));
+    build.onResolve({ filter: /^(markdown-it|picomatch\/posix)$/ }, (args) => ({ path: librariesBeside[args.path], external: true }));
+    // Only transport.ts imports the undici subset, on its first request.
+    build.onResolve({ filter: /^\.\/undiciSubset$/ }, (args) =>
+      /[\\/]src[\\/]core[\\/]gateway[\\/]transport\.ts$/.test(args.importer) ? { path: librariesBeside['./undiciSubset'], external: true } : undefined,
+    );
     // Only loadCodecs.ts's import of './codecs' is the separate file; nothing else imports codecs.ts at run time.
     build.onResolve({ filter: /^\.\/codecs$/ }, (args) =>
       /[\\/]src[\\/]core[\\/]image[\\/]loadCodecs\.ts$/.test(args.importer) ? { path: librariesBeside['./codecs'], external: true } : undefined,
@@ -130,7 +135,7 @@ export function buildOptions({ production = false } = {}) {
       banner: { js: '#!/usr/bin/env node' },
       plugins: [librariesBesideBundle],
     },
-    library('undici'),
+    { ...common, entryPoints: [resolve(root, 'src/core/gateway/undiciSubset.ts')], outfile: resolve(root, 'dist/undici.js') },
     library('markdown-it'),
     library('picomatch/posix'),
     {

@@ -1,6 +1,7 @@
 /**
- * HTTP for the gateway client, and the only file that touches `undici`. undici is loaded on the
- * first request, not when this module is imported, so activating the extension stays cheap.
+ * HTTP for the gateway client, and the only file that uses `undici` (through ./undiciSubset: the agent and the request
+ * API, not undici's index). undici is loaded on the first request, not when this module is imported, so activating the
+ * extension stays cheap.
  *
  * Guarantees of `send`: redirects are never followed (a 3xx comes back as a response), one overall
  * timer covers connect + headers + the whole body, the abort signal is honoured at every step
@@ -172,7 +173,7 @@ function lowerCaseHeaders(raw: Record<string, string | string[] | undefined>): R
   return headers;
 }
 
-type Undici = typeof import('undici');
+type Undici = typeof import('./undiciSubset');
 
 /**
  * undici's own timers are set per request a little above ours, so that our overall timer, with its
@@ -203,10 +204,10 @@ function createDispatcher(undici: Undici, proxy: ProxySettings | undefined): Dis
 /** An `HttpTransport` over undici. `close()` releases its connections. */
 export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { close(): Promise<void> } {
   // Loaded on the first request only; the dispatcher (and its connection pool) is kept for later ones.
-  let loaded: Promise<{ undici: Undici; dispatcher: Dispatcher }> | undefined;
+  let loaded: Promise<{ dispatcher: Dispatcher }> | undefined;
   let closed = false;
-  const load = (): Promise<{ undici: Undici; dispatcher: Dispatcher }> => {
-    loaded ??= import('undici').then((undici) => ({ undici, dispatcher: createDispatcher(undici, proxy) }));
+  const load = (): Promise<{ dispatcher: Dispatcher }> => {
+    loaded ??= import('./undiciSubset').then((undici) => ({ dispatcher: createDispatcher(undici, proxy) }));
     return loaded;
   };
 
@@ -246,7 +247,7 @@ export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { 
 
       let response: Dispatcher.ResponseData;
       try {
-        const { undici, dispatcher } = await load();
+        const { dispatcher } = await load();
         throwIfAborted(signal);
         const timeout = timeoutMs + UNDICI_TIMEOUT_MARGIN_MS;
         // The body as an iterable that undici pulls from: when it asks for more after the last piece, every byte has
@@ -259,12 +260,14 @@ export function createUndiciTransport(proxy?: ProxySettings): HttpTransport & { 
           yield whole;
           sentSignal?.();
         }
-        response = await undici.request(request.url, {
+        const url = new URL(request.url);
+        response = await dispatcher.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
           method: request.method,
           headers: bytes !== undefined ? { ...request.headers, 'content-length': String(bytes.length) } : request.headers,
           // undici takes any (async) iterable as a body; its type declaration lists only streams and buffers.
           ...(bytes !== undefined ? { body: requestBody(bytes) as unknown as Uint8Array } : {}),
-          dispatcher,
           signal: controller.signal,
           headersTimeout: timeout,
           bodyTimeout: timeout,
