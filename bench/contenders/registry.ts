@@ -93,7 +93,9 @@ export function launch(id: ContenderId, ctx: LaunchContext, job: ContenderJob): 
     case 'wire':
       return curlPipeline(ctx, job, false);
     case 'ours-cli': {
-      const args = ['-f', '%M', '-o', rssFile, ctx.nodeBin, ctx.cliPath, '--prompt', job.prompt, '--output', job.output];
+      // --no-metadata: the file is compared byte for byte with the served image, and the CLI writes the prompt and
+      // settings into a PNG by default (issue 12 item 4); the other contenders write the bytes as served.
+      const args = ['-f', '%M', '-o', rssFile, ctx.nodeBin, ctx.cliPath, '--prompt', job.prompt, '--output', job.output, '--no-metadata'];
       if (job.stream) args.push('--stream', '--partial-images', String(PARTIAL_IMAGES));
       // The CLI resolves its gateway from the environment (SPEC §6); HOME points at an empty folder so
       // no OpenClaw file on this machine takes part.

@@ -123,9 +123,11 @@ export async function runFill(argv: readonly string[], io: CliIo): Promise<numbe
       results = await runQueue(items, {
         concurrency,
         ...(io.signal ? { signal: io.signal } : {}),
-        run: async (item, _index, signal) => {
+        run: async (item, _index, signal, release) => {
           const docGateway = gatewayForDocument(gateway, item.doc);
           const delivered = await client.generate(docGateway, { prompt: item.link.prompt }, { signal });
+          // The gateway has answered: the next link's request need not wait for this file.
+          release();
           log.info(`${item.doc.shown}:${item.line}: ${usageLine(delivered, Date.now())}`);
           if (delivered.routeSwitch && !routeSwitchSaid) {
             routeSwitchSaid = true;

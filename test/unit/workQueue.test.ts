@@ -96,6 +96,104 @@ describe('runQueue: bounded concurrency', () => {
   });
 });
 
+describe('runQueue: a run that releases its slot once the gateway has answered', () => {
+  /** Each item: the request (`answered`), then the save and link (`finished`), with `release()` between them. */
+  function twoStepRuns(count: number) {
+    const answered = Array.from({ length: count }, () => deferred<void>());
+    const finished = Array.from({ length: count }, () => deferred<string>());
+    const started: number[] = [];
+    let requesting = 0;
+    let mostRequesting = 0;
+    let held = 0;
+    let mostHeld = 0;
+    const run = async (item: number, _index: number, _signal: AbortSignal, release: () => void): Promise<string> => {
+      started.push(item);
+      requesting += 1;
+      held += 1;
+      mostRequesting = Math.max(mostRequesting, requesting);
+      mostHeld = Math.max(mostHeld, held);
+      try {
+        await (answered[item] as Deferred<void>).promise;
+      } finally {
+        requesting -= 1;
+      }
+      release();
+      release(); // a second call changes nothing
+      try {
+        return await (finished[item] as Deferred<string>).promise;
+      } finally {
+        held -= 1;
+      }
+    };
+    return { answered, finished, started, run, most: () => ({ requesting: mostRequesting, held: mostHeld }) };
+  }
+
+  it('the next request starts when one is answered, before that one is saved; results wait for every save', async () => {
+    const t = twoStepRuns(4);
+    let settled = false;
+    const queue = runQueue([0, 1, 2, 3], { concurrency: 2, run: t.run }).then((r) => ((settled = true), r));
+    await settleMicrotasks();
+    assert.deepEqual(t.started, [0, 1]);
+    t.answered[0]!.resolve();
+    await settleMicrotasks();
+    assert.deepEqual(t.started, [0, 1, 2], 'item 2 starts while item 0 is still saving');
+    for (const a of t.answered) a.resolve();
+    await settleMicrotasks();
+    assert.deepEqual(t.started, [0, 1, 2, 3]);
+    assert.equal(settled, false, 'the queue is not over while saves run');
+    for (const [i, f] of t.finished.entries()) f.resolve(`#${i}`);
+    const results = await queue;
+    assert.deepEqual(results.map((r) => (r.kind === 'done' ? r.value : r.kind)), ['#0', '#1', '#2', '#3']);
+    assert.equal(t.most().requesting, 2, 'never more than `concurrency` requests at once');
+  });
+
+  it('never more than twice `concurrency` items started and not ended (the images held): a new one waits for a save to end', async () => {
+    const t = twoStepRuns(8);
+    const queue = runQueue([0, 1, 2, 3, 4, 5, 6, 7], { concurrency: 2, run: t.run });
+    for (const a of t.answered) a.resolve();
+    await settleMicrotasks();
+    assert.deepEqual(t.started, [0, 1, 2, 3], 'four started, none ended: nothing more until a save ends');
+    t.finished[0]!.resolve('a');
+    await settleMicrotasks();
+    assert.deepEqual(t.started, [0, 1, 2, 3, 4], 'a save that ends lets one more start');
+    for (const f of t.finished) f.resolve('x');
+    await queue;
+    assert.equal(t.most().held, 4);
+  });
+
+  it('a failure after release fails its item, never pauses the queue, and the others go on', async () => {
+    const clock = steppingClock();
+    const results = await runQueue(['a', 'b'], {
+      concurrency: 1,
+      clock,
+      run: async (item, _index, _signal, release) => {
+        release();
+        if (item === 'a') throw rateLimited(5000);
+        return item;
+      },
+    });
+    assert.equal(results[0]?.kind, 'failed');
+    assert.deepEqual(results[1], { kind: 'done', value: 'b' });
+    assert.deepEqual(clock.sleeps, [], 'no pause');
+  });
+
+  it('cancel reaches the released runs too', async () => {
+    const controller = new AbortController();
+    const results = runQueue(['a', 'b'], {
+      concurrency: 1,
+      signal: controller.signal,
+      run: async (_item, _index, signal, release) => {
+        release();
+        await new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(cancelledError()), { once: true }));
+        return 'never';
+      },
+    });
+    await settleMicrotasks();
+    controller.abort();
+    assert.deepEqual((await results).map((r) => r.kind), ['cancelled', 'cancelled']);
+  });
+});
+
 describe('runQueue: failures, rate limits and cancel', () => {
   it('a failure fails only its own item; the others are done', async () => {
     const boom = new GatewayError('server', 'The gateway failed.');

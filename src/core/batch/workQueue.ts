@@ -8,7 +8,11 @@
  *   (at most MAX_PAUSE_MS), starts nothing new meanwhile, and puts that item back at the front — at most
  *   MAX_REQUEUES times per item, so a gateway that always says "later" cannot keep the queue alive for ever;
  * - cancelling (the signal) stops the runs in flight (they get the signal) and starts nothing more; what had not
- *   started is reported `cancelled`.
+ *   started is reported `cancelled`;
+ * - a run that calls `release()` (the gateway has answered; what is left is saving and linking) frees its slot for the
+ *   next item while it finishes, so the next request does not wait for this one's file and link. Still never more
+ *   than `concurrency` requests at once, and never more than twice that many items started and not ended (the
+ *   images held in memory): a new item waits for one to end.
  *
  * Results come back in the order of the items, each `done` (with the value), `failed` (with the error) or
  * `cancelled`. The queue itself never throws for an item's failure.
@@ -37,8 +41,11 @@ export type QueueResult<R> = { kind: 'done'; value: R } | { kind: 'failed'; erro
 export interface WorkQueueOptions<T, R> {
   /** Runs wanted at once; clamped to 1–MAX_CONCURRENCY (NaN counts as 1). */
   concurrency: number;
-  /** One generation. It gets a signal that aborts when the queue is cancelled. */
-  run: (item: T, index: number, signal: AbortSignal) => Promise<R>;
+  /**
+   * One generation. It gets a signal that aborts when the queue is cancelled, and `release`, which it may call once the
+   * gateway has answered to free its slot early (see above); a failure after that is the item's failure, never a pause.
+   */
+  run: (item: T, index: number, signal: AbortSignal, release: () => void) => Promise<R>;
   /** Each change of an item's state, in the order they happen (for CodeLens states and progress). */
   onState?: (index: number, state: QueueItemState) => void;
   signal?: AbortSignal;
@@ -87,9 +94,57 @@ export async function runQueue<T, R>(items: readonly T[], options: WorkQueueOpti
     notify(index, result.kind === 'done' ? { kind: 'done' } : result.kind === 'failed' ? { kind: 'failed', error: result.error } : { kind: 'cancelled' });
   };
 
+  // Items started and not ended (requesting, or released and finishing), and the workers waiting for one to end.
+  let held = 0;
+  const maxHeld = 2 * limit;
+  const waitingForEnd: (() => void)[] = [];
+  const tails: Promise<void>[] = [];
+
+  /** Runs one item; resolves when it ends or, earlier, when it releases its slot (its end is then in `tails`). */
+  const start = async (index: number): Promise<void> => {
+    let released = false;
+    let onRelease: () => void = () => undefined;
+    const releasedNow = new Promise<void>((resolve) => (onRelease = resolve));
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      onRelease();
+    };
+    held += 1;
+    const ended = (async (): Promise<void> => {
+      try {
+        const value = await options.run(items[index] as T, index, signal, release);
+        settle(index, { kind: 'done', value });
+      } catch (error) {
+        if (signal.aborted || isCancellation(error)) {
+          settle(index, { kind: 'cancelled' });
+        } else {
+          const pause = released ? undefined : rateLimitPauseMs(error);
+          if (pause !== undefined && (requeues[index] ?? 0) < MAX_REQUEUES) {
+            requeues[index] = (requeues[index] ?? 0) + 1;
+            pausedUntil = Math.max(pausedUntil, clock.now() + pause);
+            pending.unshift(index);
+            notify(index, { kind: 'paused', untilMs: pausedUntil });
+          } else {
+            settle(index, { kind: 'failed', error });
+          }
+        }
+      } finally {
+        held -= 1;
+        waitingForEnd.shift()?.();
+      }
+    })();
+    await Promise.race([ended, releasedNow]);
+    if (released) tails.push(ended);
+  };
+
   const worker = async (): Promise<void> => {
     for (;;) {
       if (signal.aborted) return;
+      if (held >= maxHeld) {
+        await new Promise<void>((resolve) => waitingForEnd.push(resolve));
+        continue;
+      }
       const wait = pausedUntil - clock.now();
       if (wait > 0) {
         try {
@@ -103,29 +158,13 @@ export async function runQueue<T, R>(items: readonly T[], options: WorkQueueOpti
       if (index === undefined) return;
       attempts[index] = (attempts[index] ?? 0) + 1;
       notify(index, { kind: 'running', attempt: attempts[index] as number });
-      try {
-        const value = await options.run(items[index] as T, index, signal);
-        settle(index, { kind: 'done', value });
-      } catch (error) {
-        if (signal.aborted || isCancellation(error)) {
-          settle(index, { kind: 'cancelled' });
-        } else {
-          const pause = rateLimitPauseMs(error);
-          if (pause !== undefined && (requeues[index] ?? 0) < MAX_REQUEUES) {
-            requeues[index] = (requeues[index] ?? 0) + 1;
-            pausedUntil = Math.max(pausedUntil, clock.now() + pause);
-            pending.unshift(index);
-            notify(index, { kind: 'paused', untilMs: pausedUntil });
-          } else {
-            settle(index, { kind: 'failed', error });
-          }
-        }
-      }
+      await start(index);
     }
   };
 
   try {
     await Promise.all(Array.from({ length: Math.min(limit, Math.max(1, items.length)) }, () => worker()));
+    await Promise.all(tails);
   } finally {
     outer?.removeEventListener('abort', onOuterAbort);
   }

@@ -79,6 +79,11 @@ export interface GenerationRequest {
   /** Called once the run has started, with its generation (a variants run cancels all its runs when one is cancelled). */
   onStart?: (generation: Generation) => void;
   /**
+   * Called once the gateway has answered with the image, before it is post-processed and saved: a batch
+   * (Generate All Missing Images) frees its request slot then, so the next request does not wait for this file.
+   */
+  onDelivered?: () => void;
+  /**
    * Candidate `candidate` (2–4) of several made from one prompt at once (the agent tool's `variants`): saved as
    * `name-<candidate>.png` beside candidate 1's `name.png`, so parallel candidates never race for one name.
    */
@@ -167,6 +172,7 @@ export class GenerationPipeline implements Disposable {
     try {
       const work = async (): Promise<GenerationOutput> => {
         const delivered = await this.generate(generation, gateway, request);
+        request.onDelivered?.();
         const { image, report } = await postProcess(delivered, gateway, log, request.prompt, (request.inputImages?.length ?? 0) > 0);
         throwIfAborted(generation.signal);
         const uri = await this.save(generation, image, request, loaded);

@@ -202,7 +202,7 @@ async function runBatch(
             const settled = state.kind === 'done' || state.kind === 'failed' || state.kind === 'cancelled';
             report(settled);
           },
-          run: (fill, index, signal) => runOne(services, fill, signal).catch((err: unknown) => {
+          run: (fill, index, signal, release) => runOne(services, fill, signal, release).catch((err: unknown) => {
             errors[index] = err;
             services.log.error(`Generate All Missing Images: “${promptExcerpt(fill.link.prompt, 80)}” failed: ${errorLogDetails(err)}`);
             throw err;
@@ -227,9 +227,10 @@ interface Placed {
 
 /**
  * One link: generate with its document's settings (no notification of its own), then fill only its target.
- * `linked` is false when the image was saved but its link had changed meanwhile.
+ * `linked` is false when the image was saved but its link had changed meanwhile. `release` frees the queue's slot once
+ * the gateway has answered, so the next link's request does not wait for this one's file and link.
  */
-async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal): Promise<Placed> {
+async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal, release: () => void): Promise<Placed> {
   const source = new CancellationTokenSource();
   const onAbort = (): void => source.cancel();
   if (signal.aborted) source.cancel();
@@ -243,6 +244,7 @@ async function runOne(services: Services, fill: AltTextFill, signal: AbortSignal
         onProgress: (event) => {
           if (event.type === 'partialImage') fill.setState('partial');
         },
+        onDelivered: release,
       },
       source.token,
     );
