@@ -138,6 +138,8 @@ export function buildOptions({ production = false } = {}) {
     { ...common, entryPoints: [resolve(root, 'src/core/gateway/undiciSubset.ts')], outfile: resolve(root, 'dist/undici.js') },
     library('markdown-it'),
     library('picomatch/posix'),
+    // The post-process stage's worker thread (src/core/image/offThread.ts); it requires ./image.js on its first job.
+    { ...common, entryPoints: [resolve(root, 'src/core/image/imageWorker.ts')], outfile: resolve(root, 'dist/imageWorker.js'), plugins: [librariesBesideBundle] },
     {
       ...common,
       entryPoints: [resolve(root, 'src/core/image/codecs.ts')],

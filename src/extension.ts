@@ -16,6 +16,7 @@ import { logChannelName } from './vscode/constants';
 import { editImageCommands } from './vscode/features/editImage';
 import { regenerateFromFileCommands } from './vscode/features/regenerateFromFile';
 import { GenerationPipeline } from './vscode/generation/pipeline';
+import { disposeImageWorker } from './vscode/generation/postProcess';
 import { GenerationRegistry } from './vscode/generation/generations';
 import { registerGenerateImageTool } from './vscode/features/lmTool/register';
 import { KnownSecrets, createLogger } from './vscode/log';
@@ -95,4 +96,5 @@ export async function deactivate(): Promise<void> {
   // Running generations were cancelled by the registry's dispose; release the client's connections.
   await loadedClient?.close();
   loadedClient = undefined;
+  await disposeImageWorker();
 }

@@ -43,6 +43,7 @@ describe('packaged extension', () => {
       'dist/extension.js',
       'dist/gateway.js',
       'dist/image.js',
+      'dist/imageWorker.js',
       'dist/markdown-it.js',
       'dist/openclaw.js',
       'dist/picomatch.js',
@@ -131,11 +132,11 @@ describe('packaged extension', () => {
     }
   });
 
-  it('the image codecs are not inside dist/extension.js or dist/cli.js: they are dist/image.js with dist/wasm/, required by path', () => {
+  it('the image codecs are not inside dist/extension.js, dist/cli.js or the image worker: they are dist/image.js with dist/wasm/, required by path', () => {
     const metas = JSON.parse(readFileSync(path.join(root, 'dist/meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }[];
     const inputsOf = (file: string): string[] => Object.keys(metas.find((m) => m.outputs[file])?.outputs[file]?.inputs ?? {});
-    for (const bundle of ['dist/extension.js', 'dist/cli.js']) {
-      assert.deepEqual(inputsOf(bundle).filter((i) => i.includes('@jsquash') || i.endsWith('src/core/image/codecs.ts')), [], `${bundle} bundles no codec`);
+    for (const bundle of ['dist/extension.js', 'dist/cli.js', 'dist/imageWorker.js']) {
+      assert.deepEqual(inputsOf(bundle).filter((i) => i.includes('@jsquash') || i.includes('node_modules/pica/') || i.endsWith('src/core/image/codecs.ts')), [], `${bundle} bundles no codec`);
       assert.match(readFileSync(path.join(root, bundle), 'utf8'), /require\("\.\/image\.js"\)/, `${bundle} requires ./image.js`);
     }
     assert.ok(inputsOf('dist/image.js').some((i) => i.includes('node_modules/@jsquash/webp/')), 'dist/image.js holds the codecs');

@@ -7,7 +7,7 @@
  */
 import { detectImageType } from '../gateway/imageType';
 import type { GeneratedImage, ImageMime, ImageProcessing, SaveFormat } from '../types';
-import { parseSize, planChangesPixels, planFit, type FitAction } from './fit';
+import { parseSize, planChangesPixels, planFit, type FitAction, type FitPlan } from './fit';
 import { readPixelSize, type PixelSize } from './imageSize';
 import { loadCodecs, type Codecs } from './loadCodecs';
 import { cropPixels, flattenOnWhite, padPixels } from './pixels';
@@ -47,12 +47,33 @@ export interface ProcessedImage {
 const MIME_OF: Record<CodecFormat, ImageMime> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 const FORMAT_OF: Record<ImageMime, CodecFormat> = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/webp': 'webp' };
 
-/** Processes `image` as `processing` says, for a request that asked `askedSize` (`WxH`, `auto` or undefined). */
+/**
+ * The pixel work of one image, as plain data (structured-cloneable): what `runTransform` does here or in a worker
+ * thread (src/core/image/offThread.ts), so the extension host's event loop is not blocked by it.
+ */
+export interface TransformJob {
+  image: GeneratedImage;
+  plan: FitPlan;
+  from: CodecFormat;
+  to: CodecFormat;
+  quality: number;
+  report: ProcessReport;
+  wantsAlpha: boolean;
+}
+
+/** Runs a job: in this thread by default; the extension hands it to a worker thread. */
+export type Transformer = (job: TransformJob) => Promise<ProcessedImage>;
+
+/**
+ * Processes `image` as `processing` says, for a request that asked `askedSize` (`WxH`, `auto` or undefined). The
+ * decisions (the plan, whether pixels change at all) are made here; only the pixel work goes to `transformer`.
+ */
 export async function processImage(
   image: GeneratedImage,
   askedSize: string | undefined,
   processing: ImageProcessing,
   codecs: () => Promise<Codecs> = loadCodecs,
+  transformer: Transformer = (job) => runTransform(job, codecs),
 ): Promise<ProcessedImage> {
   const asked = parseSize(askedSize);
   const delivered = readPixelSize(image.bytes, image.mime);
@@ -72,23 +93,16 @@ export async function processImage(
   if (!planChangesPixels(plan, delivered) && to === from && !wantsAlpha) return { image, report };
 
   try {
-    return await transform(image, plan, from, to, processing.quality, codecs, report, wantsAlpha);
+    return await transformer({ image, plan, from, to, quality: processing.quality, report, wantsAlpha });
   } catch (err) {
     const failed = err instanceof Error ? err.message : String(err);
     return { image, report: { ...report, saved: delivered, action: 'kept', downscaled: false, failed } };
   }
 }
 
-async function transform(
-  image: GeneratedImage,
-  plan: ReturnType<typeof planFit>,
-  from: CodecFormat,
-  to: CodecFormat,
-  quality: number,
-  codecs: () => Promise<Codecs>,
-  report: ProcessReport,
-  wantsAlpha: boolean,
-): Promise<ProcessedImage> {
+/** The pixel work: decode, take out the background when asked, crop, resample, pad, encode. Throws on failure. */
+export async function runTransform(job: TransformJob, codecs: () => Promise<Codecs> = loadCodecs): Promise<ProcessedImage> {
+  const { image, plan, from, to, quality, report, wantsAlpha } = job;
   const { decode, encode, resize } = await codecs();
   let pixels = await decode(image.bytes, from);
   let backgroundRemoved = false;
