@@ -71,7 +71,8 @@ describe('the image worker thread', { timeout: 60_000 }, () => {
 
   it('a job over the time limit ends the worker; the image is kept as delivered; the next job gets a new worker', async () => {
     const silent = join(dir, 'silent-worker.js');
-    writeFileSync(silent, `require('node:worker_threads').parentPort.on('message', () => {});\n`);
+    // Says it is ready (as the real worker does once loaded), then never answers.
+    writeFileSync(silent, `const { parentPort } = require('node:worker_threads');\nparentPort.on('message', () => {});\nparentPort.postMessage({ ready: true });\n`);
     const images = offThreadImages(silent, { jobTimeoutMs: 200 });
     const input = makePng(40, 20);
     const out = await processImage(delivered(input), '20x20', toWebp, loadCodecs, images.transform);
@@ -92,6 +93,7 @@ parentPort.on('message', ({ id, job }) => {
   if (job.quality === 13) process.exit(3);
   parentPort.postMessage({ id, result: { image: job.image, report: job.report } });
 });
+parentPort.postMessage({ ready: true });
 `,
     );
     const images = offThreadImages(dying, { idleMs: 100 });
@@ -102,6 +104,18 @@ parentPort.on('message', ({ id, job }) => {
     const next = await processImage(delivered(input), '20x20', toWebp, loadCodecs, images.transform);
     assert.equal(next.report.failed, undefined, 'the next job was answered by a new worker');
     await images.dispose();
+  });
+
+  it('a worker that cannot start (its file does not load) hands its job, and every later one, to this thread', async () => {
+    const broken = join(dir, 'broken-worker.js');
+    writeFileSync(broken, 'this is not JavaScript (\n');
+    const images = offThreadImages(broken);
+    const first = await processImage(delivered(makePng(30, 20)), '20x20', toWebp, loadCodecs, images.transform);
+    assert.equal(first.report.failed, undefined, 'processed here instead');
+    assert.deepEqual(first.report.saved, { width: 20, height: 20 });
+    const second = await processImage(delivered(makePng(30, 20)), '20x20', toWebp, loadCodecs, images.transform);
+    assert.equal(second.report.failed, undefined);
+    assert.equal(images.running(), false, 'no worker is tried again');
   });
 
   it('without the worker file (running from the sources) the work runs in this thread', async () => {

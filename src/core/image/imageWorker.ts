@@ -12,7 +12,8 @@ export interface WorkerRequest {
   job: TransformJob;
 }
 
-export type WorkerReply = { id: number; result: ProcessedImage } | { id: number; error: string };
+/** `ready` once this file has loaded (a worker that fails before saying it cannot run in that host at all). */
+export type WorkerReply = { ready: true } | { id: number; result: ProcessedImage } | { id: number; error: string };
 
 parentPort?.on('message', (request: WorkerRequest) => {
   runTransform(request.job).then(
@@ -21,3 +22,5 @@ parentPort?.on('message', (request: WorkerRequest) => {
     (err: unknown) => parentPort?.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
   );
 });
+
+parentPort?.postMessage({ ready: true } satisfies WorkerReply);

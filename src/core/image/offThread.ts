@@ -8,7 +8,7 @@
  * It keeps a process alive only while a job is pending. A job that takes longer than `jobTimeoutMs` ends the worker
  * (a hostile image cannot hold the stage for ever); a worker that fails or stops fails the jobs it had. Either way
  * processImage then saves the image as delivered and says why. When the worker file is missing (the sources, in
- * tests) the work runs in this thread, as the CLI's does.
+ * tests), or a worker cannot start in this host at all, the work runs in this thread, as the CLI's does.
  */
 import { existsSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
@@ -29,6 +29,7 @@ export interface OffThreadImages {
 }
 
 interface Pending {
+  job: TransformJob;
   resolve(result: ProcessedImage): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
@@ -39,6 +40,10 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
   const jobTimeoutMs = options.jobTimeoutMs ?? IMAGE_JOB_TIMEOUT_MS;
   let worker: Promise<Worker> | undefined;
   let live: Worker | undefined;
+  /** Whether the current worker said it is ready (its code loaded); one that fails before that cannot run here at all. */
+  let online = false;
+  /** Set when a worker could not start: from then on the work runs in this thread. */
+  let unavailable = false;
   let nextId = 1;
   const pending = new Map<number, Pending>();
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -53,9 +58,14 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
     live = undefined;
     worker = undefined;
     clearIdle();
+    // A worker that never began to run (no worker threads in this host, or the file would not load): its jobs, and
+    // all later ones, run in this thread, as they did before the worker existed.
+    const fallBack = !online;
+    if (fallBack) unavailable = true;
     for (const job of pending.values()) {
       clearTimeout(job.timer);
-      job.reject(error);
+      if (fallBack) runTransform(job.job).then(job.resolve, job.reject);
+      else job.reject(error);
     }
     pending.clear();
     void w.terminate();
@@ -71,7 +81,12 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
     const { Worker } = await import('node:worker_threads');
     const w = new Worker(workerFile);
     live = w;
+    online = false;
     w.on('message', (reply: WorkerReply) => {
+      if ('ready' in reply) {
+        if (live === w) online = true;
+        return;
+      }
       const job = pending.get(reply.id);
       if (!job) return;
       pending.delete(reply.id);
@@ -87,7 +102,7 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
 
   return {
     async transform(job: TransformJob): Promise<ProcessedImage> {
-      if (!existsSync(workerFile)) return runTransform(job);
+      if (unavailable || !existsSync(workerFile)) return runTransform(job);
       clearIdle();
       worker ??= start();
       let w: Worker;
@@ -103,7 +118,7 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
         const limit = jobTimeoutMs >= 1000 ? `${Math.round(jobTimeoutMs / 1000)} s` : `${jobTimeoutMs} ms`;
         const timer = setTimeout(() => end(w, new Error(`the image work took longer than ${limit} and was stopped`)), jobTimeoutMs);
         timer.unref?.();
-        pending.set(id, { resolve, reject, timer });
+        pending.set(id, { job, resolve, reject, timer });
         w.ref();
         // The job's bytes are copied, not handed over: the delivered image stays here, to be saved as it is if the
         // work fails.
