@@ -100,31 +100,36 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
     return w;
   };
 
+  const transform = async (job: TransformJob): Promise<ProcessedImage> => {
+    if (unavailable || !existsSync(workerFile)) return runTransform(job);
+    clearIdle();
+    worker ??= start();
+    let w: Worker;
+    try {
+      w = await worker;
+    } catch {
+      // No worker threads here (or the file would not start): the work runs in this thread, as before.
+      worker = undefined;
+      return runTransform(job);
+    }
+    // It ended while this job waited for it (it stopped, or could not start): the job goes to the next one (or to
+    // this thread, once workers are known not to run here).
+    if (w !== live) return transform(job);
+    return new Promise<ProcessedImage>((resolve, reject) => {
+      const id = nextId++;
+      const limit = jobTimeoutMs >= 1000 ? `${Math.round(jobTimeoutMs / 1000)} s` : `${jobTimeoutMs} ms`;
+      const timer = setTimeout(() => end(w, new Error(`the image work took longer than ${limit} and was stopped`)), jobTimeoutMs);
+      timer.unref?.();
+      pending.set(id, { job, resolve, reject, timer });
+      w.ref();
+      // The job's bytes are copied, not handed over: the delivered image stays here, to be saved as it is if the
+      // work fails.
+      w.postMessage({ id, job } satisfies WorkerRequest);
+    });
+  };
+
   return {
-    async transform(job: TransformJob): Promise<ProcessedImage> {
-      if (unavailable || !existsSync(workerFile)) return runTransform(job);
-      clearIdle();
-      worker ??= start();
-      let w: Worker;
-      try {
-        w = await worker;
-      } catch {
-        // No worker threads here (or the file would not start): the work runs in this thread, as before.
-        worker = undefined;
-        return runTransform(job);
-      }
-      return new Promise<ProcessedImage>((resolve, reject) => {
-        const id = nextId++;
-        const limit = jobTimeoutMs >= 1000 ? `${Math.round(jobTimeoutMs / 1000)} s` : `${jobTimeoutMs} ms`;
-        const timer = setTimeout(() => end(w, new Error(`the image work took longer than ${limit} and was stopped`)), jobTimeoutMs);
-        timer.unref?.();
-        pending.set(id, { job, resolve, reject, timer });
-        w.ref();
-        // The job's bytes are copied, not handed over: the delivered image stays here, to be saved as it is if the
-        // work fails.
-        w.postMessage({ id, job } satisfies WorkerRequest);
-      });
-    },
+    transform,
     running: () => live !== undefined,
     async dispose(): Promise<void> {
       const w = live;
