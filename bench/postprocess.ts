@@ -25,11 +25,6 @@ export interface PostProcessResults {
   ours: { runs: (PostProcessRun & { coldMs: number; coldCpuMs: number; warmMs: number[] })[]; bytes: number; psnr?: number; rssMiB: number };
   cwebp?: { version: string; runs: PostProcessRun[]; bytes: number; psnr?: number };
   cwebpMissing?: string;
-  /**
-   * The calling thread's event loop while one image is processed: the pixel work in that thread (the CLI) or in the
-   * image worker thread (the extension, whose thread is the extension host's). One fresh process per round and mode.
-   */
-  responsiveness?: Record<'thread' | 'worker', { coldMs: number[]; coldStallMs: number[]; warmMs: number[]; warmStallMs: number[] }>;
 }
 
 const SIZE = 2048;
@@ -122,7 +117,6 @@ export async function measurePostProcess(options: { distDir: string; buildDir: s
   mkdirSync(dir, { recursive: true });
   await esbuild.build({ ...commonOptions({ production: true }), entryPoints: [join(__dirname, 'postprocess-child.ts')], outfile: join(dir, 'child.js'), plugins: [librariesBesideBundle], logLevel: 'error' });
   cpSync(join(distDir, 'image.js'), join(dir, 'image.js'));
-  cpSync(join(distDir, 'imageWorker.js'), join(dir, 'imageWorker.js'));
   cpSync(join(distDir, 'wasm'), join(dir, 'wasm'), { recursive: true });
 
   const codecs = await import('../src/core/image/codecs');
@@ -161,28 +155,12 @@ export async function measurePostProcess(options: { distDir: string; buildDir: s
         }
       }
     }
-    const responsiveness: NonNullable<PostProcessResults['responsiveness']> = {
-      thread: { coldMs: [], coldStallMs: [], warmMs: [], warmStallMs: [] },
-      worker: { coldMs: [], coldStallMs: [], warmMs: [], warmStallMs: [] },
-    };
-    for (let round = 0; round < rounds; round++) {
-      for (const where of round % 2 === 0 ? (['thread', 'worker'] as const) : (['worker', 'thread'] as const)) {
-        const run = timed(undefined, process.execPath, [join(dir, 'child.js'), input, oursOut, `${TARGET}x${TARGET}`, String(QUALITY), '2', where]);
-        const inside = JSON.parse(run.stdout) as { coldMs: number; coldStallMs: number; warmMs: number[]; warmStallMs: number[] };
-        const into = responsiveness[where];
-        into.coldMs.push(inside.coldMs);
-        into.coldStallMs.push(inside.coldStallMs);
-        into.warmMs.push(...inside.warmMs);
-        into.warmStallMs.push(...inside.warmStallMs);
-      }
-    }
     const quality = async (file: string) => psnr(reference, (await codecs.decode(new Uint8Array(readFileSync(file)), 'webp')).data);
     return {
       input: { width: SIZE, height: SIZE, pngBytes: statSync(input).size },
       target: `${TARGET}x${TARGET}`,
       quality: QUALITY,
       ours: { runs: ours, bytes: statSync(oursOut).size, psnr: await quality(oursOut), rssMiB },
-      responsiveness,
       ...(cwebpVersion && existsSync(cwebpOut)
         ? { cwebp: { version: cwebpVersion, runs: native, bytes: statSync(cwebpOut).size, psnr: await quality(cwebpOut) } }
         : { cwebpMissing: 'cwebp is not installed (Debian package webp)' }),
@@ -230,18 +208,6 @@ export function renderPostProcess(r: PostProcessResults): string[] {
     );
   } else {
     out.push('', `cwebp: not measured (${r.cwebpMissing ?? 'missing'}).`);
-  }
-  if (r.responsiveness) {
-    const { thread, worker } = r.responsiveness;
-    out.push(
-      '',
-      `The calling thread while one image is processed (medians of ${thread.coldMs.length} fresh processes per row; a stall is how late a 10 ms timer fired): the pixel work in that thread, as the CLI runs it, against the image worker thread, as the extension runs it so that its host is not blocked.`,
-      '',
-      '| pixel work | first call | its largest stall | later calls | their largest stall |',
-      '|---|---:|---:|---:|---:|',
-      `| in the calling thread (CLI) | ${ms(median(thread.coldMs))} | ${ms(median(thread.coldStallMs))} | ${ms(median(thread.warmMs))} | ${ms(median(thread.warmStallMs))} |`,
-      `| in the image worker (extension) | ${ms(median(worker.coldMs))} | ${ms(median(worker.coldStallMs))} | ${ms(median(worker.warmMs))} | ${ms(median(worker.warmStallMs))} |`,
-    );
   }
   out.push('');
   return out;

@@ -36,7 +36,7 @@ snapshot=bench/results/dist
 for attempt in 1 2 3; do
   node esbuild.mjs --production
   rm -rf "$snapshot" && mkdir -p "$snapshot"
-  cp dist/extension.js dist/cli.js dist/undici.js dist/image.js dist/meta.json "$snapshot"/
+  cp dist/extension.js dist/cli.js dist/undici.js dist/image.js dist/imageWorker.js dist/meta.json "$snapshot"/
   cp -r dist/wasm "$snapshot"/
   # A production bundle carries no source map comment; a development one does.
   if ! grep -q 'sourceMappingURL' "$snapshot/extension.js" "$snapshot/cli.js"; then break; fi
