@@ -5,8 +5,9 @@
 // undici is about 80 % of what the extension would otherwise bundle, and it is only needed for the first request
 // (src/core/gateway/transport.ts loads it lazily, and only the agent and request API: src/core/gateway/undiciSubset.ts).
 // Left out of extension.js and cli.js, that import becomes a require of ./undici.js beside them, read from disk on the
-// first request instead of being parsed at every activation (BENCHMARKS.md F8). markdown-it (the empty-image-link finder, src/core/markdown/markdownBlocks.ts) and picomatch
-// (markdown.copyFiles.destination, src/core/files/copyFilesGlob.ts) are kept out the same way: they are required when a
+// first request instead of being parsed at every activation (BENCHMARKS.md F8). markdown-it (the empty-image-link
+// finder, src/core/markdown/markdownBlocks.ts) and picomatch (markdown.copyFiles.destination,
+// src/core/files/copyFilesGlob.ts) are kept out the same way: they are required when a
 // markdown document is first scanned or a save first reads that setting, not at activation. Importing this file
 // gives the same plugin and options to tests without building anything.
 //

@@ -1,8 +1,9 @@
 /**
  * The image codecs: PNG, JPEG and WebP decoding and encoding by the Squoosh codecs compiled to WebAssembly
  * (@jsquash/png, @jsquash/jpeg, @jsquash/webp), and resampling by pica (nodeca's resizer: a small WebAssembly
- * convolver, JavaScript where WebAssembly is missing). Both run in every extension host with one universal .vsix (no per-platform native binary), and none of this is hand-written:
- * this file only loads the modules and passes pixels in and out.
+ * convolver, JavaScript where WebAssembly is missing). Both run in every extension host with one universal .vsix (no
+ * per-platform native binary), and none of this is hand-written: this file only loads the modules and passes pixels
+ * in and out.
  *
  * Why pica and not the Squoosh resizer (@jsquash/resize, used before): the same Lanczos3 filter (the outputs agree to
  * 51 dB PSNR) in half the time (2048² → 1024²: 171 ms against 336 ms on a first call, 92 against 185 ms later;

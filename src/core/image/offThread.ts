@@ -38,12 +38,13 @@ interface Pending {
 export function offThreadImages(workerFile: string, options: { idleMs?: number; jobTimeoutMs?: number } = {}): OffThreadImages {
   const idleMs = options.idleMs ?? IMAGE_WORKER_IDLE_MS;
   const jobTimeoutMs = options.jobTimeoutMs ?? IMAGE_JOB_TIMEOUT_MS;
+  const timeLimit = jobTimeoutMs >= 1000 ? `${Math.round(jobTimeoutMs / 1000)} s` : `${jobTimeoutMs} ms`;
   let worker: Promise<Worker> | undefined;
   let live: Worker | undefined;
   /** Whether the current worker said it is ready (its code loaded); one that fails before that cannot run here at all. */
   let online = false;
-  /** Set when a worker could not start: from then on the work runs in this thread. */
-  let unavailable = false;
+  /** Set when there is no worker file or a worker could not start: from then on the work runs in this thread. */
+  let unavailable: boolean | undefined;
   let nextId = 1;
   const pending = new Map<number, Pending>();
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -101,7 +102,9 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
   };
 
   const transform = async (job: TransformJob): Promise<ProcessedImage> => {
-    if (unavailable || !existsSync(workerFile)) return runTransform(job);
+    // The file is looked for once, on the first job (the sources, in tests, have none).
+    unavailable ??= !existsSync(workerFile);
+    if (unavailable) return runTransform(job);
     clearIdle();
     worker ??= start();
     let w: Worker;
@@ -117,8 +120,7 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
     if (w !== live) return transform(job);
     return new Promise<ProcessedImage>((resolve, reject) => {
       const id = nextId++;
-      const limit = jobTimeoutMs >= 1000 ? `${Math.round(jobTimeoutMs / 1000)} s` : `${jobTimeoutMs} ms`;
-      const timer = setTimeout(() => end(w, new Error(`the image work took longer than ${limit} and was stopped`)), jobTimeoutMs);
+      const timer = setTimeout(() => end(w, new Error(`the image work took longer than ${timeLimit} and was stopped`)), jobTimeoutMs);
       timer.unref?.();
       pending.set(id, { job, resolve, reject, timer });
       w.ref();
@@ -132,8 +134,7 @@ export function offThreadImages(workerFile: string, options: { idleMs?: number; 
     transform,
     running: () => live !== undefined,
     async dispose(): Promise<void> {
-      const w = live;
-      end(w, new Error('The image worker was closed.'));
+      end(live, new Error('The image worker was closed.'));
     },
   };
 }
